@@ -1,0 +1,114 @@
+"""The inventory: 13 familiar and 20 novel concepts, their words per language and their pictograms.
+
+Familiar words and the English novel words follow the protocol (§2). The Dutch and French forms of the
+novel words are this project's choice (common single words). Two novel concepts of the reference have no
+pictogram in either set and are substituted (see `SUBSTITUTIONS`). Pictograms are Unicode sequences as
+upper-case hex code points joined by '-', the naming both pictogram packages use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LANGUAGES = ("en", "fr", "nl")
+LANGUAGE_NAMES = {"en": "English", "fr": "French", "nl": "Dutch"}
+
+
+@dataclass(frozen=True)
+class Concept:
+    name: str  # English name, the concept's id everywhere
+    familiar: bool  # seen in training (True) or only in tests (False)
+    words: dict  # lang -> the spoken word
+    pictograms: tuple  # Unicode sequences that depict the concept
+    tested: bool = True  # False only for nautilus, which the reference drops from every test
+
+    def word(self, lang: str) -> str:
+        check_language(lang)
+        return self.words[lang]
+
+
+def _c(name, familiar, en, nl, fr, pictograms, tested=True):
+    return Concept(name, familiar, {"en": en, "nl": nl, "fr": fr}, tuple(pictograms), tested)
+
+
+FAMILIAR = (
+    _c("bear", True, "bear", "beer", "ours", ["1F43B", "1F43B-200D-2744-FE0F"]),
+    _c("bird", True, "bird", "vogel", "oiseau",
+       ["1F426", "1F54A", "1F985", "1F99C", "1F989", "1F426-200D-2B1B", "1F424", "1F425"]),
+    _c("boat", True, "boat", "boot", "bateau", ["26F5", "1F6A4", "1F6E5", "1F6F6", "1F6A2"]),
+    _c("car", True, "car", "auto", "voiture", ["1F697", "1F699", "1F698", "1F3CE", "1F693", "1F695"]),
+    _c("cat", True, "cat", "kat", "chat", ["1F408", "1F431", "1F408-200D-2B1B"]),
+    _c("clock", True, "clock", "klok", "horloge", ["1F570", "23F0", "1F550", "1F553", "1F556", "1F559"]),
+    _c("cow", True, "cow", "koe", "vache", ["1F404", "1F42E"]),
+    _c("dog", True, "dog", "hond", "chien", ["1F415", "1F436", "1F429", "1F9AE", "1F415-200D-1F9BA"]),
+    _c("elephant", True, "elephant", "olifant", "éléphant", ["1F418"]),
+    _c("horse", True, "horse", "paard", "cheval", ["1F40E", "1F434"]),
+    _c("scissors", True, "scissors", "schaar", "ciseaux", ["2702"]),
+    _c("sheep", True, "sheep", "schaap", "mouton", ["1F411", "1F40F"]),
+    _c("umbrella", True, "umbrella", "paraplu", "parapluie", ["2602", "2614", "1F302", "26F1"]),
+)
+
+NOVEL = (
+    _c("ball", False, "ball", "bal", "ballon", ["26BD", "1F3C0", "1F3C8", "26BE", "1F3BE", "1F3D0"]),
+    _c("cake", False, "cake", "taart", "gâteau", ["1F382", "1F370", "1F9C1"]),
+    _c("trumpet", False, "trumpet", "trompet", "trompette", ["1F3BA"]),
+    _c("lamp", False, "lamp", "lamp", "lampe", ["1FA94", "1F4A1"]),
+    _c("bell", False, "bell", "bel", "cloche", ["1F514", "1F6CE"]),
+    _c("piano", False, "piano", "piano", "piano", ["1F3B9"]),
+    _c("kite", False, "kite", "vlieger", "cerf-volant", ["1FA81"]),
+    _c("barrel", False, "barrel", "ton", "tonneau", ["1F6E2"]),
+    _c("camera", False, "camera", "camera", "caméra", ["1F4F7", "1F4F8", "1F4F9"]),
+    _c("fan", False, "fan", "waaier", "éventail", ["1FAAD"]),
+    _c("nautilus", False, "nautilus", "nautilus", "nautile", ["1F41A"], tested=False),
+    _c("revolver", False, "revolver", "revolver", "revolver", ["1F52B"]),
+    _c("buck", False, "buck", "bok", "cerf", ["1F98C"]),
+    _c("toilet", False, "toilet", "toilet", "toilettes", ["1F6BD"]),
+    _c("butterfly", False, "butterfly", "vlinder", "papillon", ["1F98B"]),
+    _c("cup", False, "cup", "kop", "tasse", ["2615", "1F375", "1F964"]),
+    _c("guitar", False, "guitar", "gitaar", "guitare", ["1F3B8"]),
+    _c("fork", False, "fork", "vork", "fourchette", ["1F374", "1F37D"]),
+    _c("bus", False, "bus", "bus", "bus", ["1F68C", "1F68D", "1F68E"]),
+    _c("chair", False, "chair", "stoel", "chaise", ["1FA91"]),
+)
+
+# Reference concept -> (our concept, why): no pictogram set has a bench or a cannon.
+SUBSTITUTIONS = {
+    "bench": ("bell", "no bench pictogram in OpenMoji or Twemoji"),
+    "cannon": ("kite", "no cannon pictogram in OpenMoji or Twemoji"),
+}
+
+CONCEPTS = {c.name: c for c in FAMILIAR + NOVEL}
+FAMILIAR_NAMES = tuple(c.name for c in FAMILIAR)
+NOVEL_NAMES = tuple(c.name for c in NOVEL)
+TESTED_NOVEL_NAMES = tuple(c.name for c in NOVEL if c.tested)
+
+
+def check_language(lang: str) -> str:
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}; known languages are {list(LANGUAGES)}")
+    return lang
+
+
+def get(name: str) -> Concept:
+    try:
+        return CONCEPTS[name]
+    except KeyError:
+        raise ValueError(f"unknown concept {name!r}; known concepts are {sorted(CONCEPTS)}") from None
+
+
+def word_to_concept(lang: str) -> dict[str, str]:
+    """Map each inventory word of `lang` (lower case) to its concept."""
+    check_language(lang)
+    return {c.words[lang].lower(): c.name for c in CONCEPTS.values()}
+
+
+def inventory_table():
+    """The inventory as a tidy DataFrame (one row per concept), for the book."""
+    import pandas as pd
+
+    rows = [
+        {"concept": c.name, "familiar": c.familiar, "tested": c.tested, **{l: c.words[l] for l in LANGUAGES},
+         "pictograms": " ".join(c.pictograms)}
+        for c in CONCEPTS.values()
+    ]
+    return pd.DataFrame(rows)
