@@ -10,17 +10,15 @@ import functools
 import json
 import os
 import shutil
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import soundfile as sf
-from tqdm.auto import tqdm
 
 from . import concepts, manifest, pictures, speech
 from .config import Config
-
+from .parallel import batched, run_batches
 
 BATCH = 400  # items per fresh speech engine; fixed, so the files do not depend on the number of workers
 
@@ -106,27 +104,6 @@ def _make_pictures(seed: int, folder: str, items: list[dict]) -> list[dict]:
     return [_make_picture(seed, folder, item) for item in items]
 
 
-def _batches(plan: list[dict], size: int) -> list[list[dict]]:
-    return [plan[i: i + size] for i in range(0, len(plan), size)]
-
-
-def run_batches(fn, batches: list[list], workers: int, desc: str, progress: bool = True) -> list:
-    """Map `fn` over batches in `workers` processes; results flattened, in batch order."""
-    with tqdm(total=sum(map(len, batches)), desc=desc, disable=not progress, mininterval=2) as bar:
-        if workers <= 1:
-            results = []
-            for batch in batches:
-                results.append(fn(batch))
-                bar.update(len(batch))
-        else:
-            with ProcessPoolExecutor(workers) as pool:
-                futures = [pool.submit(fn, batch) for batch in batches]
-                for future in as_completed(futures):
-                    bar.update(len(future.result()))
-                results = [f.result() for f in futures]
-    return [row for rows in results for row in rows]
-
-
 def _make_picture(seed: int, folder: str, item: dict) -> dict:
     c, split, i, source, pictogram = (item[k] for k in ("concept", "split", "index", "source", "pictogram"))
     image_id = f"{c}-{split}-{i:04d}"
@@ -149,9 +126,9 @@ def build(cfg: WorldConfig, root: str, progress: bool = True, num_workers: int |
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
     workers = num_workers or min(os.cpu_count() or 1, 4)
-    audio_rows = run_batches(functools.partial(_make_tokens, cfg.seed, tmp), _batches(_audio_plan(cfg), BATCH),
+    audio_rows = run_batches(functools.partial(_make_tokens, cfg.seed, tmp), batched(_audio_plan(cfg), BATCH),
                               workers, "speech", progress)
-    image_rows = run_batches(functools.partial(_make_pictures, cfg.seed, tmp), _batches(_image_plan(cfg), BATCH),
+    image_rows = run_batches(functools.partial(_make_pictures, cfg.seed, tmp), batched(_image_plan(cfg), BATCH),
                               workers, "pictures", progress)
     images = pd.DataFrame(image_rows)
     result = manifest.Manifest(

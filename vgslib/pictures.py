@@ -31,7 +31,7 @@ def _svg_dir(source: str) -> str:
     raise ValueError(f"unknown pictogram source {source!r}; known sources are {list(SOURCES)}")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def available(source: str) -> dict[str, str]:
     """Map each pictogram sequence (upper-case hex, '-'-joined, no FE0F) of a set to its SVG file."""
     folder = _svg_dir(source)
@@ -79,8 +79,8 @@ def _paste(pictogram: Image.Image, background: Image.Image, scale: float, angle:
     if angle:
         fg = fg.rotate(angle, resample=Image.BICUBIC, expand=True)
     target = max(8, int(round(side * scale)))
-    fg = fg.resize((max(1, round(fg.size[0] * target / max(fg.size))), max(1, round(fg.size[1] * target / max(fg.size)))),
-                   Image.LANCZOS)
+    ratio = target / max(fg.size)
+    fg = fg.resize((max(1, round(fg.size[0] * ratio)), max(1, round(fg.size[1] * ratio))), Image.LANCZOS)
     x = int(round((side - fg.size[0]) / 2 + dx * side))
     y = int(round((side - fg.size[1]) / 2 + dy * side))
     out = background.copy()
@@ -91,7 +91,7 @@ def _paste(pictogram: Image.Image, background: Image.Image, scale: float, angle:
 def render_clean(source: str, sequence: str, rng: np.random.Generator, size: int = IMAGE_SIZE) -> Image.Image:
     """The pictogram on white, centred, with a small change of scale and position."""
     background = Image.new("RGBA", (size, size), (255, 255, 255, 255))
-    return _paste(rasterise(source, sequence), background, scale=rng.uniform(0.8, 0.9), angle=0.0, flip=False,
+    return _paste(rasterise(source, sequence, size), background, scale=rng.uniform(0.8, 0.9), angle=0.0, flip=False,
                   dx=rng.uniform(-0.03, 0.03), dy=rng.uniform(-0.03, 0.03))
 
 
@@ -109,7 +109,7 @@ def render_augmented(source: str, sequence: str, rng: np.random.Generator, size:
         background = Image.fromarray(np.broadcast_to(pixels, (size, size, 3)).astype(np.uint8)).convert("RGBA")
     scale = rng.uniform(0.6, 1.0)
     slack = (1.0 - scale) / 2
-    image = _paste(rasterise(source, sequence), background, scale=scale, angle=rng.uniform(-15, 15),
+    image = _paste(rasterise(source, sequence, size), background, scale=scale, angle=rng.uniform(-15, 15),
                    flip=bool(rng.random() < 0.5), dx=rng.uniform(-slack, slack), dy=rng.uniform(-slack, slack))
     image = ImageEnhance.Brightness(image).enhance(rng.uniform(0.9, 1.1))
     image = ImageEnhance.Color(image).enhance(rng.uniform(0.8, 1.2))

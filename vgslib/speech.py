@@ -75,7 +75,7 @@ class ESpeak:
         self._callback = callback_type(self._collect)  # keep a reference: ctypes does not
         self.lib.espeak_SetSynthCallback(self._callback)
 
-    def __enter__(self) -> "ESpeak":
+    def __enter__(self) -> ESpeak:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -146,7 +146,8 @@ def speak(engine: ESpeak, text: str, speaker: Speaker, rng: np.random.Generator)
     """One token of `text` by `speaker`, with per-token jitter, padding and noise: 16 kHz float32 mono."""
     rate = speaker.rate * rng.uniform(0.9, 1.1)
     pitch = np.clip(speaker.pitch + rng.integers(-6, 7), 0, 100)
-    raw = engine.synth(text, speaker.voice_name, int(rate), int(pitch), seed=int(rng.integers(2**31))).astype(np.float32) / 32768.0
+    seed = int(rng.integers(2**31))
+    raw = engine.synth(text, speaker.voice_name, int(rate), int(pitch), seed=seed).astype(np.float32) / 32768.0
     audio = resample_poly(raw, 320, 441).astype(np.float32)  # 22.05 kHz -> 16 kHz, anti-aliased
     audio = _trim_silence(audio)
     audio *= rng.uniform(0.3, 0.9) / max(float(np.abs(audio).max()), 1e-6)

@@ -1,0 +1,27 @@
+"""Where generated things live: `$VGSLIB_DATA` (default `data/` at the repository root) and `runs/`."""
+
+from __future__ import annotations
+
+import os
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def data_root() -> str:
+    return os.environ.get("VGSLIB_DATA", os.path.join(REPO_ROOT, "data"))
+
+
+def world_dir() -> str:
+    return os.path.join(data_root(), "miniature")
+
+
+def features_dir() -> str:
+    return os.path.join(data_root(), "features")
+
+
+def encoders_dir() -> str:
+    return os.path.join(data_root(), "encoders")
+
+
+def runs_root() -> str:
+    return os.environ.get("VGSLIB_RUNS", os.path.join(REPO_ROOT, "runs"))
