@@ -1,0 +1,55 @@
+"""Render the book: ship vega offline, then `jupyter-book build` the repository root (strict).
+
+`python -m vgslib.book [--builder html]`. The book's pages read precomputed data and runs; they never train.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+from . import paths
+
+STATIC = os.path.join(paths.REPO_ROOT, "book", "_static")
+
+
+def write_vega_bundle(folder: str = STATIC) -> str:
+    """vega + vega-lite + vega-embed as one local script (from vl-convert: no network, no npm)."""
+    import vl_convert
+
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, "vega-bundle.js")
+    stamp = f"// vega {vl_convert.get_vega_version()}, vega-embed {vl_convert.get_vega_embed_version()}\n"
+    if not os.path.exists(path) or not open(path).readline() == stamp:
+        with open(path + ".partial", "w") as f:
+            f.write(stamp + vl_convert.javascript_bundle())
+        os.replace(path + ".partial", path)
+    return path
+
+
+def build(builder: str = "html", strict: bool = True) -> int:
+    write_vega_bundle()
+    exe = os.path.join(os.path.dirname(sys.executable), "jupyter-book")
+    cmd = [exe, "build", paths.REPO_ROOT, "--builder", builder, "--all"]
+    if strict:
+        cmd += ["-W", "-n", "--keep-going"]
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
+    start = time.time()
+    code = subprocess.call(cmd, env=env, cwd=paths.REPO_ROOT)
+    print(f"book build: exit {code} in {time.time() - start:.0f} s -> {os.path.join(paths.REPO_ROOT, '_build', builder)}")
+    return code
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m vgslib.book", description=__doc__)
+    parser.add_argument("--builder", default="html")
+    parser.add_argument("--no-strict", action="store_true", help="do not turn warnings into errors")
+    args = parser.parse_args(argv)
+    return build(args.builder, strict=not args.no_strict)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

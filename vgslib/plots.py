@@ -1,0 +1,111 @@
+"""Figures for the book: one altair theme, an offline renderer, picture grids and audio players.
+
+Charts are functions of tidy DataFrames returning `alt.Chart`. The book ships vega, vega-lite and vega-embed
+itself (a bundle written by `vgslib.book` from vl-convert), so interactive charts render with no network.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import uuid
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import soundfile as sf
+from PIL import Image, ImageDraw
+
+from . import audio as audio_io
+from .manifest import Manifest
+
+PALETTE = ["#1b6ca8", "#e07a1f", "#2a9d5b", "#c0392b", "#7d5ba6", "#8c6d31", "#d35f9b", "#5d6d7e",
+           "#17a2b8", "#b8a100", "#3d3d3d", "#9b59b6", "#1abc9c"]
+
+
+def theme() -> dict:
+    return {"config": {
+        "view": {"continuousWidth": 420, "continuousHeight": 260, "stroke": None},
+        "range": {"category": PALETTE},
+        "axis": {"labelFontSize": 11, "titleFontSize": 12, "gridColor": "#e6e6e6"},
+        "legend": {"labelFontSize": 11, "titleFontSize": 12},
+        "title": {"fontSize": 13, "anchor": "start"},
+    }}
+
+
+def _offline_renderer(spec: dict, **kwargs) -> dict:
+    """HTML that calls the page's own vegaEmbed (loaded from the book's _static bundle)."""
+    div = f"vis-{uuid.uuid4().hex[:12]}"
+    text = (f'<div id="{div}"></div><script type="text/javascript">'
+            f'(function(){{var spec={json.dumps(spec)};'
+            f'function show(){{vegaEmbed("#{div}", spec, {{"actions": false}}).catch(console.error);}}'
+            f'if (typeof vegaEmbed !== "undefined") {{show();}} else {{window.addEventListener("load", show);}}'
+            f'}})();</script>')
+    return {"text/html": text}
+
+
+def use_book_theme() -> None:
+    """Register and enable the book's theme and offline renderer (call once at the top of a page)."""
+    alt.theme.register("vgslib", enable=True)(theme)
+    alt.renderers.register("vgslib-offline", _offline_renderer)
+    alt.renderers.enable("vgslib-offline")
+    alt.data_transformers.disable_max_rows()
+
+
+def picture_grid(m: Manifest, concepts: list[str], split: str, per_source: int = 2, thumb: int = 96,
+                 seed: int = 0) -> Image.Image:
+    """A grid: one row per concept, `per_source` pictures from each pictogram source, with labels."""
+    table = m.images[(m.images.split == split) & m.images.concept.isin(concepts)]
+    sources = sorted(table.source.unique())
+    label_w = 90
+    grid = Image.new("RGB", (label_w + thumb * per_source * len(sources), thumb * len(concepts)), "white")
+    draw = ImageDraw.Draw(grid)
+    rng = np.random.default_rng(seed)
+    for row, concept in enumerate(concepts):
+        draw.text((6, row * thumb + thumb // 2 - 6), concept, fill="black")
+        for s, source in enumerate(sources):
+            pool = table[(table.concept == concept) & (table.source == source)]
+            picks = pool.iloc[np.sort(rng.choice(len(pool), min(per_source, len(pool)), replace=False))]
+            for k, r in enumerate(picks.itertuples()):
+                im = audio_io.load_image(m.path(r.path)).resize((thumb, thumb), Image.LANCZOS)
+                grid.paste(im, (label_w + (s * per_source + k) * thumb, row * thumb))
+    return grid
+
+
+def audio_player_table(m: Manifest, rows: pd.DataFrame, columns: list[str]) -> str:
+    """An HTML table with one embedded audio player per manifest row (the audio lives inside the page)."""
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns) + "<th>listen</th>"
+    body = []
+    for r in rows.itertuples():
+        wave = audio_io.load_segment(m.path(r.path), r.start, r.end)
+        buf = io.BytesIO()
+        sf.write(buf, wave, audio_io.SAMPLE_RATE, format="WAV", subtype="PCM_16")
+        src = "data:audio/wav;base64," + base64.b64encode(buf.getvalue()).decode()
+        cells = "".join(f"<td>{html.escape(str(getattr(r, c)))}</td>" for c in columns)
+        body.append(f'<tr>{cells}<td><audio controls preload="none" src="{src}"></audio></td></tr>')
+    return f'<table class="table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def counts_chart(counts: pd.DataFrame) -> alt.Chart:
+    """Audio tokens per split and language, familiar vs novel (from `manifest.counts`)."""
+    data = counts[counts["lang"] != "(images)"]
+    return alt.Chart(data).mark_bar().encode(
+        x=alt.X("audio tokens:Q", title="spoken word tokens"),
+        y=alt.Y("lang:N", title=None),
+        color=alt.Color("group:N", title="concepts"),
+        row=alt.Row("split:N", title=None, sort=["train", "val", "test"]),
+        tooltip=["split", "lang", "group", "audio tokens"],
+    ).properties(height=60, width=380)
+
+
+def probe_chart(report: pd.DataFrame, bar: float) -> alt.Chart:
+    """Probe accuracy per modality and language, with the bar the encoders must pass."""
+    data = report.assign(which=report["modality"] + report["lang"].map(lambda l: f" ({l})" if l else ""))
+    bars = alt.Chart(data).mark_bar().encode(
+        x=alt.X("accuracy:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        y=alt.Y("which:N", title=None), color=alt.Color("modality:N", legend=None),
+        tooltip=["modality", "lang", alt.Tooltip("accuracy:Q", format=".1%"), "n_test"])
+    rule = alt.Chart(pd.DataFrame({"bar": [bar]})).mark_rule(strokeDash=[4, 3], color="black").encode(x="bar:Q")
+    return (bars + rule).properties(width=380, height=120)
