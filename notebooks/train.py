@@ -1,0 +1,64 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Train and test one condition
+#
+# One condition = one run of this notebook = one run directory. Run it with
+# `python -m vgslib.notebooks train -p train_languages en+fr -p seed 3` (jupytext + papermill; the executed
+# notebook is kept in the run directory). Every parameter below is validated before anything runs.
+
+# %% tags=["parameters"]
+preset: str = "laptop"  # paper | laptop | smoke: the recipe to start from
+train_languages: str = "en"  # one or two of en, fr, nl joined by "+", e.g. "en+fr"
+seed: int = 0  # the run's seed: sampling, initialisation, dropout
+size: str = ""  # model size xsm | sm | md | lg | 3d ("" = the preset's)
+links: bool = False  # bilingual only: add a same-concept token of the other language to every group
+anchor_repeats: int = 1  # every anchor this many times per epoch (2 = the "2x" control)
+epochs: int = 0  # training epochs (0 = the preset's; warm-up scales along)
+scale: float = 0.0  # logit scale (0 = the preset's, 100)
+learn_scale: bool = False  # learn the scale (clamped) instead of fixing it
+precision: str = ""  # fp32 | bf16 ("" = the preset's)
+test_languages: str = ""  # languages to test, "+"-joined ("" = the training languages)
+corpus: str = "miniature"  # "miniature" or the folder of a real corpus's manifest
+audio_encoder: str = "mini-audio"  # mini-audio | wavlm
+audio_encoder_path: str = ""  # wavlm: a model id or local folder
+image_encoder: str = "mini-image"  # mini-image | dino-resnet50
+image_encoder_path: str = ""  # dino-resnet50: a local checkpoint
+data_overrides: str = ""  # JSON merged into the data config, e.g. '{"world": {"train_tokens": 50}}'
+name: str = ""  # the condition's name ("" = derived from the config)
+output_dir: str = ""  # the run directory ("" = runs/<condition>-seed<seed>)
+progress: bool = True  # progress bars and a line per epoch
+
+# %%
+from vgslib import experiment, presets, runs
+
+cfg = presets.from_notebook(
+    preset=preset, train_languages=train_languages, seed=seed, size=size, links=links, anchor_repeats=anchor_repeats,
+    epochs=epochs, scale=scale, learn_scale=learn_scale, precision=precision, test_languages=test_languages,
+    corpus=corpus, audio_encoder=audio_encoder, audio_encoder_path=audio_encoder_path, image_encoder=image_encoder,
+    image_encoder_path=image_encoder_path, data_overrides=data_overrides, name=name)
+print(cfg.condition(), "preset", cfg.preset)
+
+# %% [markdown]
+# Train, evaluating after every epoch (epoch 0 is the untrained model); an interrupted run resumes.
+
+# %%
+run_dir = experiment.run(cfg, output_dir or None, progress=progress)
+run = runs.load_run(run_dir)
+run["metrics"]
+
+# %% [markdown]
+# The reported model is the epoch with the lowest validation loss:
+
+# %%
+run["done"]

@@ -1,0 +1,132 @@
+"""Run the project's notebooks (jupytext percent `.py`) with papermill, validating parameters first.
+
+`python -m vgslib.notebooks train -p train_languages en+fr -p seed 1 [--output run.ipynb]`
+Papermill only warns about unknown parameters; here an unknown name or a value of the wrong type is an
+error before anything runs. The executed notebook is kept (by default in the run directory).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import inspect
+import os
+import sys
+import tempfile
+
+from . import paths
+
+NOTEBOOK_DIR = os.path.join(paths.REPO_ROOT, "notebooks")
+
+
+def notebook_path(name: str) -> str:
+    path = name if name.endswith(".py") else os.path.join(NOTEBOOK_DIR, f"{name}.py")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"notebook {path} does not exist")
+    return path
+
+
+def parameters(path: str) -> dict[str, dict]:
+    """The notebook's parameters: name -> {type, default, help}, read from its `parameters` cell."""
+    import jupytext
+
+    nb = jupytext.read(path)
+    cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    if len(cells) != 1:
+        raise ValueError(f"{path} must have exactly one cell tagged 'parameters', found {len(cells)}")
+    out = {}
+    for line in cells[0].source.splitlines():
+        node = ast.parse(line).body[0] if line.strip() and not line.strip().startswith("#") else None
+        if isinstance(node, ast.AnnAssign):
+            help_text = line.split("#", 1)[1].strip() if "#" in line else ""
+            out[node.target.id] = {"type": ast.unparse(node.annotation), "default": ast.literal_eval(node.value),
+                                   "help": help_text}
+    return out
+
+
+def validate(path: str, given: dict) -> dict:
+    """Check names and types against the parameters cell; return the values converted to their types."""
+    spec = parameters(path)
+    unknown = sorted(set(given) - set(spec))
+    if unknown:
+        raise ValueError(f"unknown parameter(s) {unknown} for {os.path.basename(path)}; "
+                         f"known parameters are {sorted(spec)}")
+    casts = {"str": str, "int": int, "float": float, "bool": _bool}
+    out = {}
+    for name, value in given.items():
+        cast = casts[spec[name]["type"]]
+        try:
+            out[name] = cast(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"parameter {name!r} must be {spec[name]['type']}, got {value!r}") from None
+    return out
+
+
+def _bool(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    if str(value).lower() in ("true", "1", "yes"):
+        return True
+    if str(value).lower() in ("false", "0", "no"):
+        return False
+    raise ValueError(value)
+
+
+def execute(name: str, params: dict, output: str, cwd: str | None = None, timeout: int | None = None) -> str:
+    """Validate, convert with jupytext, execute with papermill into `output` (an .ipynb)."""
+    import jupytext
+    import papermill
+
+    path = notebook_path(name)
+    values = validate(path, params)
+    os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        source = os.path.join(tmp, os.path.basename(path).replace(".py", ".ipynb"))
+        jupytext.write(jupytext.read(path), source)
+        papermill.execute_notebook(source, output, parameters=values, kernel_name="python3",
+                                   cwd=cwd or NOTEBOOK_DIR, progress_bar=False, execution_timeout=timeout)
+    return output
+
+
+def parameter_table(name: str):
+    """The parameters of a notebook as a DataFrame (for the book)."""
+    import pandas as pd
+
+    spec = parameters(notebook_path(name))
+    return pd.DataFrame([{"parameter": k, "type": v["type"], "default": repr(v["default"]), "meaning": v["help"]}
+                         for k, v in spec.items()])
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m vgslib.notebooks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("notebook", help="a notebook name in notebooks/ (e.g. train) or a .py path")
+    parser.add_argument("-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
+    parser.add_argument("--output", default="", help="executed notebook (default: <run dir>/notebook.ipynb)")
+    parser.add_argument("--help-parameters", action="store_true", help="list the parameters and exit")
+    args = parser.parse_args(argv)
+    if args.help_parameters:
+        print(parameter_table(args.notebook).to_string(index=False))
+        return 0
+    params = dict(args.p)
+    output = args.output
+    if not output:
+        if os.path.basename(notebook_path(args.notebook)) == "train.py":
+            from . import presets
+
+            spec = parameters(notebook_path(args.notebook))
+            values = {k: v["default"] for k, v in spec.items()} | validate(notebook_path(args.notebook), params)
+            keys = inspect.signature(presets.from_notebook).parameters
+            cfg = presets.from_notebook(**{k: values[k] for k in keys})
+            run_dir = values["output_dir"] or os.path.join(paths.runs_root(), f"{cfg.condition()}-seed{cfg.train.seed}")
+            params.setdefault("output_dir", run_dir)
+            output = os.path.join(run_dir, "notebook.ipynb")
+        else:
+            output = os.path.join(paths.data_root(), "notebooks", f"{args.notebook}.ipynb")
+    execute(args.notebook, params, output)
+    print(f"executed notebook: {output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

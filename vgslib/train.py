@@ -1,0 +1,189 @@
+"""Training one condition (protocol §5) into one run directory, with per-epoch evaluation and resume.
+
+Epoch 0 is the untrained model. After every epoch: validation loss on frozen validation groups, test
+accuracies on the stored trials, a checkpoint to resume from. The reported model is the epoch with the
+lowest validation loss. Every random choice of epoch k derives from (seed, k), so a resumed run ends with
+the same numbers as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from . import concepts, runs
+from .config import Config
+from .data import DataConfig
+from .groups import ConceptSampler, Groups, Pool, sample_groups
+from .losses import symmetric_group_loss
+from .model import ModelConfig, VGSModel
+
+PRECISIONS = ("fp32", "bf16")
+
+
+class NonFiniteLossError(RuntimeError):
+    """The training loss became NaN or infinite; the run directory keeps every completed epoch."""
+
+
+@dataclass(frozen=True)
+class TrainConfig(Config):
+    languages: tuple[str, ...] = ("en",)  # training languages: one (monolingual) or two (bilingual)
+    links: bool = False  # bilingual only: add a same-concept token of the other language to every group
+    anchor_repeats: int = 1  # every anchor listed this many times per epoch (2 = the "2x" control)
+    epochs: int = 24  # training epochs (the reference: 4 warm-up + 20 cosine)
+    warmup_epochs: float = 4.0  # linear warm-up from min_lr to lr, in epochs
+    lr: float = 2e-4  # peak learning rate (Adam)
+    min_lr: float = 1e-6  # start of the warm-up and end of the cosine decay
+    weight_decay: float = 5e-7  # coupled (L2 added to the gradient), as torch's Adam does
+    batch_groups: int = 60  # groups per step
+    num_negatives: int = 11  # negative images and negative audio tokens per group
+    seed: int = 0  # sampling, initialisation and dropout
+    precision: str = "fp32"  # fp32, or bf16 autocast (a CPU lever where AVX-512 BF16 exists)
+    device: str = "auto"  # auto = cuda when present, else cpu
+    threads: int = 0  # torch CPU threads (0 = torch's default)
+
+    def __post_init__(self):
+        if not 1 <= len(self.languages) <= 2:
+            raise ValueError(f"train.languages must hold one or two languages, got {list(self.languages)}")
+        for lang in self.languages:
+            concepts.check_language(lang)
+        if len(set(self.languages)) != len(self.languages):
+            raise ValueError(f"train.languages repeats a language: {list(self.languages)}")
+        if self.links and len(self.languages) != 2:
+            raise ValueError("train.links needs two training languages")
+        if self.anchor_repeats < 1:
+            raise ValueError(f"train.anchor_repeats must be at least 1, got {self.anchor_repeats}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"train.precision must be one of {PRECISIONS}, got {self.precision!r}")
+        if self.epochs < 1 or self.batch_groups < 1 or self.num_negatives < 1:
+            raise ValueError("train.epochs, batch_groups and num_negatives must be positive")
+        if not 0 <= self.warmup_epochs <= self.epochs:
+            raise ValueError(f"train.warmup_epochs must lie in [0, epochs], got {self.warmup_epochs}")
+
+
+@dataclass(frozen=True)
+class RunConfig(Config):
+    name: str = ""  # the condition's name, e.g. "en+fr-links"; empty = derived from the config
+    preset: str = "paper"  # which preset the config came from (recorded, see vgslib.presets)
+    data: DataConfig = DataConfig()  # corpus, frozen encoders
+    model: ModelConfig = ModelConfig()  # the VGS model
+    train: TrainConfig = TrainConfig()  # the recipe
+    test_languages: tuple[str, ...] = ()  # languages to test (empty = the training languages)
+    trial_seed: int = 0  # the stored trials' seed: every model and seed sees the same trials
+    analysis_tokens: int = 30  # per word and language, for the embedding analyses (protocol §8)
+
+    def __post_init__(self):
+        for lang in self.test_languages:
+            concepts.check_language(lang)
+
+    @property
+    def tested(self) -> tuple[str, ...]:
+        return self.test_languages or self.train.languages
+
+    def condition(self) -> str:
+        t = self.train
+        name = "+".join(t.languages) + ("-links" if t.links else "") + (f"-{t.anchor_repeats}x" if
+                                                                         t.anchor_repeats > 1 else "")
+        return self.name or f"{name}-{self.model.size}"
+
+
+def lr_lambda(step: int, total: int, warmup: int, lr: float, min_lr: float) -> float:
+    """Multiplier of `lr`: linear from min_lr to lr over `warmup` steps, then cosine down to min_lr."""
+    if step < warmup:
+        return (min_lr + (lr - min_lr) * step / max(1, warmup)) / lr
+    progress = (step - warmup) / max(1, total - warmup)
+    return (min_lr + 0.5 * (lr - min_lr) * (1 + math.cos(math.pi * min(1.0, progress)))) / lr
+
+
+def autocast(device: torch.device, precision: str):
+    if precision == "bf16":
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def _encode(model, pool: Pool, idx: np.ndarray, device, audio: bool) -> torch.Tensor:
+    """Embed each unique item once and gather: (*idx.shape, E)."""
+    unique, inverse = np.unique(idx.reshape(-1), return_inverse=True)
+    x, pad = pool.batch(torch.from_numpy(unique), device)
+    emb = model.encode_audio(x, pad) if audio else model.encode_image(x, pad)  # (U, E)
+    return emb[torch.from_numpy(inverse).to(device)].reshape(*idx.shape, -1)
+
+
+def group_loss(model: VGSModel, groups: Groups, audio: Pool, images: Pool, device) -> torch.Tensor:
+    """The reference's loss, or with links the mean of audio1<->image, audio2<->image and audio1<->audio2."""
+    a_idx = [groups.anchor[:, None], groups.neg_audio]
+    if groups.partner is not None:
+        a_idx.append(groups.partner[:, None])
+    a = _encode(model, audio, np.concatenate(a_idx, 1), device, audio=True)  # (G, 1 + K [+1], E)
+    i = _encode(model, images, np.concatenate([groups.positive[:, None], groups.neg_images], 1), device,
+                audio=False)  # (G, 1 + K, E)
+    K = groups.neg_audio.shape[1]
+    anchor, neg_a, pos, neg_i = a[:, 0], a[:, 1: K + 1], i[:, 0], i[:, 1:]
+    loss = symmetric_group_loss(anchor, pos, neg_a, neg_i, model.scale)
+    if groups.partner is None:
+        return loss
+    partner = a[:, K + 1]
+    loss2 = symmetric_group_loss(partner, pos, neg_a, neg_i, model.scale)
+    loss3 = symmetric_group_loss(anchor, partner, neg_a, neg_a, model.scale)
+    return (loss + loss2 + loss3) / 3
+
+
+@torch.no_grad()
+def embed_pool(model: VGSModel, pool: Pool, device, precision: str, audio: bool, batch: int = 256) -> np.ndarray:
+    model.eval()
+    out = []
+    for first in range(0, len(pool), batch):
+        idx = np.arange(first, min(first + batch, len(pool)))
+        with autocast(device, precision):
+            out.append(_encode(model, pool, idx, device, audio).float().cpu().numpy())
+    return np.concatenate(out) if out else np.zeros((0, model.cfg.embed_dim), np.float32)
+
+
+@torch.no_grad()
+def validation_loss(model, groups: list[Groups], audio: Pool, images: Pool, device, precision: str) -> float:
+    model.eval()
+    total = 0.0
+    for g in groups:
+        with autocast(device, precision):
+            total += float(group_loss(model, g, audio, images, device))
+    return total / max(1, len(groups))
+
+
+def _batches(g: Groups, size: int) -> list[Groups]:
+    out = []
+    for first in range(0, len(g.anchor), size):
+        s = slice(first, first + size)
+        out.append(Groups(g.anchor[s], g.positive[s], g.neg_images[s], g.neg_audio[s],
+                          None if g.partner is None else g.partner[s]))
+    return out
+
+
+def train_epoch(model, opt, sched, epoch: int, cfg: TrainConfig, audio: Pool, images: Pool, device,
+                run_dir: str, progress: bool, samplers) -> dict:
+    """One pass over the (repeated) anchors; every random choice derives from (seed, epoch)."""
+    rng = np.random.default_rng([cfg.seed, epoch])
+    torch.manual_seed(cfg.seed * 100_003 + epoch)  # dropout
+    anchors = rng.permutation(np.tile(np.arange(len(audio)), cfg.anchor_repeats))
+    groups = sample_groups(anchors, audio, images, rng, cfg.num_negatives, cfg.links, *samplers)
+    model.train()
+    losses, start = [], time.time()
+    for step, batch in enumerate(tqdm(_batches(groups, cfg.batch_groups), desc=f"epoch {epoch}",
+                                      disable=not progress, mininterval=5, leave=False)):
+        with autocast(device, cfg.precision):
+            loss = group_loss(model, batch, audio, images, device)
+        if not torch.isfinite(loss):
+            raise NonFiniteLossError(f"non-finite training loss ({float(loss)}) at epoch {epoch}, step {step}; "
+                                     f"{run_dir} keeps every completed epoch (up to {epoch - 1})")
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        losses.append(float(loss))
+    return {"train_loss": float(np.mean(losses)), "steps": len(losses), "train_seconds": time.time() - start}
