@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: book test lint prepare venv clean
+.PHONY: book test lint prepare runs venv clean
 
 venv: $(STAMP)
 
@@ -19,7 +19,11 @@ $(STAMP): requirements.txt pyproject.toml
 prepare: $(STAMP)
 	$(PY) -m vgslib prepare
 
-book: prepare
+# The six first-results conditions (seed 0), two single-thread runs at a time; complete runs are skipped.
+runs: prepare
+	$(PY) -m vgslib.grid first-results
+
+book: runs
 	$(PY) -m vgslib.book
 
 test: $(STAMP)

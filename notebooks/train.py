@@ -19,24 +19,24 @@
 
 # %% tags=["parameters"]
 preset: str = "laptop"  # paper | laptop | smoke: the recipe to start from
-train_languages: str = "en"  # one or two of en, fr, nl joined by "+", e.g. "en+fr"
+train_languages: str = "en"  # one or two of en, fr, nl joined by +, e.g. en+fr
 seed: int = 0  # the run's seed: sampling, initialisation, dropout
-size: str = ""  # model size xsm | sm | md | lg | 3d ("" = the preset's)
+size: str = ""  # model size xsm | sm | md | lg | 3d (empty: the preset value)
 links: bool = False  # bilingual only: add a same-concept token of the other language to every group
-anchor_repeats: int = 1  # every anchor this many times per epoch (2 = the "2x" control)
-epochs: int = 0  # training epochs (0 = the preset's; warm-up scales along)
-scale: float = 0.0  # logit scale (0 = the preset's, 100)
+anchor_repeats: int = 1  # every anchor this many times per epoch (2: the 2x control)
+epochs: int = 0  # training epochs (0: the preset value; warm-up scales along)
+scale: float = 0.0  # logit scale (0: the preset value, 100)
 learn_scale: bool = False  # learn the scale (clamped) instead of fixing it
-precision: str = ""  # fp32 | bf16 ("" = the preset's)
-test_languages: str = ""  # languages to test, "+"-joined ("" = the training languages)
-corpus: str = "miniature"  # "miniature" or the folder of a real corpus's manifest
+precision: str = ""  # fp32 | bf16 (empty: the preset value)
+test_languages: str = ""  # languages to test, joined by + (empty: the training languages)
+corpus: str = "miniature"  # miniature, or the folder of a real corpus manifest
 audio_encoder: str = "mini-audio"  # mini-audio | wavlm
 audio_encoder_path: str = ""  # wavlm: a model id or local folder
 image_encoder: str = "mini-image"  # mini-image | dino-resnet50
 image_encoder_path: str = ""  # dino-resnet50: a local checkpoint
-data_overrides: str = ""  # JSON merged into the data config, e.g. '{"world": {"train_tokens": 50}}'
-name: str = ""  # the condition's name ("" = derived from the config)
-output_dir: str = ""  # the run directory ("" = runs/<condition>-seed<seed>)
+data_overrides: str = ""  # JSON merged into the data config, e.g. world.train_tokens
+name: str = ""  # the condition's name (empty: derived from the config)
+output_dir: str = ""  # the run directory (empty: runs/<condition>-seed<seed>)
 progress: bool = True  # progress bars and a line per epoch
 
 # %%

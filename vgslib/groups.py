@@ -35,8 +35,8 @@ class Pool:
         items, ids, labels, langs = [], [], [], []
         for f, concept, lang in parts:
             items += [torch.from_numpy(f.item(i)) for i in range(len(f))]
-            ids.append(f.ids)
-            labels.append(np.asarray(concept))
+            ids.append(np.asarray(f.ids, dtype=str))
+            labels.append(np.asarray(concept, dtype=str))
             langs.append(np.full(len(f), lang))
         lengths = torch.tensor([len(t) for t in items])
         tokens = torch.nn.utils.rnn.pad_sequence(items, batch_first=True)  # (N, T_max, D)

@@ -109,3 +109,37 @@ def probe_chart(report: pd.DataFrame, bar: float) -> alt.Chart:
         tooltip=["modality", "lang", alt.Tooltip("accuracy:Q", format=".1%"), "n_test"])
     rule = alt.Chart(pd.DataFrame({"bar": [bar]})).mark_rule(strokeDash=[4, 3], color="black").encode(x="bar:Q")
     return (bars + rule).properties(width=380, height=120)
+
+
+def curves_chart(long: pd.DataFrame, val: pd.DataFrame) -> alt.VConcatChart:
+    """Test accuracies per epoch (lines per test, columns per test language, rows per condition) and the
+    validation loss; hover shows the values. `long` from `results.curves`, `val` has epoch/val_loss/train_langs."""
+    hover = alt.selection_point(fields=["epoch"], nearest=True, on="pointerover", empty=False)
+    base = alt.Chart(long).encode(x=alt.X("epoch:Q", title="epoch"),
+                                  y=alt.Y("value:Q", title="accuracy", scale=alt.Scale(domain=[0, 1]),
+                                          axis=alt.Axis(format="%")),
+                                  color=alt.Color("test name:N", title="test"))
+    lines = base.mark_line(point=True).encode(
+        tooltip=["train_langs", "lang", "test name", "epoch", alt.Tooltip("value:Q", format=".1%")]
+    ).add_params(hover)
+    chance = alt.Chart(pd.DataFrame({"y": [0.5]})).mark_rule(strokeDash=[3, 3], color="gray").encode(y="y:Q")
+    acc = alt.layer(lines, chance, data=long).properties(width=160, height=110).facet(
+        row=alt.Row("train_langs:N", title="trained on"), column=alt.Column("lang:N", title="tested on"))
+    loss = alt.Chart(val).mark_line(point=True).encode(
+        x="epoch:Q", y=alt.Y("val_loss:Q", title="validation loss", scale=alt.Scale(type="log")),
+        color=alt.Color("train_langs:N", title="trained on"),
+        tooltip=["train_langs", "epoch", alt.Tooltip("val_loss:Q", format=".3f")]).properties(width=380, height=160)
+    return alt.vconcat(loss, acc)
+
+
+def word_heatmap(table: pd.DataFrame, title: str) -> alt.Chart:
+    """Accuracy per word (rows) and condition x test language (columns), from `results.per_word`."""
+    data = table.assign(condition=table["train_langs"] + " → " + table["lang"])
+    order = data.groupby("concept").accuracy.mean().sort_values(ascending=False).index.tolist()
+    return alt.Chart(data).mark_rect().encode(
+        x=alt.X("condition:N", title="trained on → tested on"),
+        y=alt.Y("concept:N", sort=order, title=None),
+        color=alt.Color("accuracy:Q", scale=alt.Scale(scheme="blueorange", domain=[0, 1], domainMid=0.5),
+                        legend=alt.Legend(format="%")),
+        tooltip=["concept", "train_langs", "lang", alt.Tooltip("accuracy:Q", format=".0%")],
+    ).properties(title=title, width=alt.Step(40), height=alt.Step(14))

@@ -97,3 +97,13 @@ def tiny_dino_checkpoint(path: str) -> str:
              if not k.startswith("fc.")}
     torch.save(state, path)
     return path
+
+
+def tiny_data_config():
+    """A DataConfig for tests: the tiny world and encoders pre-trained for a couple of steps."""
+    from .data import DataConfig
+    from .pretrain import AudioPretrainConfig, ImagePretrainConfig
+
+    return DataConfig(world=tiny_world_config(),
+                      image_pretrain=ImagePretrainConfig(num_pictograms=16, views=2, steps=2, batch=8),
+                      audio_pretrain=AudioPretrainConfig(num_pseudowords=12, steps=2, batch=6))

@@ -108,11 +108,19 @@ def autocast(device: torch.device, precision: str):
     return contextlib.nullcontext()
 
 
+BUCKETS = 4  # length buckets per step: padding each to its own maximum saves most of the padded work
+
+
 def _encode(model, pool: Pool, idx: np.ndarray, device, audio: bool) -> torch.Tensor:
-    """Embed each unique item once and gather: (*idx.shape, E)."""
+    """Embed each unique item once (sorted by length, in a few buckets) and gather: (*idx.shape, E)."""
     unique, inverse = np.unique(idx.reshape(-1), return_inverse=True)
-    x, pad = pool.batch(torch.from_numpy(unique), device)
-    emb = model.encode_audio(x, pad) if audio else model.encode_image(x, pad)  # (U, E)
+    order = np.argsort(pool.lengths[unique].numpy(), kind="stable")
+    parts = []
+    for chunk in np.array_split(order, min(BUCKETS, len(order))):
+        x, pad = pool.batch(torch.from_numpy(unique[chunk]), device)  # (b, T_bucket, D)
+        parts.append(model.encode_audio(x, pad) if audio else model.encode_image(x, pad))
+    emb = torch.empty(len(unique), parts[0].shape[-1], device=device, dtype=parts[0].dtype)
+    emb[torch.from_numpy(order).to(device)] = torch.cat(parts)  # back to the order of `unique`
     return emb[torch.from_numpy(inverse).to(device)].reshape(*idx.shape, -1)
 
 
@@ -179,11 +187,12 @@ def train_epoch(model, opt, sched, epoch: int, cfg: TrainConfig, audio: Pool, im
         with autocast(device, cfg.precision):
             loss = group_loss(model, batch, audio, images, device)
         if not torch.isfinite(loss):
-            raise NonFiniteLossError(f"non-finite training loss ({float(loss)}) at epoch {epoch}, step {step}; "
+            raise NonFiniteLossError(f"non-finite training loss ({loss.item()}) at epoch {epoch}, step {step}; "
                                      f"{run_dir} keeps every completed epoch (up to {epoch - 1})")
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         sched.step()
-        losses.append(float(loss))
-    return {"train_loss": float(np.mean(losses)), "steps": len(losses), "train_seconds": time.time() - start}
+        losses.append(loss.item())
+    return {"train_loss": float(np.mean(losses)), "steps": len(losses), "groups": len(anchors),
+            "train_seconds": time.time() - start}
