@@ -30,16 +30,17 @@ def write_vega_bundle(folder: str = STATIC) -> str:
     return path
 
 
-def build(builder: str = "html", strict: bool = True) -> int:
+def build(builder: str = "html", strict: bool = True, output: str | None = None) -> int:
     write_vega_bundle()
     exe = os.path.join(os.path.dirname(sys.executable), "jupyter-book")
-    cmd = [exe, "build", paths.REPO_ROOT, "--builder", builder, "--all"]
+    output = output or paths.REPO_ROOT
+    cmd = [exe, "build", paths.REPO_ROOT, "--builder", builder, "--all", "--path-output", output]
     if strict:
         cmd += ["-W", "-n", "--keep-going"]
     env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
     start = time.time()
     code = subprocess.call(cmd, env=env, cwd=paths.REPO_ROOT)
-    print(f"book build: exit {code} in {time.time() - start:.0f} s -> {os.path.join(paths.REPO_ROOT, '_build', builder)}")
+    print(f"book build: exit {code} in {time.time() - start:.0f} s -> {os.path.join(output, '_build', builder)}")
     return code
 
 
@@ -47,8 +48,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m vgslib.book", description=__doc__)
     parser.add_argument("--builder", default="html")
     parser.add_argument("--no-strict", action="store_true", help="do not turn warnings into errors")
+    parser.add_argument("--path-output", default=None, help="folder that receives _build/ (default: the repo)")
     args = parser.parse_args(argv)
-    return build(args.builder, strict=not args.no_strict)
+    return build(args.builder, strict=not args.no_strict, output=args.path_output)
 
 
 if __name__ == "__main__":
