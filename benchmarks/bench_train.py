@@ -59,9 +59,16 @@ def bench(preset: str, steps: int, study) -> dict:
             flops.append(step_flops(cfg.model, g, audio, images))
     per_step = float(np.mean(times))
     steps_per_epoch = -(-len(audio) // t.batch_groups)
-    return {"preset": preset, "size": cfg.model.size, "precision": t.precision, "s/step": per_step,
-            "s/epoch (EN)": per_step * steps_per_epoch, "s/run (EN, training only)": per_step * steps_per_epoch * t.epochs,
-            "GFLOP/step": np.mean(flops) / 1e9, "GFLOP/s": np.mean(flops) / per_step / 1e9}
+    return {
+        "preset": preset,
+        "size": cfg.model.size,
+        "precision": t.precision,
+        "s/step": per_step,
+        "s/epoch (EN)": per_step * steps_per_epoch,
+        "s/run (EN, training only)": per_step * steps_per_epoch * t.epochs,
+        "GFLOP/step": np.mean(flops) / 1e9,
+        "GFLOP/s": np.mean(flops) / per_step / 1e9,
+    }
 
 
 if __name__ == "__main__":
@@ -73,8 +80,10 @@ if __name__ == "__main__":
     torch.set_num_threads(args.threads)
     study = data.prepare(data.DataConfig(), progress=False)
     peaks = {"fp32": matmul_peak(torch.float32) / 1e9, "bf16": matmul_peak(torch.bfloat16) / 1e9}
-    print(f"threads {args.threads}; measured matmul peak: fp32 {peaks['fp32']:.0f} GFLOP/s, "
-          f"bf16 {peaks['bf16']:.0f} GFLOP/s")
+    print(
+        f"threads {args.threads}; measured matmul peak: fp32 {peaks['fp32']:.0f} GFLOP/s, "
+        f"bf16 {peaks['bf16']:.0f} GFLOP/s"
+    )
     for preset in args.presets:
         r = bench(preset, args.steps, study)
         r["% of peak"] = 100 * r["GFLOP/s"] / peaks[r["precision"]]

@@ -18,5 +18,7 @@ if __name__ == "__main__":
         start = time.time()
         m = miniature.build(miniature.WorldConfig(), f"{tmp}/world", progress=False, num_workers=args.workers)
         seconds = time.time() - start
-    print(f"miniature world: {len(m.audio)} spoken tokens, {len(m.images)} pictures, {args.workers} workers: "
-          f"{seconds:.1f} s (target < 120 s)")
+    print(
+        f"miniature world: {len(m.audio)} spoken tokens, {len(m.images)} pictures, {args.workers} workers: "
+        f"{seconds:.1f} s (target < 120 s)"
+    )

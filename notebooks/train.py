@@ -43,10 +43,25 @@ progress: bool = True  # progress bars and a line per epoch
 from vgslib import experiment, presets, runs
 
 cfg = presets.from_notebook(
-    preset=preset, train_languages=train_languages, seed=seed, size=size, links=links, anchor_repeats=anchor_repeats,
-    epochs=epochs, scale=scale, learn_scale=learn_scale, precision=precision, test_languages=test_languages,
-    corpus=corpus, audio_encoder=audio_encoder, audio_encoder_path=audio_encoder_path, image_encoder=image_encoder,
-    image_encoder_path=image_encoder_path, data_overrides=data_overrides, name=name)
+    preset=preset,
+    train_languages=train_languages,
+    seed=seed,
+    size=size,
+    links=links,
+    anchor_repeats=anchor_repeats,
+    epochs=epochs,
+    scale=scale,
+    learn_scale=learn_scale,
+    precision=precision,
+    test_languages=test_languages,
+    corpus=corpus,
+    audio_encoder=audio_encoder,
+    audio_encoder_path=audio_encoder_path,
+    image_encoder=image_encoder,
+    image_encoder_path=image_encoder_path,
+    data_overrides=data_overrides,
+    name=name,
+)
 print(cfg.condition(), "preset", cfg.preset)
 
 # %% [markdown]

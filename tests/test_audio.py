@@ -10,14 +10,17 @@ def test_segment_reading(tmp_path):
     assert len(audio.load_segment(path, 0.25, 0.5)) == 4000
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda p: None, "does not exist"),
-    (lambda p: p.write_bytes(b"RIFF\x00\x00garbage"), "cannot be read as audio"),
-    (lambda p: p.write_bytes(b""), "cannot be read as audio"),
-    (lambda p: testing.write_tone(str(p), sample_rate=22050), "sample rate 22050 Hz"),
-    (lambda p: testing.write_tone(str(p), channels=2), "2 channels"),
-    (lambda p: testing.write_tone(str(p), seconds=0.0), "empty|outside"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: None, "does not exist"),
+        (lambda p: p.write_bytes(b"RIFF\x00\x00garbage"), "cannot be read as audio"),
+        (lambda p: p.write_bytes(b""), "cannot be read as audio"),
+        (lambda p: testing.write_tone(str(p), sample_rate=22050), "sample rate 22050 Hz"),
+        (lambda p: testing.write_tone(str(p), channels=2), "2 channels"),
+        (lambda p: testing.write_tone(str(p), seconds=0.0), "empty|outside"),
+    ],
+)
 def test_bad_audio_is_named(tmp_path, make, message):
     path = tmp_path / "bad.wav"
     make(path)

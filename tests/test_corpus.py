@@ -27,8 +27,12 @@ def test_import_keeps_inventory_words_of_each_language(tmp_path):
     m = corpus.import_aligned(root)
     got = sorted(zip(m.audio.lang, m.audio.word, m.audio.concept))
     # 'cat' lasts 10 ms (< 25 ms, dropped); 'dog' said in a Dutch utterance is no Dutch inventory word.
-    assert got == [("en", "dog", "dog"), ("en", "piano", "piano"), ("en", "umbrella", "umbrella"),
-                   ("nl", "hond", "dog")]
+    assert got == [
+        ("en", "dog", "dog"),
+        ("en", "piano", "piano"),
+        ("en", "umbrella", "umbrella"),
+        ("nl", "hond", "dog"),
+    ]
     dog = m.audio[m.audio.word == "dog"].iloc[0]
     assert (dog.start, dog.end, dog.speaker, dog.split, dog.corpus) == (0.3, 0.8, "spk1", "train", "fabricated")
 

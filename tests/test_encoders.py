@@ -52,18 +52,22 @@ def test_unknown_encoder_kind_is_named():
 
 def test_mini_encoders_pretrain_cache_and_shapes(tmp_path):
     img_cfg = pretrain.ImagePretrainConfig(num_pictograms=16, views=2, steps=2, batch=8)
-    enc = pretrain.load_or_pretrain("mini-image", encoders.EncoderConfig(kind="mini-image"), img_cfg,
-                                    cache_dir=str(tmp_path), progress=False)
+    enc = pretrain.load_or_pretrain(
+        "mini-image", encoders.EncoderConfig(kind="mini-image"), img_cfg, cache_dir=str(tmp_path), progress=False
+    )
     out = enc.encode_batch([Image.new("RGB", (256, 256), (255, 255, 255))])
     assert out[0].shape == (16, pretrain.TOKEN_DIM)
-    again = pretrain.load_or_pretrain("mini-image", encoders.EncoderConfig(kind="mini-image"), img_cfg,
-                                      cache_dir=str(tmp_path), progress=False)
-    assert np.array_equal(again.encode_batch([Image.new("RGB", (256, 256))])[0],
-                          enc.encode_batch([Image.new("RGB", (256, 256))])[0])
+    again = pretrain.load_or_pretrain(
+        "mini-image", encoders.EncoderConfig(kind="mini-image"), img_cfg, cache_dir=str(tmp_path), progress=False
+    )
+    assert np.array_equal(
+        again.encode_batch([Image.new("RGB", (256, 256))])[0], enc.encode_batch([Image.new("RGB", (256, 256))])[0]
+    )
 
     aud_cfg = pretrain.AudioPretrainConfig(num_pseudowords=12, steps=2, batch=6)
-    aenc = pretrain.load_or_pretrain("mini-audio", encoders.EncoderConfig(kind="mini-audio"), aud_cfg,
-                                     cache_dir=str(tmp_path), progress=False)
+    aenc = pretrain.load_or_pretrain(
+        "mini-audio", encoders.EncoderConfig(kind="mini-audio"), aud_cfg, cache_dir=str(tmp_path), progress=False
+    )
     waves = [np.zeros(16000, np.float32) + 0.01, np.zeros(4000, np.float32) + 0.01]
     a, b = aenc.encode_batch(waves)
     assert a.shape == (26, pretrain.TOKEN_DIM) and b.shape == (7, pretrain.TOKEN_DIM)  # 25 tokens/s

@@ -38,8 +38,16 @@ def test_run_writes_a_complete_run_directory(study, tmp_path):
     assert {"ff_en", "nf_en", "ff_nl", "nf_nl", "val_loss"} <= set(run["metrics"].columns)
     assert run["env"]["git"]["commit"] is not None and run["env"]["packages"]["torch"]
     trials = run["trials"]
-    assert {"test", "lang", "audio_id", "target_id", "distractor_id", "target_score", "distractor_score",
-            "correct"} <= set(trials.columns)
+    assert {
+        "test",
+        "lang",
+        "audio_id",
+        "target_id",
+        "distractor_id",
+        "target_score",
+        "distractor_score",
+        "correct",
+    } <= set(trials.columns)
     best = run["done"]["best_epoch"]
     assert best == int(run["metrics"].val_loss.idxmin())
     assert run["done"]["ff_en"] == pytest.approx(trials[(trials.test == "ff") & (trials.lang == "en")].correct.mean())
@@ -82,8 +90,9 @@ def test_non_finite_loss_stops_with_a_clear_error_and_keeps_epoch_0(study, tmp_p
     import vgslib.train as train
 
     real = train.group_loss
-    monkeypatch.setattr(train, "group_loss",
-                        lambda model, *a: real(model, *a) * (torch.tensor(float("nan")) if model.training else 1))
+    monkeypatch.setattr(
+        train, "group_loss", lambda model, *a: real(model, *a) * (torch.tensor(float("nan")) if model.training else 1)
+    )
     with pytest.raises(NonFiniteLossError, match="epoch 1, step 0"):
         experiment.run(_cfg(study, epochs=1), str(tmp_path / "nan"), data=study[1], progress=False)
     kept = runs.read_metrics(str(tmp_path / "nan"))

@@ -71,7 +71,10 @@ def test_bad_file_is_named_and_earlier_features_are_kept(tiny_world, tmp_path):
 def test_mean_pooled_matches_naive():
     rng = np.random.default_rng(0)
     lengths = np.array([3, 1, 5])
-    f = features.Features(ids=np.array(["a", "b", "c"]), tokens=rng.normal(size=(9, 4)).astype(np.float32),
-                          offsets=np.concatenate([[0], np.cumsum(lengths)]))
+    f = features.Features(
+        ids=np.array(["a", "b", "c"]),
+        tokens=rng.normal(size=(9, 4)).astype(np.float32),
+        offsets=np.concatenate([[0], np.cumsum(lengths)]),
+    )
     naive = np.stack([f.item(i).mean(0) for i in range(3)])
     assert np.allclose(f.mean_pooled(), naive, atol=1e-6)

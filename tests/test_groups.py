@@ -12,9 +12,11 @@ def _pool(n_per, langs=("",)):
     for lang in langs:
         labels = np.repeat(np.asarray(concepts.FAMILIAR_NAMES), n_per)
         lengths = rng.integers(1, 5, len(labels))
-        f = Features(ids=np.array([f"{lang}{i}" for i in range(len(labels))]),
-                     tokens=rng.normal(size=(lengths.sum(), 3)).astype(np.float32),
-                     offsets=np.concatenate([[0], np.cumsum(lengths)]))
+        f = Features(
+            ids=np.array([f"{lang}{i}" for i in range(len(labels))]),
+            tokens=rng.normal(size=(lengths.sum(), 3)).astype(np.float32),
+            offsets=np.concatenate([[0], np.cumsum(lengths)]),
+        )
         parts.append((f, labels, lang))
     return Pool.from_features(parts)
 

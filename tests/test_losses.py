@@ -25,8 +25,9 @@ def test_symmetric_loss_is_the_mean_of_both_directions():
     torch.manual_seed(1)
     a, p, na, npos = _unit(4, 6), _unit(4, 6), _unit(4, 11, 6), _unit(4, 11, 6)
     s = torch.tensor(10.0)
-    expected = 0.5 * (group_infonce(a, torch.cat([p[:, None], npos], 1), s) +
-                      group_infonce(p, torch.cat([a[:, None], na], 1), s))
+    expected = 0.5 * (
+        group_infonce(a, torch.cat([p[:, None], npos], 1), s) + group_infonce(p, torch.cat([a[:, None], na], 1), s)
+    )
     assert torch.isclose(symmetric_group_loss(a, p, na, npos, s), expected)
 
 

@@ -24,13 +24,40 @@ def test_main_job_smoke(tmp_path):
     out = _run([sys.executable, "-m", "vgslib", "prepare", "--config", str(cfg), "--quiet"], env).stdout
     assert "audio" in out and (tmp_path / "data" / "probe.csv").exists()
     for langs in ("en", "en+nl"):
-        _run([sys.executable, "-m", "vgslib.notebooks", "train", "-p", "preset", "smoke", "-p", "epochs", "1",
-              "-p", "train_languages", langs, "-p", "data_overrides", cfg.read_text(), "-p", "progress", "false"],
-             env)
+        _run(
+            [
+                sys.executable,
+                "-m",
+                "vgslib.notebooks",
+                "train",
+                "-p",
+                "preset",
+                "smoke",
+                "-p",
+                "epochs",
+                "1",
+                "-p",
+                "train_languages",
+                langs,
+                "-p",
+                "data_overrides",
+                cfg.read_text(),
+                "-p",
+                "progress",
+                "false",
+            ],
+            env,
+        )
     _run([sys.executable, "-m", "vgslib.book", "--path-output", str(tmp_path / "book")], env)
     html = tmp_path / "book" / "_build" / "html"
-    for page in ("index.html", "book/data.html", "book/encoders.html", "book/model.html",
-                 "book/first-results.html"):
+    for page in (
+        "index.html",
+        "book/data.html",
+        "book/encoders.html",
+        "book/model.html",
+        "book/first-results.html",
+        "book/geometry.html",
+    ):
         assert (html / page).exists(), page
     results = (html / "book" / "first-results.html").read_text()
     assert "familiar–familiar" in results and "vegaEmbed" in results

@@ -5,8 +5,18 @@ from vgslib import manifest
 
 
 def _audio_row(**kw):
-    row = {"id": "t1", "concept": "dog", "word": "dog", "lang": "en", "speaker": "s1", "split": "train",
-           "path": "a.wav", "start": 0.0, "end": 0.5, "corpus": "c"}
+    row = {
+        "id": "t1",
+        "concept": "dog",
+        "word": "dog",
+        "lang": "en",
+        "speaker": "s1",
+        "split": "train",
+        "path": "a.wav",
+        "start": 0.0,
+        "end": 0.5,
+        "corpus": "c",
+    }
     row.update(kw)
     return row
 
@@ -16,13 +26,16 @@ def test_valid_rows_pass_and_get_canonical_types():
     assert table.start.dtype == float and list(table.columns) == list(manifest.AUDIO_COLUMNS)
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"concept": "zebra"}, "unknown concept 'zebra'"),
-    ({"lang": "de"}, "unknown lang 'de'"),
-    ({"split": "dev"}, "unknown split 'dev'"),
-    ({"start": 0.5, "end": 0.2}, "start 0.5 and end 0.2"),
-    ({"word": "chien"}, "says word 'chien' for concept 'dog'"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"concept": "zebra"}, "unknown concept 'zebra'"),
+        ({"lang": "de"}, "unknown lang 'de'"),
+        ({"split": "dev"}, "unknown split 'dev'"),
+        ({"start": 0.5, "end": 0.2}, "start 0.5 and end 0.2"),
+        ({"word": "chien"}, "says word 'chien' for concept 'dog'"),
+    ],
+)
 def test_bad_audio_rows_are_named(change, message):
     with pytest.raises(manifest.ManifestError, match=message):
         manifest.validate(pd.DataFrame([_audio_row(**change)]), "audio", "m.csv")
@@ -37,7 +50,8 @@ def test_missing_column_and_duplicate_id():
 
 def test_empty_value_is_named(tmp_path):
     (tmp_path / "audio.csv").write_text(
-        "id,concept,word,lang,speaker,split,path,start,end,corpus\nt1,dog,dog,en,,train,a.wav,0,0.5,c\n")
+        "id,concept,word,lang,speaker,split,path,start,end,corpus\nt1,dog,dog,en,,train,a.wav,0,0.5,c\n"
+    )
     (tmp_path / "images.csv").write_text("id,concept,split,source,path\n")
     with pytest.raises(manifest.ManifestError, match="no value in column 'speaker'"):
         manifest.load(str(tmp_path))

@@ -27,8 +27,9 @@ def test_same_seed_gives_byte_identical_world_whatever_the_workers(tiny_world, t
 
 
 def test_other_seed_gives_other_audio(tiny_world, tmp_path):
-    other = miniature.build(testing.tiny_world_config(seed=1, languages=("en",)), str(tmp_path / "other"),
-                            progress=False, num_workers=1)
+    other = miniature.build(
+        testing.tiny_world_config(seed=1, languages=("en",)), str(tmp_path / "other"), progress=False, num_workers=1
+    )
     first = tiny_world.audio.iloc[0]
     assert not filecmp.cmp(tiny_world.path(first.path), other.path(first.path), shallow=False)
 
@@ -46,8 +47,11 @@ def test_counts_follow_the_config(tiny_world):
     a = tiny_world.audio
     for lang in cfg.languages:
         fam = a[(a.lang == lang) & a.concept.isin(concepts.FAMILIAR_NAMES)]
-        assert fam.groupby("split").size().to_dict() == {"train": 13 * cfg.train_tokens, "val": 13 * cfg.val_tokens,
-                                                         "test": 13 * cfg.test_tokens}
+        assert fam.groupby("split").size().to_dict() == {
+            "train": 13 * cfg.train_tokens,
+            "val": 13 * cfg.val_tokens,
+            "test": 13 * cfg.test_tokens,
+        }
         nov = a[(a.lang == lang) & a.concept.isin(concepts.NOVEL_NAMES)]
         assert set(nov.split) == {"test"} and len(nov) == 20 * cfg.novel_tokens
     imgs = tiny_world.images

@@ -16,25 +16,31 @@ def test_parameters_are_read_with_types_and_help():
     assert set(table.parameter) == set(spec) and table.meaning.str.len().min() > 0
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"sed": 1}, r"unknown parameter\(s\) \['sed'\]"),
-    ({"seed": "one"}, "parameter 'seed' must be int"),
-    ({"links": "maybe"}, "parameter 'links' must be bool"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"sed": 1}, r"unknown parameter\(s\) \['sed'\]"),
+        ({"seed": "one"}, "parameter 'seed' must be int"),
+        ({"links": "maybe"}, "parameter 'links' must be bool"),
+    ],
+)
 def test_bad_parameters_fail_before_running(params, message):
     with pytest.raises(ValueError, match=message):
         notebooks.validate(notebooks.notebook_path("train"), params)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"train_languages": "en+de"}, "'de'"),
-    ({"train_languages": "en+fr+nl"}, "one or two languages"),
-    ({"train_languages": "en", "links": True}, "links needs two"),
-    ({"preset": "huge"}, "unknown preset 'huge'"),
-    ({"size": "xl"}, "unknown model size 'xl'"),
-    ({"precision": "fp8"}, "precision must be one of"),
-    ({"data_overrides": '{"world": {"voices": 3}}'}, "voices"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"train_languages": "en+de"}, "'de'"),
+        ({"train_languages": "en+fr+nl"}, "one or two languages"),
+        ({"train_languages": "en", "links": True}, "links needs two"),
+        ({"preset": "huge"}, "unknown preset 'huge'"),
+        ({"size": "xl"}, "unknown model size 'xl'"),
+        ({"precision": "fp8"}, "precision must be one of"),
+        ({"data_overrides": '{"world": {"voices": 3}}'}, "voices"),
+    ],
+)
 def test_impossible_combinations_are_named(kwargs, message):
     base = {"preset": "smoke", "train_languages": "en", "seed": 0}
     with pytest.raises(ValueError, match=message):
@@ -52,9 +58,32 @@ def test_papermill_smoke_run_of_the_training_notebook(tmp_path):
     env = {**os.environ, "VGSLIB_DATA": str(tmp_path / "data"), "VGSLIB_RUNS": str(tmp_path / "runs")}
     overrides = json.dumps(testing.tiny_data_config().to_dict())
     out = tmp_path / "runs" / "smoke" / "notebook.ipynb"
-    cmd = [sys.executable, "-m", "vgslib.notebooks", "train", "-p", "preset", "smoke", "-p", "epochs", "1",
-           "-p", "train_languages", "nl", "-p", "data_overrides", overrides, "-p", "progress", "false",
-           "-p", "output_dir", str(out.parent), "--output", str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "vgslib.notebooks",
+        "train",
+        "-p",
+        "preset",
+        "smoke",
+        "-p",
+        "epochs",
+        "1",
+        "-p",
+        "train_languages",
+        "nl",
+        "-p",
+        "data_overrides",
+        overrides,
+        "-p",
+        "progress",
+        "false",
+        "-p",
+        "output_dir",
+        str(out.parent),
+        "--output",
+        str(out),
+    ]
     result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     run = runs.load_run(str(out.parent))

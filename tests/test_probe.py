@@ -6,8 +6,7 @@ from vgslib.probe import probe_accuracy
 
 def _features(x):
     # one token per item, so mean pooling is the identity
-    return Features(ids=np.arange(len(x)).astype(str), tokens=x.astype(np.float32),
-                    offsets=np.arange(len(x) + 1))
+    return Features(ids=np.arange(len(x)).astype(str), tokens=x.astype(np.float32), offsets=np.arange(len(x) + 1))
 
 
 def test_probe_separates_separable_classes_and_not_noise():

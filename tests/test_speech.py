@@ -27,8 +27,9 @@ def test_tokens_vary_and_are_16khz_mono_in_range():
 
 
 def test_splits_use_disjoint_voice_variants():
-    variants = {split: {s.variant for s in speech.make_speakers("nl", split, 40, seed=0)}
-                for split in ("train", "val", "test")}
+    variants = {
+        split: {s.variant for s in speech.make_speakers("nl", split, 40, seed=0)} for split in ("train", "val", "test")
+    }
     assert not variants["train"] & variants["test"]
     assert not variants["train"] & variants["val"]
     assert not variants["val"] & variants["test"]

@@ -31,15 +31,19 @@ def test_targets_distractors_and_sources(table, tiny_world):
     assert set(audio.loc[table.audio_id, "split"]) == {"test"}
     assert (images.loc[table.target_id, "concept"].to_numpy() == table.concept.to_numpy()).all()
     assert (audio.loc[table.audio_id, "concept"].to_numpy() == table.concept.to_numpy()).all()
-    assert (images.loc[table.target_id, "source"].to_numpy() == images.loc[table.distractor_id, "source"]
-            .to_numpy()).all()
+    assert (
+        images.loc[table.target_id, "source"].to_numpy() == images.loc[table.distractor_id, "source"].to_numpy()
+    ).all()
     assert (table.concept != table.distractor_concept).all()
     familiar = set(concepts.FAMILIAR_NAMES)
     for test, (word_group, distractor_group) in trials.TESTS.items():
         part = table[table.test == test]
         assert set(part.concept) <= familiar if word_group == "familiar" else not set(part.concept) & familiar
-        assert (set(part.distractor_concept) <= familiar if distractor_group == "familiar"
-                else not set(part.distractor_concept) & familiar)
+        assert (
+            set(part.distractor_concept) <= familiar
+            if distractor_group == "familiar"
+            else not set(part.distractor_concept) & familiar
+        )
 
 
 def test_generation_is_deterministic(table, tiny_world):
@@ -62,7 +66,8 @@ def test_vectorised_scoring_matches_the_naive_loop(table, tiny_world):
     fast = trials.score(table, audio_emb, image_emb, image_index, audio_index)
     slow = trials.score_naive(table, audio_emb, image_emb, image_index, audio_index)
     assert (fast.correct.to_numpy() == np.asarray(slow.correct)).all()
-    assert np.allclose(fast.target_score, slow.target_score) and np.allclose(fast.distractor_score,
-                                                                              slow.distractor_score)
+    assert np.allclose(fast.target_score, slow.target_score) and np.allclose(
+        fast.distractor_score, slow.distractor_score
+    )
     acc = trials.accuracy(fast)
     assert set(acc.test) == set(trials.TESTS) and acc.accuracy.between(0, 1).all()

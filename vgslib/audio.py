@@ -15,8 +15,7 @@ class InputError(ValueError):
     """An input file is missing, corrupt or not in the expected format; the message names it."""
 
 
-def load_segment(path: str, start: float = 0.0, end: float | None = None,
-                 sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+def load_segment(path: str, start: float = 0.0, end: float | None = None, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     """Samples of [start, end) seconds of a mono WAV at `sample_rate`, as float32."""
     if not os.path.exists(path):
         raise InputError(f"audio file {path} does not exist")
@@ -31,8 +30,9 @@ def load_segment(path: str, start: float = 0.0, end: float | None = None,
     first = int(round(start * sample_rate))
     last = info.frames if end is None else int(round(end * sample_rate))
     if first < 0 or last > info.frames + 1 or last <= first:
-        raise InputError(f"audio file {path}: segment [{start}, {end}] s is outside its "
-                         f"{info.frames / sample_rate:.3f} s")
+        raise InputError(
+            f"audio file {path}: segment [{start}, {end}] s is outside its {info.frames / sample_rate:.3f} s"
+        )
     try:
         samples, _ = sf.read(path, start=first, stop=min(last, info.frames), dtype="float32", always_2d=False)
     except (RuntimeError, sf.LibsndfileError) as err:

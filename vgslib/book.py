@@ -22,10 +22,12 @@ def write_vega_bundle(folder: str = STATIC) -> str:
 
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, "vega-bundle.js")
-    stamp = f"// vega {vl_convert.get_vega_version()}, vega-embed {vl_convert.get_vega_embed_version()}\n"
+    stamp = f"// vega {vl_convert.get_vega_version()}, vega-embed {vl_convert.get_vega_embed_version()}, scoped\n"
     if not os.path.exists(path) or not open(path).readline() == stamp:
         with open(path + ".partial", "w") as f:
-            f.write(stamp + vl_convert.javascript_bundle())
+            # Scoped in a function: the bundle's top-level names (e.g. `_`) would clash with the theme's globals;
+            # it publishes vegaEmbed, vega and vegaLite on window itself.
+            f.write(stamp + "(function () {\n" + vl_convert.javascript_bundle() + "\n})();\n")
         os.replace(path + ".partial", path)
     return path
 

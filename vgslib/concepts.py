@@ -33,8 +33,14 @@ def _c(name, familiar, en, nl, fr, pictograms, tested=True):
 
 FAMILIAR = (
     _c("bear", True, "bear", "beer", "ours", ["1F43B", "1F43B-200D-2744-FE0F"]),
-    _c("bird", True, "bird", "vogel", "oiseau",
-       ["1F426", "1F54A", "1F985", "1F99C", "1F989", "1F426-200D-2B1B", "1F424", "1F425"]),
+    _c(
+        "bird",
+        True,
+        "bird",
+        "vogel",
+        "oiseau",
+        ["1F426", "1F54A", "1F985", "1F99C", "1F989", "1F426-200D-2B1B", "1F424", "1F425"],
+    ),
     _c("boat", True, "boat", "boot", "bateau", ["26F5", "1F6A4", "1F6E5", "1F6F6", "1F6A2"]),
     _c("car", True, "car", "auto", "voiture", ["1F697", "1F699", "1F698", "1F3CE", "1F693", "1F695"]),
     _c("cat", True, "cat", "kat", "chat", ["1F408", "1F431", "1F408-200D-2B1B"]),
@@ -107,8 +113,13 @@ def inventory_table():
     import pandas as pd
 
     rows = [
-        {"concept": c.name, "familiar": c.familiar, "tested": c.tested, **{l: c.words[l] for l in LANGUAGES},
-         "pictograms": " ".join(c.pictograms)}
+        {
+            "concept": c.name,
+            "familiar": c.familiar,
+            "tested": c.tested,
+            **{l: c.words[l] for l in LANGUAGES},
+            "pictograms": " ".join(c.pictograms),
+        }
         for c in CONCEPTS.values()
     ]
     return pd.DataFrame(rows)

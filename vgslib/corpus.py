@@ -33,12 +33,13 @@ def read_textgrid_words(path: str, tier: str = "words") -> list[tuple[float, flo
 
 def _split_tiers(text: str) -> dict[str, list[tuple[float, float, str]]]:
     # Long format: 'name = "words"' then 'xmin = .. xmax = .. text = ".."' per interval.
-    if re.search(r'^\s*item\s*\[', text, re.M):
+    if re.search(r"^\s*item\s*\[", text, re.M):
         tiers = {}
-        for block in re.split(r'^\s*item\s*\[\d+\]\s*:\s*$', text, flags=re.M)[1:]:
+        for block in re.split(r"^\s*item\s*\[\d+\]\s*:\s*$", text, flags=re.M)[1:]:
             name = re.search(r'name\s*=\s*"((?:[^"]|"")*)"', block).group(1)
             intervals = re.findall(
-                r'xmin\s*=\s*([-\d.eE+]+)\s*xmax\s*=\s*([-\d.eE+]+)\s*text\s*=\s*"((?:[^"]|"")*)"', block)
+                r'xmin\s*=\s*([-\d.eE+]+)\s*xmax\s*=\s*([-\d.eE+]+)\s*text\s*=\s*"((?:[^"]|"")*)"', block
+            )
             tiers[name] = [(float(a), float(b), t.replace('""', '"')) for a, b, t in intervals]
         return tiers
     # Short format: a flat sequence of tokens.
@@ -61,8 +62,9 @@ def _split_tiers(text: str) -> dict[str, list[tuple[float, float, str]]]:
     return tiers
 
 
-def import_aligned(root: str, utterances_csv: str = "utterances.csv", images_csv: str | None = "images.csv",
-                   tier: str = "words") -> manifest.Manifest:
+def import_aligned(
+    root: str, utterances_csv: str = "utterances.csv", images_csv: str | None = "images.csv", tier: str = "words"
+) -> manifest.Manifest:
     """Build a manifest of every inventory word found in the aligned utterances under `root`."""
     table = pd.read_csv(os.path.join(root, utterances_csv), dtype=str, keep_default_na=False)
     needed = ["id", "path", "speaker", "lang", "split", "textgrid"]
@@ -77,9 +79,20 @@ def import_aligned(root: str, utterances_csv: str = "utterances.csv", images_csv
             word = label.strip().lower()
             if word not in lookup or end - start < MIN_DURATION:
                 continue
-            rows.append({"id": f"{utt['id']}-{k:03d}", "concept": lookup[word], "word": word, "lang": utt["lang"],
-                         "speaker": utt["speaker"], "split": utt["split"], "path": utt["path"], "start": start,
-                         "end": end, "corpus": utt.get("corpus") or os.path.basename(os.path.normpath(root))})
+            rows.append(
+                {
+                    "id": f"{utt['id']}-{k:03d}",
+                    "concept": lookup[word],
+                    "word": word,
+                    "lang": utt["lang"],
+                    "speaker": utt["speaker"],
+                    "split": utt["split"],
+                    "path": utt["path"],
+                    "start": start,
+                    "end": end,
+                    "corpus": utt.get("corpus") or os.path.basename(os.path.normpath(root)),
+                }
+            )
     audio = manifest.validate(pd.DataFrame(rows, columns=list(manifest.AUDIO_COLUMNS)), "audio", utterances_csv)
     if images_csv and os.path.exists(os.path.join(root, images_csv)):
         images = pd.read_csv(os.path.join(root, images_csv), dtype=str, keep_default_na=False)

@@ -59,8 +59,9 @@ def _encoder(enc_cfg: EncoderConfig, pre_cfg: Config, progress: bool):
     return build_encoder(enc_cfg)
 
 
-def prepare(cfg: DataConfig = DataConfig(), progress: bool = True, world_dir: str | None = None,
-            features_dir: str | None = None) -> StudyData:
+def prepare(
+    cfg: DataConfig = DataConfig(), progress: bool = True, world_dir: str | None = None, features_dir: str | None = None
+) -> StudyData:
     """Build or load the corpus, then load or extract the features of every split."""
     if cfg.corpus == "miniature":
         m = miniature.build(cfg.world, world_dir or paths.world_dir(), progress=progress)
@@ -69,8 +70,10 @@ def prepare(cfg: DataConfig = DataConfig(), progress: bool = True, world_dir: st
     store = FeatureStore(features_dir or paths.features_dir())
     audio_enc = _encoder(cfg.audio_encoder, cfg.audio_pretrain, progress)
     image_enc = _encoder(cfg.image_encoder, cfg.image_pretrain, progress)
-    data = StudyData(manifest=m, encoders={"audio": [audio_enc.name, audio_enc.digest()],
-                                           "image": [image_enc.name, image_enc.digest()]})
+    data = StudyData(
+        manifest=m,
+        encoders={"audio": [audio_enc.name, audio_enc.digest()], "image": [image_enc.name, image_enc.digest()]},
+    )
     for split in manifest.SPLITS:
         rows = m.select("images", split)
         if len(rows):
@@ -98,14 +101,28 @@ def probe_report(data: StudyData) -> pd.DataFrame:
     if "train" in data.images and "test" in data.images:
         tr, ytr = _familiar(data.images["train"], data.labels("image", "train"))
         te, yte = _familiar(data.images["test"], data.labels("image", "test"))
-        rows.append({"modality": "image", "lang": "", "accuracy": probe.probe_accuracy(tr, ytr, te, yte),
-                     "n_train": len(tr), "n_test": len(te)})
+        rows.append(
+            {
+                "modality": "image",
+                "lang": "",
+                "accuracy": probe.probe_accuracy(tr, ytr, te, yte),
+                "n_train": len(tr),
+                "n_test": len(te),
+            }
+        )
     for lang in data.languages:
         if ("train", lang) in data.audio and ("test", lang) in data.audio:
             tr, ytr = _familiar(data.audio[("train", lang)], data.labels("audio", "train", lang))
             te, yte = _familiar(data.audio[("test", lang)], data.labels("audio", "test", lang))
-            rows.append({"modality": "audio", "lang": lang, "accuracy": probe.probe_accuracy(tr, ytr, te, yte),
-                         "n_train": len(tr), "n_test": len(te)})
+            rows.append(
+                {
+                    "modality": "audio",
+                    "lang": lang,
+                    "accuracy": probe.probe_accuracy(tr, ytr, te, yte),
+                    "n_train": len(tr),
+                    "n_test": len(te),
+                }
+            )
     return probe.probe_table(rows)
 
 

@@ -88,8 +88,14 @@ class WavLMEncoder(Encoder):
             raise ValueError(f"layer {cfg.layer} is out of range for a model with {num_layers} layers")
 
     def digest(self) -> str:
-        return stable_hash([self.cfg.kind, os.path.abspath(self.cfg.path) if os.path.exists(self.cfg.path)
-                            else self.cfg.path, self.cfg.layer, _weights_stamp(self.cfg.path)])
+        return stable_hash(
+            [
+                self.cfg.kind,
+                os.path.abspath(self.cfg.path) if os.path.exists(self.cfg.path) else self.cfg.path,
+                self.cfg.layer,
+                _weights_stamp(self.cfg.path),
+            ]
+        )
 
     @torch.inference_mode()
     def encode_batch(self, items: list) -> list[np.ndarray]:
@@ -123,8 +129,9 @@ class DinoResNetEncoder(Encoder):
         missing, unexpected = model.load_state_dict(state, strict=False)
         missing = [k for k in missing if not k.startswith("fc.")]
         if missing or unexpected:
-            raise ValueError(f"{cfg.path} does not match torchvision's resnet50: missing {missing[:5]}, "
-                             f"unexpected {unexpected[:5]}")
+            raise ValueError(
+                f"{cfg.path} does not match torchvision's resnet50: missing {missing[:5]}, unexpected {unexpected[:5]}"
+            )
         model.fc = torch.nn.Identity()
         self.trunk = torch.nn.Sequential(*list(model.children())[:-2]).to(self.device).eval()  # up to layer4
 
@@ -135,7 +142,8 @@ class DinoResNetEncoder(Encoder):
     def encode_batch(self, items: list) -> list[np.ndarray]:
         x = torch.stack([image_tensor(im, 256) for im in items]).to(self.device)  # (B, 3, 256, 256)
         x = (x - torch.tensor(IMAGENET_MEAN, device=self.device)[:, None, None]) / torch.tensor(
-            IMAGENET_STD, device=self.device)[:, None, None]
+            IMAGENET_STD, device=self.device
+        )[:, None, None]
         fmap = self.trunk(x)  # (B, 2048, 8, 8)
         return list(fmap.flatten(2).transpose(1, 2).float().cpu().numpy())  # B x (64, 2048)
 
@@ -152,8 +160,7 @@ def _weights_stamp(path: str) -> list:
     """Size and mtime of a local weights file or folder, so replaced weights invalidate cached features."""
     if not os.path.exists(path):
         return []
-    files = [path] if os.path.isfile(path) else sorted(
-        os.path.join(d, f) for d, _, fs in os.walk(path) for f in fs)
+    files = [path] if os.path.isfile(path) else sorted(os.path.join(d, f) for d, _, fs in os.walk(path) for f in fs)
     return [(os.path.relpath(f, path) if f != path else "", os.path.getsize(f)) for f in files]
 
 
@@ -162,6 +169,7 @@ def _mini(kind):
         from . import pretrain
 
         return pretrain.load_or_pretrain(kind, cfg, **kwargs)
+
     return build
 
 

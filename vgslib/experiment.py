@@ -73,15 +73,26 @@ def _save_best(run_dir, model, scored, audio_test, audio_emb, images_test, image
     os.replace(os.path.join(run_dir, "best.pt.partial"), os.path.join(run_dir, "best.pt"))
     scored.to_csv(os.path.join(run_dir, "trials.csv.partial"), index=False)
     os.replace(os.path.join(run_dir, "trials.csv.partial"), os.path.join(run_dir, "trials.csv"))
-    np.savez(os.path.join(run_dir, "embeddings.partial.npz"),
-             audio_id=audio_test.ids[subset], audio_emb=audio_emb[subset], audio_concept=audio_test.concept[subset],
-             audio_lang=audio_test.lang[subset], image_id=images_test.ids, image_emb=image_emb,
-             image_concept=images_test.concept)
+    np.savez(
+        os.path.join(run_dir, "embeddings.partial.npz"),
+        audio_id=audio_test.ids[subset],
+        audio_emb=audio_emb[subset],
+        audio_concept=audio_test.concept[subset],
+        audio_lang=audio_test.lang[subset],
+        image_id=images_test.ids,
+        image_emb=image_emb,
+        image_concept=images_test.concept,
+    )
     os.replace(os.path.join(run_dir, "embeddings.partial.npz"), os.path.join(run_dir, "embeddings.npz"))
 
 
-def run(cfg: RunConfig, run_dir: str | None = None, data: StudyData | None = None, progress: bool = True,
-        stop_after_epoch: int | None = None) -> str:
+def run(
+    cfg: RunConfig,
+    run_dir: str | None = None,
+    data: StudyData | None = None,
+    progress: bool = True,
+    stop_after_epoch: int | None = None,
+) -> str:
     """Train and evaluate one condition into `run_dir`; resume it if it was interrupted; skip it if done."""
     run_dir = run_dir or os.path.join(paths.runs_root(), f"{cfg.condition()}-seed{cfg.train.seed}")
     os.makedirs(run_dir, exist_ok=True)
@@ -111,8 +122,9 @@ def run(cfg: RunConfig, run_dir: str | None = None, data: StudyData | None = Non
     table = table[table.lang.isin(cfg.tested)].reset_index(drop=True)
     subset = analysis_subset(audio_test, cfg.analysis_tokens)
     samplers = (ConceptSampler(audio.concept), ConceptSampler(images.concept))
-    val_groups = sample_groups(np.arange(len(audio_val)), audio_val, images_val, np.random.default_rng(VAL_SEED),
-                               t.num_negatives, t.links)
+    val_groups = sample_groups(
+        np.arange(len(audio_val)), audio_val, images_val, np.random.default_rng(VAL_SEED), t.num_negatives, t.links
+    )
     from .train import _batches
 
     val_batches = _batches(val_groups, t.batch_groups)
@@ -149,8 +161,16 @@ def run(cfg: RunConfig, run_dir: str | None = None, data: StudyData | None = Non
             _save_best(run_dir, model, scored, audio_test, audio_emb, images_test, image_emb, subset)
         metrics.append(row)
         runs.write_metrics(run_dir, metrics)
-        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
-                    "epoch": epoch, "best": best}, last_path + ".partial")
+        torch.save(
+            {
+                "model": model.state_dict(),
+                "opt": opt.state_dict(),
+                "sched": sched.state_dict(),
+                "epoch": epoch,
+                "best": best,
+            },
+            last_path + ".partial",
+        )
         os.replace(last_path + ".partial", last_path)
         if progress:
             accs = " ".join(f"{k}={v:.3f}" for k, v in row.items() if k[:3] in ("ff_", "nf_"))
@@ -158,9 +178,15 @@ def run(cfg: RunConfig, run_dir: str | None = None, data: StudyData | None = Non
         if stop_after_epoch is not None and epoch >= stop_after_epoch and epoch < t.epochs:
             return run_dir  # simulated interruption (tests)
     best_row = next(m for m in metrics if m["epoch"] == best["epoch"])
-    runs.write_json(os.path.join(run_dir, runs.COMPLETE), {
-        "best_epoch": best["epoch"], "best_val_loss": best["val_loss"],
-        **{k: v for k, v in best_row.items() if k[:3] in ("ff_", "nf_", "nn_", "fn_")},
-        "parameters": count_parameters(model), "steps": sum(m.get("steps", 0) for m in metrics),
-        "seconds_this_session": round(time.time() - begin, 1)})
+    runs.write_json(
+        os.path.join(run_dir, runs.COMPLETE),
+        {
+            "best_epoch": best["epoch"],
+            "best_val_loss": best["val_loss"],
+            **{k: v for k, v in best_row.items() if k[:3] in ("ff_", "nf_", "nn_", "fn_")},
+            "parameters": count_parameters(model),
+            "steps": sum(m.get("steps", 0) for m in metrics),
+            "seconds_this_session": round(time.time() - begin, 1),
+        },
+    )
     return run_dir

@@ -36,7 +36,7 @@ class Features:
         return self.tokens.shape[1]
 
     def item(self, i: int) -> np.ndarray:
-        return self.tokens[self.offsets[i]: self.offsets[i + 1]]
+        return self.tokens[self.offsets[i] : self.offsets[i + 1]]
 
     def lengths(self) -> np.ndarray:
         return np.diff(self.offsets)
@@ -66,24 +66,29 @@ class FeatureStore:
     def path(self, encoder, rows: pd.DataFrame, name: str) -> str:
         return os.path.join(self.root, f"{name}-{encoder.name}-{encoder.digest()}-{rows_key(rows)}.npz")
 
-    def get(self, encoder, manifest: Manifest, rows: pd.DataFrame, name: str, batch_size: int = 64,
-            progress: bool = True) -> Features:
+    def get(
+        self, encoder, manifest: Manifest, rows: pd.DataFrame, name: str, batch_size: int = 64, progress: bool = True
+    ) -> Features:
         """Features of `rows` (audio or image manifest rows) under `encoder`, extracted once and cached."""
         path = self.path(encoder, rows, name)
         if os.path.exists(path):
             return load(path)
         tokens, lengths = [], []
-        with torch.inference_mode(), tqdm(total=len(rows), desc=f"features {name}", disable=not progress,
-                                          mininterval=2) as bar:
+        with (
+            torch.inference_mode(),
+            tqdm(total=len(rows), desc=f"features {name}", disable=not progress, mininterval=2) as bar,
+        ):
             for first in range(0, len(rows), batch_size):
-                batch = rows.iloc[first: first + batch_size]
+                batch = rows.iloc[first : first + batch_size]
                 for out in encoder.encode_rows(manifest, batch):
                     tokens.append(np.asarray(out, dtype=np.float16))
                     lengths.append(len(out))
                 bar.update(len(batch))
-        features = Features(ids=rows["id"].to_numpy(dtype=str),
-                            tokens=np.concatenate(tokens) if tokens else np.zeros((0, encoder.dim), np.float16),
-                            offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64))
+        features = Features(
+            ids=rows["id"].to_numpy(dtype=str),
+            tokens=np.concatenate(tokens) if tokens else np.zeros((0, encoder.dim), np.float16),
+            offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        )
         save(features, path)
         return load(path)
 

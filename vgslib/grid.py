@@ -51,8 +51,13 @@ def run_one(params: dict) -> tuple[dict, str, int, str]:
         cmd += ["-p", k, str(v)]
     log = os.path.join(run_dir, "log.txt")
     with open(log, "w") as f:
-        code = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=paths.REPO_ROOT,
-                               env={**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
+        code = subprocess.call(
+            cmd,
+            stdout=f,
+            stderr=subprocess.STDOUT,
+            cwd=paths.REPO_ROOT,
+            env={**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
+        )
     tail = "" if code == 0 else "".join(open(log).readlines()[-25:])
     return params, run_dir, code, tail
 

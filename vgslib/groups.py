@@ -96,9 +96,16 @@ class Groups:
     partner: np.ndarray | None = None  # (G,) audio pool index, same concept, other language (links)
 
 
-def sample_groups(anchors: np.ndarray, audio: Pool, images: Pool, rng: np.random.Generator, num_negatives: int = 11,
-                  links: bool = False, audio_sampler: ConceptSampler | None = None,
-                  image_sampler: ConceptSampler | None = None) -> Groups:
+def sample_groups(
+    anchors: np.ndarray,
+    audio: Pool,
+    images: Pool,
+    rng: np.random.Generator,
+    num_negatives: int = 11,
+    links: bool = False,
+    audio_sampler: ConceptSampler | None = None,
+    image_sampler: ConceptSampler | None = None,
+) -> Groups:
     audio_sampler = audio_sampler or ConceptSampler(audio.concept)
     image_sampler = image_sampler or ConceptSampler(images.concept)
     anchor_concept = audio.concept[anchors]

@@ -12,8 +12,13 @@ def group_infonce(query: torch.Tensor, keys: torch.Tensor, scale: torch.Tensor) 
     return F.cross_entropy(logits, torch.zeros(len(query), dtype=torch.long, device=query.device))
 
 
-def symmetric_group_loss(anchor: torch.Tensor, positive: torch.Tensor, anchor_negatives: torch.Tensor,
-                         positive_negatives: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+def symmetric_group_loss(
+    anchor: torch.Tensor,
+    positive: torch.Tensor,
+    anchor_negatives: torch.Tensor,
+    positive_negatives: torch.Tensor,
+    scale: torch.Tensor,
+) -> torch.Tensor:
     """Anchor vs [positive, negatives of the positive's kind] and positive vs [anchor, the anchor's kind's
     negatives], averaged: the reference's audio->image plus image->audio loss.
 

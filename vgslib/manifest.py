@@ -14,8 +14,18 @@ import pandas as pd
 
 from . import concepts
 
-AUDIO_COLUMNS = {"id": str, "concept": str, "word": str, "lang": str, "speaker": str, "split": str,
-                 "path": str, "start": float, "end": float, "corpus": str}
+AUDIO_COLUMNS = {
+    "id": str,
+    "concept": str,
+    "word": str,
+    "lang": str,
+    "speaker": str,
+    "split": str,
+    "path": str,
+    "start": float,
+    "end": float,
+    "corpus": str,
+}
 IMAGE_COLUMNS = {"id": str, "concept": str, "split": str, "source": str, "path": str}
 SPLITS = ("train", "val", "test")
 
@@ -35,8 +45,9 @@ class Manifest:
     def path(self, relative: str) -> str:
         return os.path.join(self.root, relative)
 
-    def select(self, kind: str, split: str | None = None, familiar: bool | None = None,
-               lang: str | None = None) -> pd.DataFrame:
+    def select(
+        self, kind: str, split: str | None = None, familiar: bool | None = None, lang: str | None = None
+    ) -> pd.DataFrame:
         """Rows of `kind` ('audio' or 'images') filtered by split, familiarity and language."""
         table = {"audio": self.audio, "images": self.images}[kind]
         keep = pd.Series(True, index=table.index)
@@ -79,16 +90,19 @@ def validate(table: pd.DataFrame, kind: str, where: str = "manifest") -> pd.Data
         wrong = table[table["word"].str.lower() != expected]
         if len(wrong):
             r = wrong.iloc[0]
-            raise ManifestError(f"{where}: token {r['id']!r} says word {r['word']!r} for concept "
-                                f"{r['concept']!r} in {r['lang']!r}")
+            raise ManifestError(
+                f"{where}: token {r['id']!r} says word {r['word']!r} for concept {r['concept']!r} in {r['lang']!r}"
+            )
     return table.reset_index(drop=True)
 
 
 def _check_in(table, col, allowed, where):
     bad = table[~table[col].isin(list(allowed))]
     if len(bad):
-        raise ManifestError(f"{where}: row {int(bad.index[0])} has unknown {col} {bad[col].iloc[0]!r}; "
-                            f"expected one of {sorted(allowed)}")
+        raise ManifestError(
+            f"{where}: row {int(bad.index[0])} has unknown {col} {bad[col].iloc[0]!r}; "
+            f"expected one of {sorted(allowed)}"
+        )
 
 
 def save(manifest: Manifest) -> None:
@@ -114,10 +128,14 @@ def load(root: str) -> Manifest:
 def counts(manifest: Manifest) -> pd.DataFrame:
     """Tokens and images per split, language and concept group, as a tidy table for the book."""
     audio = manifest.audio.assign(
-        group=manifest.audio["concept"].map(lambda c: "familiar" if concepts.CONCEPTS[c].familiar else "novel"))
+        group=manifest.audio["concept"].map(lambda c: "familiar" if concepts.CONCEPTS[c].familiar else "novel")
+    )
     images = manifest.images.assign(
         group=manifest.images["concept"].map(lambda c: "familiar" if concepts.CONCEPTS[c].familiar else "novel"),
-        lang="(images)")
-    parts = [audio.groupby(["split", "group", "lang"]).size().rename("audio tokens"),
-             images.groupby(["split", "group", "lang"]).size().rename("images")]
+        lang="(images)",
+    )
+    parts = [
+        audio.groupby(["split", "group", "lang"]).size().rename("audio tokens"),
+        images.groupby(["split", "group", "lang"]).size().rename("images"),
+    ]
     return pd.concat(parts, axis=1).fillna(0).astype(int).reset_index()

@@ -42,8 +42,19 @@ class WorldConfig(Config):
     def __post_init__(self):
         for lang in self.languages:
             concepts.check_language(lang)
-        for name in ("train_tokens", "val_tokens", "test_tokens", "novel_tokens", "train_speakers", "val_speakers",
-                     "test_speakers", "train_images", "val_images", "test_images", "novel_images"):
+        for name in (
+            "train_tokens",
+            "val_tokens",
+            "test_tokens",
+            "novel_tokens",
+            "train_speakers",
+            "val_speakers",
+            "test_speakers",
+            "train_images",
+            "val_images",
+            "test_images",
+            "novel_images",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"WorldConfig.{name} must be at least 1, got {getattr(self, name)}")
 
@@ -56,11 +67,16 @@ def _audio_plan(cfg: WorldConfig) -> list[dict]:
     """Every token to synthesise: (concept, lang, split, index, speaker)."""
     plan = []
     for lang in cfg.languages:
-        speakers = {split: speech.make_speakers(lang, split, getattr(cfg, f"{split}_speakers"), cfg.seed)
-                    for split in manifest.SPLITS}
+        speakers = {
+            split: speech.make_speakers(lang, split, getattr(cfg, f"{split}_speakers"), cfg.seed)
+            for split in manifest.SPLITS
+        }
         for c in concepts.CONCEPTS.values():
-            counts = ({"train": cfg.train_tokens, "val": cfg.val_tokens, "test": cfg.test_tokens}
-                      if c.familiar else {"test": cfg.novel_tokens})
+            counts = (
+                {"train": cfg.train_tokens, "val": cfg.val_tokens, "test": cfg.test_tokens}
+                if c.familiar
+                else {"test": cfg.novel_tokens}
+            )
             for split, n in counts.items():
                 for i in range(n):
                     spk = speakers[split][i % len(speakers[split])]
@@ -72,8 +88,11 @@ def _image_plan(cfg: WorldConfig) -> list[dict]:
     """Every picture to render: sources alternate, pictograms cycle, so each concept covers both sets."""
     plan = []
     for c in concepts.CONCEPTS.values():
-        counts = ({"train": cfg.train_images, "val": cfg.val_images, "test": cfg.test_images}
-                  if c.familiar else {"test": cfg.novel_images})
+        counts = (
+            {"train": cfg.train_images, "val": cfg.val_images, "test": cfg.test_images}
+            if c.familiar
+            else {"test": cfg.novel_images}
+        )
         for split, n in counts.items():
             for i in range(n):
                 source = pictures.SOURCES[i % len(pictures.SOURCES)]
@@ -94,9 +113,20 @@ def _make_tokens(seed: int, folder: str, items: list[dict]) -> list[dict]:
             rel = os.path.join("audio", lang, split, f"{token_id}.wav")
             os.makedirs(os.path.dirname(os.path.join(folder, rel)), exist_ok=True)
             sf.write(os.path.join(folder, rel), wave, speech.SAMPLE_RATE, subtype="PCM_16")
-            rows.append({"id": token_id, "concept": c, "word": word, "lang": lang, "speaker": spk.id,
-                         "split": split, "path": rel, "start": 0.0, "end": len(wave) / speech.SAMPLE_RATE,
-                         "corpus": "miniature"})
+            rows.append(
+                {
+                    "id": token_id,
+                    "concept": c,
+                    "word": word,
+                    "lang": lang,
+                    "speaker": spk.id,
+                    "split": split,
+                    "path": rel,
+                    "start": 0.0,
+                    "end": len(wave) / speech.SAMPLE_RATE,
+                    "corpus": "miniature",
+                }
+            )
     return rows
 
 
@@ -126,10 +156,16 @@ def build(cfg: WorldConfig, root: str, progress: bool = True, num_workers: int |
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
     workers = num_workers or min(os.cpu_count() or 1, 4)
-    audio_rows = run_batches(functools.partial(_make_tokens, cfg.seed, tmp), batched(_audio_plan(cfg), BATCH),
-                              workers, "speech", progress)
-    image_rows = run_batches(functools.partial(_make_pictures, cfg.seed, tmp), batched(_image_plan(cfg), BATCH),
-                              workers, "pictures", progress)
+    audio_rows = run_batches(
+        functools.partial(_make_tokens, cfg.seed, tmp), batched(_audio_plan(cfg), BATCH), workers, "speech", progress
+    )
+    image_rows = run_batches(
+        functools.partial(_make_pictures, cfg.seed, tmp),
+        batched(_image_plan(cfg), BATCH),
+        workers,
+        "pictures",
+        progress,
+    )
     images = pd.DataFrame(image_rows)
     result = manifest.Manifest(
         root=tmp,

@@ -51,9 +51,15 @@ class PoolingTower(nn.Module):
         self.proj = nn.Linear(input_dim, width)
         # The reference initialises its CLS token as N(0, 1) * input_dim^-0.5; it lives in the model space.
         self.cls = nn.Parameter(torch.randn(width) * input_dim**-0.5)
-        self.layer = nn.TransformerEncoderLayer(width, nhead=max(1, width // 64), dim_feedforward=4 * width,
-                                                dropout=dropout, activation="gelu", batch_first=True,
-                                                norm_first=True)
+        self.layer = nn.TransformerEncoderLayer(
+            width,
+            nhead=max(1, width // 64),
+            dim_feedforward=4 * width,
+            dropout=dropout,
+            activation="gelu",
+            batch_first=True,
+            norm_first=True,
+        )
         self.norm = nn.LayerNorm(width)
         self.out = nn.Linear(width, embed_dim, bias=False)
 

@@ -39,8 +39,11 @@ def parameters(path: str) -> dict[str, dict]:
         node = ast.parse(line).body[0] if line.strip() and not line.strip().startswith("#") else None
         if isinstance(node, ast.AnnAssign):
             help_text = line.split("#", 1)[1].strip() if "#" in line else ""
-            out[node.target.id] = {"type": ast.unparse(node.annotation), "default": ast.literal_eval(node.value),
-                                   "help": help_text}
+            out[node.target.id] = {
+                "type": ast.unparse(node.annotation),
+                "default": ast.literal_eval(node.value),
+                "help": help_text,
+            }
     return out
 
 
@@ -49,8 +52,9 @@ def validate(path: str, given: dict) -> dict:
     spec = parameters(path)
     unknown = sorted(set(given) - set(spec))
     if unknown:
-        raise ValueError(f"unknown parameter(s) {unknown} for {os.path.basename(path)}; "
-                         f"known parameters are {sorted(spec)}")
+        raise ValueError(
+            f"unknown parameter(s) {unknown} for {os.path.basename(path)}; known parameters are {sorted(spec)}"
+        )
     casts = {"str": str, "int": int, "float": float, "bool": _bool}
     out = {}
     for name, value in given.items():
@@ -83,8 +87,15 @@ def execute(name: str, params: dict, output: str, cwd: str | None = None, timeou
     with tempfile.TemporaryDirectory() as tmp:
         source = os.path.join(tmp, os.path.basename(path).replace(".py", ".ipynb"))
         jupytext.write(jupytext.read(path), source)
-        papermill.execute_notebook(source, output, parameters=values, kernel_name="python3",
-                                   cwd=cwd or NOTEBOOK_DIR, progress_bar=False, execution_timeout=timeout)
+        papermill.execute_notebook(
+            source,
+            output,
+            parameters=values,
+            kernel_name="python3",
+            cwd=cwd or NOTEBOOK_DIR,
+            progress_bar=False,
+            execution_timeout=timeout,
+        )
     return output
 
 
@@ -93,13 +104,18 @@ def parameter_table(name: str):
     import pandas as pd
 
     spec = parameters(notebook_path(name))
-    return pd.DataFrame([{"parameter": k, "type": v["type"], "default": repr(v["default"]), "meaning": v["help"]}
-                         for k, v in spec.items()])
+    return pd.DataFrame(
+        [
+            {"parameter": k, "type": v["type"], "default": repr(v["default"]), "meaning": v["help"]}
+            for k, v in spec.items()
+        ]
+    )
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m vgslib.notebooks", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m vgslib.notebooks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("notebook", help="a notebook name in notebooks/ (e.g. train) or a .py path")
     parser.add_argument("-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
     parser.add_argument("--output", default="", help="executed notebook (default: <run dir>/notebook.ipynb)")

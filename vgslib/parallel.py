@@ -25,4 +25,4 @@ def run_batches(fn, batches: list[list], workers: int, desc: str, progress: bool
 
 
 def batched(items: list, size: int) -> list[list]:
-    return [items[i: i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]

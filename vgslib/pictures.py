@@ -70,8 +70,9 @@ def rasterise(source: str, sequence: str, size: int = IMAGE_SIZE) -> Image.Image
     return image
 
 
-def _paste(pictogram: Image.Image, background: Image.Image, scale: float, angle: float, flip: bool,
-           dx: float, dy: float) -> Image.Image:
+def _paste(
+    pictogram: Image.Image, background: Image.Image, scale: float, angle: float, flip: bool, dx: float, dy: float
+) -> Image.Image:
     side = background.size[0]
     fg = pictogram
     if flip:
@@ -91,8 +92,15 @@ def _paste(pictogram: Image.Image, background: Image.Image, scale: float, angle:
 def render_clean(source: str, sequence: str, rng: np.random.Generator, size: int = IMAGE_SIZE) -> Image.Image:
     """The pictogram on white, centred, with a small change of scale and position."""
     background = Image.new("RGBA", (size, size), (255, 255, 255, 255))
-    return _paste(rasterise(source, sequence, size), background, scale=rng.uniform(0.8, 0.9), angle=0.0, flip=False,
-                  dx=rng.uniform(-0.03, 0.03), dy=rng.uniform(-0.03, 0.03))
+    return _paste(
+        rasterise(source, sequence, size),
+        background,
+        scale=rng.uniform(0.8, 0.9),
+        angle=0.0,
+        flip=False,
+        dx=rng.uniform(-0.03, 0.03),
+        dy=rng.uniform(-0.03, 0.03),
+    )
 
 
 def render_augmented(source: str, sequence: str, rng: np.random.Generator, size: int = IMAGE_SIZE) -> Image.Image:
@@ -109,8 +117,15 @@ def render_augmented(source: str, sequence: str, rng: np.random.Generator, size:
         background = Image.fromarray(np.broadcast_to(pixels, (size, size, 3)).astype(np.uint8)).convert("RGBA")
     scale = rng.uniform(0.6, 1.0)
     slack = (1.0 - scale) / 2
-    image = _paste(rasterise(source, sequence, size), background, scale=scale, angle=rng.uniform(-15, 15),
-                   flip=bool(rng.random() < 0.5), dx=rng.uniform(-slack, slack), dy=rng.uniform(-slack, slack))
+    image = _paste(
+        rasterise(source, sequence, size),
+        background,
+        scale=scale,
+        angle=rng.uniform(-15, 15),
+        flip=bool(rng.random() < 0.5),
+        dx=rng.uniform(-slack, slack),
+        dy=rng.uniform(-slack, slack),
+    )
     image = ImageEnhance.Brightness(image).enhance(rng.uniform(0.9, 1.1))
     image = ImageEnhance.Color(image).enhance(rng.uniform(0.8, 1.2))
     return ImageEnhance.Contrast(image).enhance(rng.uniform(0.9, 1.1))

@@ -32,7 +32,7 @@ DEPARTURES = {
     "train.epochs": "the Table 1 grid (30 runs) must fit in the book's time budget on 2 cores",
     "train.warmup_epochs": "a short schedule; chosen with the learning rate by validation loss",
     "train.lr": "with 5 epochs, 2e-4 left English FF below 90 % (88.6 %, validation loss 1.01 after 6 epochs); "
-                "1e-3 reached a lower validation loss (0.92 after 4 epochs)",
+    "1e-3 reached a lower validation loss (0.92 after 4 epochs)",
     "train.precision": "bf16 autocast is ~2x faster on this CPU (AVX-512 BF16) with the same validation loss",
     "train.threads": "two single-thread runs side by side outrun one run on two threads",
 }
@@ -67,17 +67,34 @@ def departures(preset: str) -> list[dict]:
             if isinstance(a[key], dict):
                 walk(a[key], b[key], f"{prefix}{key}.")
             elif a[key] != b[key] and key != "preset":
-                rows.append({"setting": prefix + key, "paper": a[key], preset: b[key],
-                             "why": DEPARTURES.get(prefix + key, "")})
+                rows.append(
+                    {"setting": prefix + key, "paper": a[key], preset: b[key], "why": DEPARTURES.get(prefix + key, "")}
+                )
+
     walk(paper, other)
     return rows
 
 
-def from_notebook(preset: str, train_languages: str, seed: int, size: str = "", links: bool = False,
-                  anchor_repeats: int = 1, epochs: int = 0, scale: float = 0.0, learn_scale: bool = False,
-                  precision: str = "", test_languages: str = "", corpus: str = "miniature",
-                  audio_encoder: str = "mini-audio", audio_encoder_path: str = "", image_encoder: str = "mini-image",
-                  image_encoder_path: str = "", data_overrides: str = "", name: str = "") -> RunConfig:
+def from_notebook(
+    preset: str,
+    train_languages: str,
+    seed: int,
+    size: str = "",
+    links: bool = False,
+    anchor_repeats: int = 1,
+    epochs: int = 0,
+    scale: float = 0.0,
+    learn_scale: bool = False,
+    precision: str = "",
+    test_languages: str = "",
+    corpus: str = "miniature",
+    audio_encoder: str = "mini-audio",
+    audio_encoder_path: str = "",
+    image_encoder: str = "mini-image",
+    image_encoder_path: str = "",
+    data_overrides: str = "",
+    name: str = "",
+) -> RunConfig:
     """The training notebook's flat parameters -> a validated RunConfig (0 / "" mean: the preset's value)."""
     import json
 
@@ -86,8 +103,12 @@ def from_notebook(preset: str, train_languages: str, seed: int, size: str = "", 
             raise ValueError(f"{what} must be a string like 'en' or 'en+fr', got {text!r}")
         return [part.strip() for part in text.split("+") if part.strip()]
 
-    train: dict = {"languages": langs(train_languages, "train_languages"), "seed": seed, "links": links,
-                   "anchor_repeats": anchor_repeats}
+    train: dict = {
+        "languages": langs(train_languages, "train_languages"),
+        "seed": seed,
+        "links": links,
+        "anchor_repeats": anchor_repeats,
+    }
     if epochs:
         train["epochs"] = epochs
         base_epochs = make_config(preset).train.epochs
@@ -99,10 +120,18 @@ def from_notebook(preset: str, train_languages: str, seed: int, size: str = "", 
         model["size"] = size
     if scale:
         model["scale"] = scale
-    data: dict = {"corpus": corpus, "audio_encoder": {"kind": audio_encoder, "path": audio_encoder_path},
-                  "image_encoder": {"kind": image_encoder, "path": image_encoder_path}}
+    data: dict = {
+        "corpus": corpus,
+        "audio_encoder": {"kind": audio_encoder, "path": audio_encoder_path},
+        "image_encoder": {"kind": image_encoder, "path": image_encoder_path},
+    }
     if data_overrides:
         data = _merge(data, json.loads(data_overrides))
-    overrides = {"train": train, "model": model, "data": data, "name": name,
-                 "test_languages": langs(test_languages, "test_languages")}
+    overrides = {
+        "train": train,
+        "model": model,
+        "data": data,
+        "name": name,
+        "test_languages": langs(test_languages, "test_languages"),
+    }
     return make_config(preset, overrides)

@@ -81,8 +81,9 @@ class MiniAudioNet(nn.Module):
         super().__init__()
         import torchaudio
 
-        self.mel = torchaudio.transforms.MelSpectrogram(audio_io.SAMPLE_RATE, n_fft=400, hop_length=160,
-                                                        n_mels=num_mels)
+        self.mel = torchaudio.transforms.MelSpectrogram(
+            audio_io.SAMPLE_RATE, n_fft=400, hop_length=160, n_mels=num_mels
+        )
         self.register_buffer("mel_mean", torch.zeros(num_mels, 1))
         self.register_buffer("mel_std", torch.ones(num_mels, 1))
         self.conv = nn.Sequential(nn.Conv1d(num_mels, dim, 5, 2, 2), nn.GELU(), nn.Conv1d(dim, dim, 5, 2, 2), nn.GELU())
@@ -157,7 +158,11 @@ def _render_views(args: tuple[int, int, int], items: list[tuple[str, str]]) -> l
 def pseudowords(num: int, seed: int) -> list[tuple[str, str]]:
     """(language, pseudo-word) pairs: 2-3 random CV(C) syllables, none an inventory word."""
     rng = np.random.default_rng(seed)
-    onsets, vowels, codas = list("ptkbdgmnlrsfvz") + ["sh", "ch", "tr"], list("aeiou") + ["ou", "ei"], ["", "", "n", "s", "l"]
+    onsets, vowels, codas = (
+        list("ptkbdgmnlrsfvz") + ["sh", "ch", "tr"],
+        list("aeiou") + ["ou", "ei"],
+        ["", "", "n", "s", "l"],
+    )
     words = {w for lang in concepts.LANGUAGES for w in concepts.word_to_concept(lang)}
     out, seen = [], set()
     while len(out) < num:
@@ -185,8 +190,13 @@ def _speak_pairs(seed: int, items: list[tuple[int, str, str]]) -> list[tuple[np.
 
 def pretrain_image(cfg: ImagePretrainConfig, progress: bool = True, workers: int | None = None) -> MiniImageNet:
     items = pretraining_pictograms(cfg.num_pictograms, cfg.seed)
-    views = run_batches(functools.partial(_render_views, (cfg.seed, cfg.views, cfg.size)), batched(items, 250),
-                        workers or min(os.cpu_count() or 1, 4), "pictogram views", progress)
+    views = run_batches(
+        functools.partial(_render_views, (cfg.seed, cfg.views, cfg.size)),
+        batched(items, 250),
+        workers or min(os.cpu_count() or 1, 4),
+        "pictogram views",
+        progress,
+    )
     data = torch.from_numpy(np.stack(views)).permute(0, 1, 4, 2, 3).float() / 255.0  # (N, V, 3, S, S)
     torch.manual_seed(cfg.seed)
     model, head = MiniImageNet(), _head(TOKEN_DIM)
@@ -212,8 +222,13 @@ def pretrain_image(cfg: ImagePretrainConfig, progress: bool = True, workers: int
 def pretrain_audio(cfg: AudioPretrainConfig, progress: bool = True, workers: int | None = None) -> MiniAudioNet:
     words = pseudowords(cfg.num_pseudowords, cfg.seed)
     items = [(i, lang, w) for i, (lang, w) in enumerate(words)]
-    pairs = run_batches(functools.partial(_speak_pairs, cfg.seed), batched(items, 500),
-                        workers or min(os.cpu_count() or 1, 4), "pseudo-words", progress)
+    pairs = run_batches(
+        functools.partial(_speak_pairs, cfg.seed),
+        batched(items, 500),
+        workers or min(os.cpu_count() or 1, 4),
+        "pseudo-words",
+        progress,
+    )
     torch.manual_seed(cfg.seed)
     model, head = MiniAudioNet(), _head(TOKEN_DIM)
     with torch.no_grad():  # fixed input normalisation from the pre-training corpus
@@ -276,8 +291,13 @@ class MiniAudioEncoder(Encoder):
         return [tokens[i, : lengths[i]].numpy() for i in range(len(items))]
 
 
-def load_or_pretrain(kind: str, enc_cfg: EncoderConfig, pretrain_cfg: Config | None = None,
-                     cache_dir: str | None = None, progress: bool = True) -> Encoder:
+def load_or_pretrain(
+    kind: str,
+    enc_cfg: EncoderConfig,
+    pretrain_cfg: Config | None = None,
+    cache_dir: str | None = None,
+    progress: bool = True,
+) -> Encoder:
     """The frozen mini encoder of `kind`, pre-trained on first use and cached by its config hash."""
     cache_dir = cache_dir or paths.encoders_dir()
     cfg = pretrain_cfg or (ImagePretrainConfig() if kind == "mini-image" else AudioPretrainConfig())

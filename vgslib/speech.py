@@ -29,8 +29,24 @@ LANGUAGE_VOICES = {
     "nl": ("nl",),
 }
 # Voice variants kept apart for held-out speakers: ordinary voices, so tests are not about odd timbres.
-TEST_VARIANTS = ("m1", "m2", "m3", "m4", "f1", "f2", "f3", "f4",
-                 "adam", "alicia", "andrea", "benjamin", "caleb", "david", "ed", "linda")
+TEST_VARIANTS = (
+    "m1",
+    "m2",
+    "m3",
+    "m4",
+    "f1",
+    "f2",
+    "f3",
+    "f4",
+    "adam",
+    "alicia",
+    "andrea",
+    "benjamin",
+    "caleb",
+    "david",
+    "ed",
+    "linda",
+)
 VAL_VARIANTS = ("m5", "m6", "f5", "john", "paul", "steph", "victor", "norbert")
 # Languages (other than the study's) that read the non-concept pseudo-words used for encoder pre-training.
 PRETRAIN_LANGUAGES = ("en", "fr", "nl", "de", "es", "it", "pt", "sv", "pl", "cs", "fi", "hu")
@@ -132,13 +148,15 @@ def make_speakers(lang: str, split: str, num_speakers: int, seed: int) -> list[S
     voices = LANGUAGE_VOICES.get(lang) or (lang,)
     speakers = []
     for i in range(num_speakers):
-        speakers.append(Speaker(
-            id=f"{lang}-{split}-{i:03d}",
-            lang_voice=voices[i % len(voices)],
-            variant=pool[i % len(pool)] if i < len(pool) else pool[int(rng.integers(len(pool)))],
-            pitch=int(rng.integers(20, 81)),
-            rate=int(rng.integers(130, 211)),
-        ))
+        speakers.append(
+            Speaker(
+                id=f"{lang}-{split}-{i:03d}",
+                lang_voice=voices[i % len(voices)],
+                variant=pool[i % len(pool)] if i < len(pool) else pool[int(rng.integers(len(pool)))],
+                pitch=int(rng.integers(20, 81)),
+                rate=int(rng.integers(130, 211)),
+            )
+        )
     return speakers
 
 
@@ -161,7 +179,7 @@ def speak(engine: ESpeak, text: str, speaker: Speaker, rng: np.random.Generator)
 
 def _trim_silence(audio: np.ndarray, threshold: float = 1e-3) -> np.ndarray:
     loud = np.flatnonzero(np.abs(audio) > threshold)
-    return audio[loud[0]: loud[-1] + 1] if len(loud) else audio
+    return audio[loud[0] : loud[-1] + 1] if len(loud) else audio
 
 
 def _key(text: str) -> int:

@@ -14,14 +14,26 @@ from .miniature import WorldConfig
 
 def tiny_world_config(**overrides) -> WorldConfig:
     """A world of a few tokens and pictures per concept: builds in seconds."""
-    base = dict(languages=("en", "nl"), train_tokens=4, val_tokens=2, test_tokens=2, novel_tokens=2,
-                train_speakers=4, val_speakers=2, test_speakers=2, train_images=4, val_images=2, test_images=2,
-                novel_images=2)
+    base = dict(
+        languages=("en", "nl"),
+        train_tokens=4,
+        val_tokens=2,
+        test_tokens=2,
+        novel_tokens=2,
+        train_speakers=4,
+        val_speakers=2,
+        test_speakers=2,
+        train_images=4,
+        val_images=2,
+        test_images=2,
+        novel_images=2,
+    )
     return WorldConfig.from_dict({**base, **overrides})
 
 
-def write_tone(path: str, seconds: float = 0.5, freq: float = 440.0, sample_rate: int = SAMPLE_RATE,
-               channels: int = 1) -> str:
+def write_tone(
+    path: str, seconds: float = 0.5, freq: float = 440.0, sample_rate: int = SAMPLE_RATE, channels: int = 1
+) -> str:
     """A sine tone WAV (int16), for audio-loading tests."""
     t = np.arange(int(seconds * sample_rate)) / sample_rate
     wave = 0.3 * np.sin(2 * np.pi * freq * t).astype(np.float32)
@@ -32,23 +44,52 @@ def write_tone(path: str, seconds: float = 0.5, freq: float = 440.0, sample_rate
     return path
 
 
-def write_textgrid(path: str, intervals: list[tuple[float, float, str]], tier: str = "words",
-                   short: bool = False) -> str:
+def write_textgrid(
+    path: str, intervals: list[tuple[float, float, str]], tier: str = "words", short: bool = False
+) -> str:
     """A Praat TextGrid with one interval tier, long format (as MFA writes) or short format."""
     xmax = intervals[-1][1]
     if short:
-        lines = ['File type = "ooTextFile"', 'Object class = "TextGrid"', "", "0", str(xmax), "<exists>", "1",
-                 '"IntervalTier"', f'"{tier}"', "0", str(xmax), str(len(intervals))]
+        lines = [
+            'File type = "ooTextFile"',
+            'Object class = "TextGrid"',
+            "",
+            "0",
+            str(xmax),
+            "<exists>",
+            "1",
+            '"IntervalTier"',
+            f'"{tier}"',
+            "0",
+            str(xmax),
+            str(len(intervals)),
+        ]
         for a, b, text in intervals:
             lines += [str(a), str(b), '"' + text.replace('"', '""') + '"']
     else:
-        lines = ['File type = "ooTextFile"', 'Object class = "TextGrid"', "", "xmin = 0", f"xmax = {xmax}",
-                 "tiers? <exists>", "size = 1", "item []:", "    item [1]:", '        class = "IntervalTier"',
-                 f'        name = "{tier}"', "        xmin = 0", f"        xmax = {xmax}",
-                 f"        intervals: size = {len(intervals)}"]
+        lines = [
+            'File type = "ooTextFile"',
+            'Object class = "TextGrid"',
+            "",
+            "xmin = 0",
+            f"xmax = {xmax}",
+            "tiers? <exists>",
+            "size = 1",
+            "item []:",
+            "    item [1]:",
+            '        class = "IntervalTier"',
+            f'        name = "{tier}"',
+            "        xmin = 0",
+            f"        xmax = {xmax}",
+            f"        intervals: size = {len(intervals)}",
+        ]
         for i, (a, b, text) in enumerate(intervals, 1):
-            lines += [f"        intervals [{i}]:", f"            xmin = {a}", f"            xmax = {b}",
-                      '            text = "' + text.replace('"', '""') + '"']
+            lines += [
+                f"        intervals [{i}]:",
+                f"            xmin = {a}",
+                f"            xmax = {b}",
+                '            text = "' + text.replace('"', '""') + '"',
+            ]
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
     return path
@@ -66,8 +107,17 @@ def fabricate_aligned_corpus(root: str) -> str:
     for uid, lang, split, spk, words in utterances:
         write_tone(os.path.join(root, "wav", f"{uid}.wav"), seconds=1.2)
         write_textgrid(os.path.join(root, "wav", f"{uid}.TextGrid"), words, short=(uid == "u3"))
-        rows.append({"id": uid, "path": f"wav/{uid}.wav", "speaker": spk, "lang": lang, "split": split,
-                     "textgrid": f"wav/{uid}.TextGrid", "corpus": "fabricated"})
+        rows.append(
+            {
+                "id": uid,
+                "path": f"wav/{uid}.wav",
+                "speaker": spk,
+                "lang": lang,
+                "split": split,
+                "textgrid": f"wav/{uid}.TextGrid",
+                "corpus": "fabricated",
+            }
+        )
     pd.DataFrame(rows).to_csv(os.path.join(root, "utterances.csv"), index=False)
     return root
 
@@ -78,12 +128,23 @@ def tiny_wavlm(folder: str) -> str:
     from transformers import Wav2Vec2FeatureExtractor, WavLMConfig, WavLMModel
 
     torch.manual_seed(0)
-    cfg = WavLMConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
-                      conv_dim=(16, 16), conv_stride=(5, 4), conv_kernel=(10, 4), num_conv_pos_embeddings=16,
-                      num_conv_pos_embedding_groups=2, num_buckets=16, max_bucket_distance=32)
+    cfg = WavLMConfig(
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        conv_dim=(16, 16),
+        conv_stride=(5, 4),
+        conv_kernel=(10, 4),
+        num_conv_pos_embeddings=16,
+        num_conv_pos_embedding_groups=2,
+        num_buckets=16,
+        max_bucket_distance=32,
+    )
     WavLMModel(cfg).save_pretrained(folder)
-    Wav2Vec2FeatureExtractor(feature_size=1, sampling_rate=SAMPLE_RATE, do_normalize=True,
-                             return_attention_mask=True).save_pretrained(folder)
+    Wav2Vec2FeatureExtractor(
+        feature_size=1, sampling_rate=SAMPLE_RATE, do_normalize=True, return_attention_mask=True
+    ).save_pretrained(folder)
     return folder
 
 
@@ -93,8 +154,7 @@ def tiny_dino_checkpoint(path: str) -> str:
     import torchvision
 
     torch.manual_seed(0)
-    state = {k: v for k, v in torchvision.models.resnet50(weights=None).state_dict().items()
-             if not k.startswith("fc.")}
+    state = {k: v for k, v in torchvision.models.resnet50(weights=None).state_dict().items() if not k.startswith("fc.")}
     torch.save(state, path)
     return path
 
@@ -104,6 +164,8 @@ def tiny_data_config():
     from .data import DataConfig
     from .pretrain import AudioPretrainConfig, ImagePretrainConfig
 
-    return DataConfig(world=tiny_world_config(),
-                      image_pretrain=ImagePretrainConfig(num_pictograms=16, views=2, steps=2, batch=8),
-                      audio_pretrain=AudioPretrainConfig(num_pseudowords=12, steps=2, batch=6))
+    return DataConfig(
+        world=tiny_world_config(),
+        image_pretrain=ImagePretrainConfig(num_pictograms=16, views=2, steps=2, batch=8),
+        audio_pretrain=AudioPretrainConfig(num_pseudowords=12, steps=2, batch=6),
+    )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import time
 from dataclasses import dataclass
 
@@ -18,10 +17,10 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from . import concepts, runs
+from . import concepts
 from .config import Config
 from .data import DataConfig
-from .groups import ConceptSampler, Groups, Pool, sample_groups
+from .groups import Groups, Pool, sample_groups
 from .losses import symmetric_group_loss
 from .model import ModelConfig, VGSModel
 
@@ -89,8 +88,11 @@ class RunConfig(Config):
 
     def condition(self) -> str:
         t = self.train
-        name = "+".join(t.languages) + ("-links" if t.links else "") + (f"-{t.anchor_repeats}x" if
-                                                                         t.anchor_repeats > 1 else "")
+        name = (
+            "+".join(t.languages)
+            + ("-links" if t.links else "")
+            + (f"-{t.anchor_repeats}x" if t.anchor_repeats > 1 else "")
+        )
         return self.name or f"{name}-{self.model.size}"
 
 
@@ -130,10 +132,11 @@ def group_loss(model: VGSModel, groups: Groups, audio: Pool, images: Pool, devic
     if groups.partner is not None:
         a_idx.append(groups.partner[:, None])
     a = _encode(model, audio, np.concatenate(a_idx, 1), device, audio=True)  # (G, 1 + K [+1], E)
-    i = _encode(model, images, np.concatenate([groups.positive[:, None], groups.neg_images], 1), device,
-                audio=False)  # (G, 1 + K, E)
+    i = _encode(
+        model, images, np.concatenate([groups.positive[:, None], groups.neg_images], 1), device, audio=False
+    )  # (G, 1 + K, E)
     K = groups.neg_audio.shape[1]
-    anchor, neg_a, pos, neg_i = a[:, 0], a[:, 1: K + 1], i[:, 0], i[:, 1:]
+    anchor, neg_a, pos, neg_i = a[:, 0], a[:, 1 : K + 1], i[:, 0], i[:, 1:]
     loss = symmetric_group_loss(anchor, pos, neg_a, neg_i, model.scale)
     if groups.partner is None:
         return loss
@@ -168,13 +171,27 @@ def _batches(g: Groups, size: int) -> list[Groups]:
     out = []
     for first in range(0, len(g.anchor), size):
         s = slice(first, first + size)
-        out.append(Groups(g.anchor[s], g.positive[s], g.neg_images[s], g.neg_audio[s],
-                          None if g.partner is None else g.partner[s]))
+        out.append(
+            Groups(
+                g.anchor[s], g.positive[s], g.neg_images[s], g.neg_audio[s], None if g.partner is None else g.partner[s]
+            )
+        )
     return out
 
 
-def train_epoch(model, opt, sched, epoch: int, cfg: TrainConfig, audio: Pool, images: Pool, device,
-                run_dir: str, progress: bool, samplers) -> dict:
+def train_epoch(
+    model,
+    opt,
+    sched,
+    epoch: int,
+    cfg: TrainConfig,
+    audio: Pool,
+    images: Pool,
+    device,
+    run_dir: str,
+    progress: bool,
+    samplers,
+) -> dict:
     """One pass over the (repeated) anchors; every random choice derives from (seed, epoch)."""
     rng = np.random.default_rng([cfg.seed, epoch])
     torch.manual_seed(cfg.seed * 100_003 + epoch)  # dropout
@@ -182,17 +199,26 @@ def train_epoch(model, opt, sched, epoch: int, cfg: TrainConfig, audio: Pool, im
     groups = sample_groups(anchors, audio, images, rng, cfg.num_negatives, cfg.links, *samplers)
     model.train()
     losses, start = [], time.time()
-    for step, batch in enumerate(tqdm(_batches(groups, cfg.batch_groups), desc=f"epoch {epoch}",
-                                      disable=not progress, mininterval=5, leave=False)):
+    for step, batch in enumerate(
+        tqdm(
+            _batches(groups, cfg.batch_groups), desc=f"epoch {epoch}", disable=not progress, mininterval=5, leave=False
+        )
+    ):
         with autocast(device, cfg.precision):
             loss = group_loss(model, batch, audio, images, device)
         if not torch.isfinite(loss):
-            raise NonFiniteLossError(f"non-finite training loss ({loss.item()}) at epoch {epoch}, step {step}; "
-                                     f"{run_dir} keeps every completed epoch (up to {epoch - 1})")
+            raise NonFiniteLossError(
+                f"non-finite training loss ({loss.item()}) at epoch {epoch}, step {step}; "
+                f"{run_dir} keeps every completed epoch (up to {epoch - 1})"
+            )
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         sched.step()
         losses.append(loss.item())
-    return {"train_loss": float(np.mean(losses)), "steps": len(losses), "groups": len(anchors),
-            "train_seconds": time.time() - start}
+    return {
+        "train_loss": float(np.mean(losses)),
+        "steps": len(losses),
+        "groups": len(anchors),
+        "train_seconds": time.time() - start,
+    }

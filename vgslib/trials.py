@@ -30,8 +30,9 @@ def _group(name: str) -> tuple[str, ...]:
     return concepts.FAMILIAR_NAMES if name == "familiar" else concepts.TESTED_NOVEL_NAMES
 
 
-def generate(m: Manifest, langs: list[str] | tuple[str, ...], seed: int = 0,
-             per_word: int = TRIALS_PER_WORD) -> pd.DataFrame:
+def generate(
+    m: Manifest, langs: list[str] | tuple[str, ...], seed: int = 0, per_word: int = TRIALS_PER_WORD
+) -> pd.DataFrame:
     """All trials for the test languages; the same manifest and seed always give the same table."""
     audio = m.audio[m.audio.split == "test"]
     images = m.images[m.images.split == "test"]
@@ -53,14 +54,29 @@ def generate(m: Manifest, langs: list[str] | tuple[str, ...], seed: int = 0,
                     if same_source.empty:
                         raise ValueError(f"no {distractor_group} test picture from {target.source} for {concept!r}")
                     distractor = same_source.iloc[rng.integers(len(same_source))]
-                    rows.append({"test": test, "lang": lang, "audio_id": token.id, "word": token.word,
-                                 "concept": concept, "target_id": target.id, "distractor_id": distractor.id,
-                                 "distractor_concept": distractor.concept, "source": target.source})
+                    rows.append(
+                        {
+                            "test": test,
+                            "lang": lang,
+                            "audio_id": token.id,
+                            "word": token.word,
+                            "concept": concept,
+                            "target_id": target.id,
+                            "distractor_id": distractor.id,
+                            "distractor_concept": distractor.concept,
+                            "source": target.source,
+                        }
+                    )
     return pd.DataFrame(rows)
 
 
-def score(trials: pd.DataFrame, audio_emb: dict[str, np.ndarray], image_emb: np.ndarray,
-          image_index: dict[str, int], audio_index: dict[str, dict[str, int]]) -> pd.DataFrame:
+def score(
+    trials: pd.DataFrame,
+    audio_emb: dict[str, np.ndarray],
+    image_emb: np.ndarray,
+    image_index: dict[str, int],
+    audio_index: dict[str, dict[str, int]],
+) -> pd.DataFrame:
     """Vectorised: per language, gather the embeddings of every trial and compare two dot products.
 
     audio_emb: lang -> (N_lang, E) unit vectors; audio_index: lang -> id -> row; image_emb (M, E).
