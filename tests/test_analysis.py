@@ -76,3 +76,16 @@ def test_me_vs_distance_on_constructed_embeddings():
     cross = table[(table.word == "ball") & (table.image_concept == "cup")].iloc[0]
     assert cross.accuracy == 0.0  # cup image (cos 0) never beats dog image (cos 0): ties are not wins
     assert set(table.word) == {"ball", "cup"} and set(table.image_concept) <= set(concepts.TESTED_NOVEL_NAMES)
+
+
+def test_across_seeds_interval_by_hand():
+    import pandas as pd
+    from scipy import stats
+
+    table = pd.DataFrame({"kind": ["a"] * 3 + ["b"], "v": [1.0, 2.0, 3.0, 5.0]})
+    out = analysis.across_seeds(table, "v", ["kind"]).set_index("kind")
+    half = stats.t.ppf(0.975, 2) * 1.0 / np.sqrt(3)
+    assert out.loc["a", "mean"] == 2.0 and out.loc["a", "low"] == pytest.approx(2 - half)
+    assert out.loc["b", "seeds"] == 1 and np.isnan(out.loc["b", "low"])
+    assert analysis.model_kind("en+fr", True, 1) == "bilingual + links"
+    assert analysis.model_kind("en", False, 2) == "monolingual 2x"

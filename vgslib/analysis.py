@@ -211,3 +211,25 @@ def geometry_tables(run_dirs: dict[str, str], manifest) -> dict[str, pd.DataFram
                     )
     cat = lambda parts: pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()  # noqa: E731
     return {"variance": cat(variances), "gap": pd.DataFrame(gaps), "translation": pd.DataFrame(translations)}
+
+
+def model_kind(train_langs: str, links: bool, anchor_repeats: int) -> str:
+    """monolingual | monolingual 2x | bilingual | bilingual + links (the geometry chapter's comparison)."""
+    if "+" in train_langs:
+        return "bilingual + links" if links else "bilingual"
+    return f"monolingual {anchor_repeats}x" if anchor_repeats > 1 else "monolingual"
+
+
+def across_seeds(table: pd.DataFrame, value: str, by: list[str], level: float = 0.95) -> pd.DataFrame:
+    """Mean, standard error and a t interval of `value` over the runs (seeds) in each group of `by`;
+    with a single seed the interval is undefined (NaN)."""
+    from scipy import stats
+
+    def summarise(values: pd.Series) -> pd.Series:
+        n = len(values)
+        mean = values.mean()
+        sem = values.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+        half = stats.t.ppf(0.5 + level / 2, n - 1) * sem if n > 1 else np.nan
+        return pd.Series({"mean": mean, "sem": sem, "low": mean - half, "high": mean + half, "seeds": n})
+
+    return table.groupby(by)[value].apply(summarise).unstack().reset_index()
