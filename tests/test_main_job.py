@@ -57,6 +57,7 @@ def test_main_job_smoke(tmp_path):
         "book/model.html",
         "book/first-results.html",
         "book/geometry.html",
+        "book/environment.html",
     ):
         assert (html / page).exists(), page
     results = (html / "book" / "first-results.html").read_text()
