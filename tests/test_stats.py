@@ -16,8 +16,15 @@ def _simulate(intercept, effect=0.0, seeds=5, words=19, per_word=50, word_sd=0.6
             for w in range(words):
                 p = expit(intercept + shift + word_shift[w] + seed_shift)
                 for correct in rng.random(per_word) < p:
-                    rows.append({"seed": s, "run": f"{condition}-{s}", "concept": f"w{w}", "correct": bool(correct),
-                                 "condition_label": condition})
+                    rows.append(
+                        {
+                            "seed": s,
+                            "run": f"{condition}-{s}",
+                            "concept": f"w{w}",
+                            "correct": bool(correct),
+                            "condition_label": condition,
+                        }
+                    )
     return pd.DataFrame(rows)
 
 

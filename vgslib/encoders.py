@@ -126,7 +126,10 @@ class DinoResNetEncoder(Encoder):
         state = state.get("state_dict", state) if isinstance(state, dict) else state
         state = {k.removeprefix("module.").removeprefix("backbone."): v for k, v in state.items()}
         state = {k: v for k, v in state.items() if not k.startswith("fc.")}
-        missing, unexpected = model.load_state_dict(state, strict=False)
+        try:
+            missing, unexpected = model.load_state_dict(state, strict=False)
+        except RuntimeError as err:  # shapes differ
+            raise ValueError(f"{cfg.path} does not match torchvision's resnet50: {err}") from None
         missing = [k for k in missing if not k.startswith("fc.")]
         if missing or unexpected:
             raise ValueError(

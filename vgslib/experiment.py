@@ -31,8 +31,9 @@ def stored_trials(data: StudyData, seed: int) -> pd.DataFrame:
         return pd.read_csv(path)
     table = trials.generate(data.manifest, sorted(set(test.lang)), seed=seed)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    table.to_csv(path + ".partial", index=False)
-    os.replace(path + ".partial", path)
+    tmp = runs.partial_path(path)  # several runs may generate the same trials at once
+    table.to_csv(tmp, index=False)
+    os.replace(tmp, path)
     return table
 
 

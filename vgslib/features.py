@@ -94,7 +94,7 @@ class FeatureStore:
 
 
 def save(features: Features, path: str) -> None:
-    tmp = path + ".partial.npz"
+    tmp = f"{path}.{os.getpid()}.partial.npz"  # unique: two processes may extract the same split at once
     np.savez(tmp, ids=features.ids, tokens=features.tokens.astype(np.float16), offsets=features.offsets)
     os.replace(tmp, path)
 

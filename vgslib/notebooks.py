@@ -125,6 +125,8 @@ def main(argv=None) -> int:
         print(parameter_table(args.notebook).to_string(index=False))
         return 0
     params = dict(args.p)
+    if params.get("output_dir"):  # the notebook runs in notebooks/: make paths absolute first
+        params["output_dir"] = os.path.abspath(params["output_dir"])
     output = args.output
     if not output:
         if os.path.basename(notebook_path(args.notebook)) == "train.py":

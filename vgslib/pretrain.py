@@ -286,9 +286,16 @@ class MiniAudioEncoder(Encoder):
 
     @torch.inference_mode()
     def encode_batch(self, items: list) -> list[np.ndarray]:
-        wave, n = pad_waves(items)
-        tokens, lengths = self.model(wave, n)  # (B, T, D)
-        return [tokens[i, : lengths[i]].numpy() for i in range(len(items))]
+        # Each word on its own, like WavLM in the reference: padding would change the log-mel frames and the
+        # convolutions at a short word's end.
+        out = []
+        for wave in items:
+            tokens, lengths = self.model(*pad_waves([wave]))  # (1, T, D)
+            out.append(tokens[0, : lengths[0]].numpy())
+        return out
+
+
+ENCODING_VERSION = 2  # bump when frozen encoding changes (e.g. words now encoded one by one): invalidates features
 
 
 def load_or_pretrain(
@@ -308,11 +315,12 @@ def load_or_pretrain(
         os.makedirs(cache_dir, exist_ok=True)
         start = time.time()
         model = pretrain_image(cfg, progress) if kind == "mini-image" else pretrain_audio(cfg, progress)
-        torch.save(model.state_dict(), path + ".partial")
-        os.replace(path + ".partial", path)
+        tmp = f"{path}.{os.getpid()}.partial"
+        torch.save(model.state_dict(), tmp)
+        os.replace(tmp, path)
         with open(os.path.join(cache_dir, f"{kind}-{digest}.json"), "w") as f:
             json.dump({"kind": kind, "config": cfg.to_dict(), "seconds": round(time.time() - start, 1)}, f, indent=2)
     model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     if kind == "mini-image":
         return MiniImageEncoder(model, digest, cfg.size)
-    return MiniAudioEncoder(model, digest)
+    return MiniAudioEncoder(model, f"{digest}-v{ENCODING_VERSION}")

@@ -46,3 +46,19 @@ def curves(metrics: pd.DataFrame) -> pd.DataFrame:
     long[["test", "lang"]] = long.metric_lang.str.split("_", n=1, expand=True)
     long["test name"] = long.test.map(TEST_NAMES)
     return long.drop(columns="metric_lang")
+
+
+def first_results(summary: pd.DataFrame) -> pd.DataFrame:
+    """The first-results runs: seed 0, no links, no resampling, not the 3-d model, one preset (the machine's
+    default preset when its runs exist, else the most common one)."""
+    from .grid import default_preset
+
+    if summary.empty:
+        return summary
+    keep = summary[
+        (summary.seed == 0) & ~summary.links.astype(bool) & (summary.anchor_repeats == 1) & (summary["size"] != "3d")
+    ]
+    if keep.empty:
+        return keep
+    preset = default_preset() if (keep.preset == default_preset()).any() else keep.preset.mode().iloc[0]
+    return keep[keep.preset == preset].reset_index(drop=True)

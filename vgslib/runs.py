@@ -69,10 +69,16 @@ def environment(device: str) -> dict:
     }
 
 
+def partial_path(path: str) -> str:
+    """A temporary name next to `path`, unique to this process, for write-then-rename."""
+    return f"{path}.{os.getpid()}.partial"
+
+
 def write_json(path: str, obj) -> None:
-    with open(path + ".partial", "w") as f:
+    tmp = partial_path(path)
+    with open(tmp, "w") as f:
         json.dump(obj, f, indent=2, sort_keys=True, default=str)
-    os.replace(path + ".partial", path)
+    os.replace(tmp, path)
 
 
 def read_metrics(run_dir: str) -> list[dict]:
@@ -85,10 +91,11 @@ def read_metrics(run_dir: str) -> list[dict]:
 
 def write_metrics(run_dir: str, rows: list[dict]) -> None:
     path = os.path.join(run_dir, "metrics.jsonl")
-    with open(path + ".partial", "w") as f:
+    tmp = partial_path(path)
+    with open(tmp, "w") as f:
         for row in rows:
             f.write(json.dumps(row, sort_keys=True) + "\n")
-    os.replace(path + ".partial", path)
+    os.replace(tmp, path)
 
 
 def is_complete(run_dir: str) -> bool:

@@ -38,10 +38,18 @@ def vs_chance(trials: pd.DataFrame) -> dict:
     model = BinomialBayesMixedGLM.from_formula("correct ~ 1", _vc(table, "seed"), table)
     fit = model.fit_map()
     mean, sd = float(fit.fe_mean[0]), float(fit.fe_sd[0])
-    return {"accuracy": float(expit(mean)), "low": float(expit(mean - Z95 * sd)),
-            "high": float(expit(mean + Z95 * sd)), "logit": mean, "logit_sd": sd,
-            "p_approx": float(2 * stats.norm.sf(abs(mean / sd))), "raw_accuracy": float(table.correct.mean()),
-            "n_trials": len(table), "seeds": int(table.seed.nunique()), "words": int(table.concept.nunique())}
+    return {
+        "accuracy": float(expit(mean)),
+        "low": float(expit(mean - Z95 * sd)),
+        "high": float(expit(mean + Z95 * sd)),
+        "logit": mean,
+        "logit_sd": sd,
+        "p_approx": float(2 * stats.norm.sf(abs(mean / sd))),
+        "raw_accuracy": float(table.correct.mean()),
+        "n_trials": len(table),
+        "seeds": int(table.seed.nunique()),
+        "words": int(table.concept.nunique()),
+    }
 
 
 def per_seed_binomial(trials: pd.DataFrame) -> pd.DataFrame:
@@ -57,14 +65,22 @@ def contrast(trials: pd.DataFrame, condition: str, reference: str) -> dict:
     intercepts for run and word."""
     from statsmodels.genmod.bayes_mixed_glm import BinomialBayesMixedGLM
 
-    table = trials[trials.condition_label.isin([condition, reference])][["correct", "run", "concept",
-                                                                         "condition_label"]]
+    table = trials[trials.condition_label.isin([condition, reference])][
+        ["correct", "run", "concept", "condition_label"]
+    ]
     table = table.assign(correct=table.correct.astype(int), effect=(table.condition_label == condition).astype(int))
     model = BinomialBayesMixedGLM.from_formula("correct ~ effect", _vc(table, "run"), table)
     fit = model.fit_map()
     mean, sd = float(fit.fe_mean[1]), float(fit.fe_sd[1])
-    return {"condition": condition, "reference": reference, "log_odds_ratio": mean, "low": mean - Z95 * sd,
-            "high": mean + Z95 * sd, "p_approx": float(2 * stats.norm.sf(abs(mean / sd))), "estimator": "GLMM (Bayes, Laplace)"}
+    return {
+        "condition": condition,
+        "reference": reference,
+        "log_odds_ratio": mean,
+        "low": mean - Z95 * sd,
+        "high": mean + Z95 * sd,
+        "p_approx": float(2 * stats.norm.sf(abs(mean / sd))),
+        "estimator": "GLMM (Bayes, Laplace)",
+    }
 
 
 def gee_contrast(trials: pd.DataFrame, condition: str, reference: str) -> dict:
@@ -74,11 +90,19 @@ def gee_contrast(trials: pd.DataFrame, condition: str, reference: str) -> dict:
     table = trials[trials.condition_label.isin([condition, reference])]
     y = table.correct.astype(int).to_numpy()
     x = sm.add_constant((table.condition_label == condition).astype(float).to_numpy())
-    fit = sm.GEE(y, x, groups=table.concept.to_numpy(), family=sm.families.Binomial(),
-                 cov_struct=sm.cov_struct.Exchangeable()).fit()
+    fit = sm.GEE(
+        y, x, groups=table.concept.to_numpy(), family=sm.families.Binomial(), cov_struct=sm.cov_struct.Exchangeable()
+    ).fit()
     mean, se = float(fit.params[1]), float(fit.bse[1])
-    return {"condition": condition, "reference": reference, "log_odds_ratio": mean, "low": mean - Z95 * se,
-            "high": mean + Z95 * se, "p_approx": float(fit.pvalues[1]), "estimator": "GEE (exchangeable, words)"}
+    return {
+        "condition": condition,
+        "reference": reference,
+        "log_odds_ratio": mean,
+        "low": mean - Z95 * se,
+        "high": mean + Z95 * se,
+        "p_approx": float(fit.pvalues[1]),
+        "estimator": "GEE (exchangeable, words)",
+    }
 
 
 def holm(p_values) -> np.ndarray:

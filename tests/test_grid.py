@@ -1,0 +1,37 @@
+import json
+import os
+
+from vgslib import grid, runs, testing
+
+
+def test_conditions_are_declared_once():
+    first = grid.conditions("first-results", "laptop")
+    assert [c["train_languages"] for c in first] == list(grid.TABLE1) and {c["seed"] for c in first} == {0}
+    table1 = grid.conditions("table1", "laptop")
+    assert len(table1) == 30 and len({grid.run_dir_for(c) for c in table1}) == 30
+
+
+def test_local_cluster_runs_skips_and_reports_failures(tmp_path, monkeypatch):
+    """A real LocalCluster with two workers: two tiny runs succeed, a bad one fails alone, reruns skip."""
+    monkeypatch.setenv("VGSLIB_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("VGSLIB_RUNS", str(tmp_path / "runs"))
+    overrides = json.dumps(testing.tiny_data_config().to_dict())
+    base = {"preset": "smoke", "epochs": 1, "data_overrides": overrides}
+    from vgslib import data
+
+    data.prepare(testing.tiny_data_config(), progress=False)  # once, before the workers share it
+    conds = [
+        {**base, "train_languages": "en", "seed": 0},
+        {**base, "train_languages": "nl", "seed": 0},
+        {**base, "train_languages": "en", "seed": 1, "size": "huge"},
+    ]
+    results = grid.run_grid(conds, workers=2)
+    codes = {r["params"]["train_languages"] + str(r["params"]["seed"]): r["code"] for r in results}
+    assert codes["en0"] == 0 and codes["nl0"] == 0 and codes["en1"] != 0
+    failed = next(r for r in results if r["code"] != 0)
+    assert "'huge'" in failed["log"]
+    for r in results:
+        assert (r["code"] == 0) == bool(r["dir"] and runs.is_complete(r["dir"]))
+    again = grid.run_grid(conds[:2], workers=2)
+    assert {r["status"] for r in again} == {"skipped (complete)"}
+    assert os.path.exists(os.path.join(results[0]["dir"], "notebook.ipynb"))
