@@ -86,6 +86,6 @@ def test_across_seeds_interval_by_hand():
     out = analysis.across_seeds(table, "v", ["kind"]).set_index("kind")
     half = stats.t.ppf(0.975, 2) * 1.0 / np.sqrt(3)
     assert out.loc["a", "mean"] == 2.0 and out.loc["a", "low"] == pytest.approx(2 - half)
-    assert out.loc["b", "seeds"] == 1 and np.isnan(out.loc["b", "low"])
+    assert out.loc["b", "runs"] == 1 and np.isnan(out.loc["b", "low"])
     assert analysis.model_kind("en+fr", True, 1) == "bilingual + links"
     assert analysis.model_kind("en", False, 2) == "monolingual 2x"

@@ -221,8 +221,8 @@ def model_kind(train_langs: str, links: bool, anchor_repeats: int) -> str:
 
 
 def across_seeds(table: pd.DataFrame, value: str, by: list[str], level: float = 0.95) -> pd.DataFrame:
-    """Mean, standard error and a t interval of `value` over the runs (seeds) in each group of `by`;
-    with a single seed the interval is undefined (NaN)."""
+    """Mean, standard error and a t interval of `value` over the runs in each group of `by` (seeds, or
+    several conditions of one kind); with a single run the interval is undefined (NaN)."""
     from scipy import stats
 
     def summarise(values: pd.Series) -> pd.Series:
@@ -230,6 +230,6 @@ def across_seeds(table: pd.DataFrame, value: str, by: list[str], level: float = 
         mean = values.mean()
         sem = values.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
         half = stats.t.ppf(0.5 + level / 2, n - 1) * sem if n > 1 else np.nan
-        return pd.Series({"mean": mean, "sem": sem, "low": mean - half, "high": mean + half, "seeds": n})
+        return pd.Series({"mean": mean, "sem": sem, "low": mean - half, "high": mean + half, "runs": n})
 
     return table.groupby(by)[value].apply(summarise).unstack().reset_index()
