@@ -188,6 +188,15 @@ def _speak_pairs(seed: int, items: list[tuple[int, str, str]]) -> list[tuple[np.
 # ----------------------------------------------------------------------------- training
 
 
+def _optimiser(model: nn.Module, head: nn.Module, cfg) -> tuple:
+    """Adam with a one-cycle schedule over `cfg.steps`, and the batch generator; puts the model in training mode."""
+    params = list(model.parameters()) + list(head.parameters())
+    opt = torch.optim.Adam(params, lr=cfg.lr)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=max(cfg.steps, 1), pct_start=0.1)
+    model.train()
+    return opt, sched, torch.Generator().manual_seed(cfg.seed)
+
+
 def pretrain_image(cfg: ImagePretrainConfig, progress: bool = True, workers: int | None = None) -> MiniImageNet:
     items = pretraining_pictograms(cfg.num_pictograms, cfg.seed)
     views = run_batches(
@@ -200,11 +209,7 @@ def pretrain_image(cfg: ImagePretrainConfig, progress: bool = True, workers: int
     data = torch.from_numpy(np.stack(views)).permute(0, 1, 4, 2, 3).float() / 255.0  # (N, V, 3, S, S)
     torch.manual_seed(cfg.seed)
     model, head = MiniImageNet(), _head(TOKEN_DIM)
-    params = list(model.parameters()) + list(head.parameters())
-    opt = torch.optim.Adam(params, lr=cfg.lr)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=max(cfg.steps, 1), pct_start=0.1)
-    gen = torch.Generator().manual_seed(cfg.seed)
-    model.train()
+    opt, sched, gen = _optimiser(model, head, cfg)
     for _ in tqdm(range(cfg.steps), desc="pre-train image encoder", disable=not progress, mininterval=2):
         idx = torch.randperm(len(data), generator=gen)[: cfg.batch]
         pair = torch.stack([torch.randperm(cfg.views, generator=gen)[:2] for _ in idx])  # two distinct views
@@ -236,11 +241,7 @@ def pretrain_audio(cfg: AudioPretrainConfig, progress: bool = True, workers: int
         mel = model.log_mel(sample)
         model.mel_mean.copy_(mel.mean(dim=(0, 2))[:, None])
         model.mel_std.copy_(mel.std(dim=(0, 2))[:, None])
-    params = list(model.parameters()) + list(head.parameters())
-    opt = torch.optim.Adam(params, lr=cfg.lr)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=max(cfg.steps, 1), pct_start=0.1)
-    gen = torch.Generator().manual_seed(cfg.seed)
-    model.train()
+    opt, sched, gen = _optimiser(model, head, cfg)
     for _ in tqdm(range(cfg.steps), desc="pre-train audio encoder", disable=not progress, mininterval=2):
         idx = torch.randperm(len(pairs), generator=gen)[: cfg.batch].tolist()
         embs = []
