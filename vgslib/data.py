@@ -7,6 +7,7 @@ import json
 import os
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from . import concepts, manifest, miniature, paths, probe
@@ -89,8 +90,6 @@ def _familiar(f: Features, labels: pd.Series) -> tuple[Features, pd.Series]:
     keep = labels.isin(concepts.FAMILIAR_NAMES).to_numpy()
     idx = [i for i in range(len(f)) if keep[i]]
     tokens = [f.item(i) for i in idx]
-    import numpy as np
-
     offsets = np.concatenate([[0], np.cumsum([len(t) for t in tokens])]).astype(np.int64)
     return Features(f.ids[idx], np.concatenate(tokens), offsets), labels[keep].reset_index(drop=True)
 

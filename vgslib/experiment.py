@@ -17,7 +17,7 @@ from .encoders import resolve_device
 from .features import rows_key
 from .groups import ConceptSampler, Pool, sample_groups
 from .model import VGSModel, count_parameters
-from .train import RunConfig, embed_pool, lr_lambda, train_epoch, validation_loss
+from .train import RunConfig, embed_pool, lr_lambda, split_batches, train_epoch, validation_loss
 
 VAL_SEED = 12345  # the frozen validation groups do not depend on the run's seed
 
@@ -126,9 +126,7 @@ def run(
     val_groups = sample_groups(
         np.arange(len(audio_val)), audio_val, images_val, np.random.default_rng(VAL_SEED), t.num_negatives, t.links
     )
-    from .train import _batches
-
-    val_batches = _batches(val_groups, t.batch_groups)
+    val_batches = split_batches(val_groups, t.batch_groups)
 
     torch.manual_seed(t.seed)
     model = VGSModel(cfg.model, audio.tokens.shape[-1], images.tokens.shape[-1]).to(device)

@@ -14,7 +14,6 @@ of its log and does not stop the others.
 from __future__ import annotations
 
 import argparse
-import inspect
 import os
 import subprocess
 import sys
@@ -63,12 +62,9 @@ def default_preset() -> str:
 
 
 def run_dir_for(params: dict) -> str:
-    from . import notebooks, presets
+    from .notebooks import train_run_dir
 
-    path = notebooks.notebook_path("train")
-    values = {k: v["default"] for k, v in notebooks.parameters(path).items()} | notebooks.validate(path, params)
-    cfg = presets.from_notebook(**{k: values[k] for k in inspect.signature(presets.from_notebook).parameters})
-    return values["output_dir"] or os.path.join(paths.runs_root(), f"{cfg.condition()}-seed{cfg.train.seed}")
+    return train_run_dir(params)
 
 
 def run_one(params: dict, runs_root: str | None = None) -> dict:

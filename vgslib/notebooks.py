@@ -99,6 +99,16 @@ def execute(name: str, params: dict, output: str, cwd: str | None = None, timeou
     return output
 
 
+def train_run_dir(params: dict) -> str:
+    """The run directory the training notebook will write for these parameters."""
+    from . import presets
+
+    path = notebook_path("train")
+    values = {k: v["default"] for k, v in parameters(path).items()} | validate(path, params)
+    cfg = presets.from_notebook(**{k: values[k] for k in inspect.signature(presets.from_notebook).parameters})
+    return values["output_dir"] or os.path.join(paths.runs_root(), f"{cfg.condition()}-seed{cfg.train.seed}")
+
+
 def parameter_table(name: str):
     """The parameters of a notebook as a DataFrame (for the book)."""
     import pandas as pd
@@ -130,13 +140,7 @@ def main(argv=None) -> int:
     output = args.output
     if not output:
         if os.path.basename(notebook_path(args.notebook)) == "train.py":
-            from . import presets
-
-            spec = parameters(notebook_path(args.notebook))
-            values = {k: v["default"] for k, v in spec.items()} | validate(notebook_path(args.notebook), params)
-            keys = inspect.signature(presets.from_notebook).parameters
-            cfg = presets.from_notebook(**{k: values[k] for k in keys})
-            run_dir = values["output_dir"] or os.path.join(paths.runs_root(), f"{cfg.condition()}-seed{cfg.train.seed}")
+            run_dir = train_run_dir(params)
             params.setdefault("output_dir", run_dir)
             output = os.path.join(run_dir, "notebook.ipynb")
         else:

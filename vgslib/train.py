@@ -167,7 +167,7 @@ def validation_loss(model, groups: list[Groups], audio: Pool, images: Pool, devi
     return total / max(1, len(groups))
 
 
-def _batches(g: Groups, size: int) -> list[Groups]:
+def split_batches(g: Groups, size: int) -> list[Groups]:
     out = []
     for first in range(0, len(g.anchor), size):
         s = slice(first, first + size)
@@ -201,7 +201,11 @@ def train_epoch(
     losses, start = [], time.time()
     for step, batch in enumerate(
         tqdm(
-            _batches(groups, cfg.batch_groups), desc=f"epoch {epoch}", disable=not progress, mininterval=5, leave=False
+            split_batches(groups, cfg.batch_groups),
+            desc=f"epoch {epoch}",
+            disable=not progress,
+            mininterval=5,
+            leave=False,
         )
     ):
         with autocast(device, cfg.precision):
