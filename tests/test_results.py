@@ -70,3 +70,19 @@ def test_charts_are_valid_vega_lite():
     assert "vconcat" in spec
     html = plots._offline_renderer(spec)["text/html"]
     assert "vegaEmbed(" in html and "cdn" not in html.lower()
+
+
+def test_embedding_map_compiles_with_vega_lite():
+    import vl_convert
+
+    points = pd.DataFrame(
+        {
+            "x": np.arange(6.0),
+            "y": np.arange(6.0),
+            "group": ["familiar"] * 3 + ["novel"] * 3,
+            "concept": ["dog", "cat", "dog", "ball", "cup", "ball"],
+            "modality": ["audio", "image"] * 3,
+        }
+    )
+    chart = plots.scatter_2d(points, "map")
+    assert vl_convert.vegalite_to_svg((chart | chart).to_dict()).startswith("<svg")
