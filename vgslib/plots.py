@@ -274,6 +274,12 @@ def scatter_2d(points: pd.DataFrame, title: str) -> alt.Chart:
     grey = (
         alt.Chart(novel)
         .mark_point(filled=True, size=20, color="#9a9a9a", opacity=0.6)
-        .encode(x="x:Q", y="y:Q", shape=alt.Shape("modality:N"), tooltip=[t for t in tooltip if t in points.columns])
+        # both layers hide their axes: vega-lite fails to merge a layer that shows them with one that does not
+        .encode(
+            x=alt.X("x:Q", axis=None),
+            y=alt.Y("y:Q", axis=None),
+            shape=alt.Shape("modality:N"),
+            tooltip=[t for t in tooltip if t in points.columns],
+        )
     )
     return (grey + base).properties(title=title, width=380, height=320)
