@@ -91,7 +91,8 @@ def run_one(params: dict, runs_root: str | None = None) -> dict:
             cwd=paths.REPO_ROOT,
             env={**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
         )
-    tail = "" if code == 0 else "".join(open(log).readlines()[-25:])
+    with open(log) as f:
+        tail = "" if code == 0 else "".join(f.readlines()[-25:])
     return {
         "params": params,
         "dir": run_dir,

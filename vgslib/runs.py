@@ -116,7 +116,10 @@ def load_run(run_dir: str) -> dict:
     }
     for name in ("env", COMPLETE.removesuffix(".json")):
         path = os.path.join(run_dir, f"{name}.json")
-        out[name] = json.load(open(path)) if os.path.exists(path) else None
+        out[name] = None
+        if os.path.exists(path):
+            with open(path) as f:
+                out[name] = json.load(f)
     trials = os.path.join(run_dir, "trials.csv")
     out["trials"] = pd.read_csv(trials) if os.path.exists(trials) else None
     return out

@@ -65,43 +65,46 @@ def contrast(trials: pd.DataFrame, condition: str, reference: str) -> dict:
     intercepts for run and word."""
     from statsmodels.genmod.bayes_mixed_glm import BinomialBayesMixedGLM
 
-    table = trials[trials.condition_label.isin([condition, reference])][
-        ["correct", "run", "concept", "condition_label"]
-    ]
-    table = table.assign(correct=table.correct.astype(int), effect=(table.condition_label == condition).astype(int))
+    table = _pair(trials, condition, reference)
     model = BinomialBayesMixedGLM.from_formula("correct ~ effect", _vc(table, "run"), table)
     fit = model.fit_map()
     mean, sd = float(fit.fe_mean[1]), float(fit.fe_sd[1])
-    return {
-        "condition": condition,
-        "reference": reference,
-        "log_odds_ratio": mean,
-        "low": mean - Z95 * sd,
-        "high": mean + Z95 * sd,
-        "p_approx": float(2 * stats.norm.sf(abs(mean / sd))),
-        "estimator": "GLMM (Bayes, Laplace)",
-    }
+    p = float(2 * stats.norm.sf(abs(mean / sd)))
+    return _contrast_row(condition, reference, mean, sd, p, "GLMM (Bayes, Laplace)")
 
 
 def gee_contrast(trials: pd.DataFrame, condition: str, reference: str) -> dict:
     """The same contrast by GEE: binomial, exchangeable correlation within words, robust errors."""
     import statsmodels.api as sm
 
-    table = trials[trials.condition_label.isin([condition, reference])]
-    y = table.correct.astype(int).to_numpy()
-    x = sm.add_constant((table.condition_label == condition).astype(float).to_numpy())
+    table = _pair(trials, condition, reference)
+    x = sm.add_constant(table.effect.astype(float).to_numpy())
     fit = sm.GEE(
-        y, x, groups=table.concept.to_numpy(), family=sm.families.Binomial(), cov_struct=sm.cov_struct.Exchangeable()
+        table.correct.to_numpy(),
+        x,
+        groups=table.concept.to_numpy(),
+        family=sm.families.Binomial(),
+        cov_struct=sm.cov_struct.Exchangeable(),
     ).fit()
     mean, se = float(fit.params[1]), float(fit.bse[1])
+    return _contrast_row(condition, reference, mean, se, float(fit.pvalues[1]), "GEE (exchangeable, words)")
+
+
+def _pair(trials: pd.DataFrame, condition: str, reference: str) -> pd.DataFrame:
+    """The trials of two conditions, with `correct` as 0/1 and `effect` = 1 for `condition`."""
+    table = trials[trials.condition_label.isin([condition, reference])]
+    return table.assign(correct=table.correct.astype(int), effect=(table.condition_label == condition).astype(int))
+
+
+def _contrast_row(condition: str, reference: str, mean: float, se: float, p: float, estimator: str) -> dict:
     return {
         "condition": condition,
         "reference": reference,
         "log_odds_ratio": mean,
         "low": mean - Z95 * se,
         "high": mean + Z95 * se,
-        "p_approx": float(fit.pvalues[1]),
-        "estimator": "GEE (exchangeable, words)",
+        "p_approx": p,
+        "estimator": estimator,
     }
 
 
