@@ -19,12 +19,15 @@ $(STAMP): requirements.txt pyproject.toml
 prepare: $(STAMP)
 	$(PY) -m vgslib prepare
 
-# The six first-results conditions (seed 0), two single-thread runs at a time; complete runs are skipped.
+# The Table 1 grid (6 conditions x 5 seeds; FULL=1: every condition of the study), one single-thread run per
+# core; complete runs are skipped.
+GRID := $(if $(FULL),full,table1)
 runs: prepare
-	$(PY) -m vgslib.grid first-results
+	$(PY) -m vgslib.grid $(GRID)
 
-book: runs
-	$(PY) -m vgslib.book
+# Everything: prepare -> grid -> book, with each stage's time printed at the end.
+book: $(STAMP)
+	$(PY) -m vgslib.pipeline --grid $(GRID)
 
 test: $(STAMP)
 	$(PY) -m ruff check vgslib tests notebooks benchmarks

@@ -39,7 +39,8 @@ def step_flops(model_cfg, groups, audio, images) -> float:
 def bench(preset: str, steps: int, study) -> dict:
     cfg = presets.make_config(preset, {"train": {"languages": ["en"]}})
     t = cfg.train
-    audio, images = experiment._pool(study, "train", ["en"], True), experiment._pool(study, "train", [""], True)
+    p = t.precision
+    audio, images = experiment._pool(study, "train", ["en"], True, p), experiment._pool(study, "train", [""], True, p)
     torch.manual_seed(0)
     model = VGSModel(cfg.model, audio.tokens.shape[-1], images.tokens.shape[-1])
     opt = torch.optim.Adam(model.parameters(), lr=t.lr)

@@ -48,3 +48,24 @@ def test_groups_respect_the_protocol():
     assert set(audio.lang[g.neg_audio].ravel()) == {"en", "fr"}  # pooled across languages
     assert (audio.concept[g.partner] == audio.concept[g.anchor]).all()
     assert (audio.lang[g.partner] != audio.lang[g.anchor]).all()
+
+
+def test_groups_do_not_depend_on_the_process_hash_seed():
+    """Same seed -> same groups in any process (Python salts string hashes per process)."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import numpy as np, sys; sys.path.insert(0, 'tests'); from test_groups import _pool; "
+        "from vgslib.groups import sample_groups; audio, images = _pool(5, ('en', 'fr')), _pool(4); "
+        "g = sample_groups(np.arange(len(audio)), audio, images, np.random.default_rng(1), 11, links=True); "
+        "print(g.positive.tolist(), g.neg_images.sum(), g.neg_audio.sum(), g.partner.tolist())"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script], env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1 and next(iter(outputs)).strip()

@@ -1,7 +1,14 @@
 import pytest
 import torch
 
-from vgslib.model import SIZES, ModelConfig, VGSModel, count_parameters, tower_parameters_by_hand
+from vgslib.model import (
+    SIZES,
+    ClsEncoderLayer,
+    ModelConfig,
+    VGSModel,
+    count_parameters,
+    tower_parameters_by_hand,
+)
 
 
 @pytest.mark.parametrize("size", list(SIZES) + ["3d"])
@@ -20,8 +27,8 @@ def test_md_by_hand_number():
 
 
 def test_heads_and_sizes():
-    assert VGSModel(ModelConfig(size="lg"), 8, 8).audio_tower.layer.self_attn.num_heads == 8
-    assert VGSModel(ModelConfig(size="xsm"), 8, 8).audio_tower.layer.self_attn.num_heads == 1
+    assert VGSModel(ModelConfig(size="lg"), 8, 8).audio_tower.layer.heads == 8
+    assert VGSModel(ModelConfig(size="xsm"), 8, 8).audio_tower.layer.heads == 1
     with pytest.raises(ValueError, match="'huge'"):
         ModelConfig(size="huge")
 
@@ -57,3 +64,45 @@ def test_fixed_scale_is_a_buffer_and_learned_scale_is_clamped():
     with torch.no_grad():
         learned.log_scale.fill_(10.0)
     assert float(learned.scale.detach()) == pytest.approx(50.0)
+
+
+@pytest.mark.parametrize("width, heads", [(64, 1), (128, 2), (64, 4)])
+def test_cls_layer_equals_torchs_encoder_layer_at_the_cls_position(width, heads):
+    """The CLS-only layer is torch's pre-norm TransformerEncoderLayer, read at position 0."""
+    torch.manual_seed(0)
+    ours = ClsEncoderLayer(width, heads, dropout=0.1).eval()
+    for param in ours.parameters():  # away from the default init, so every term matters
+        torch.nn.init.normal_(param, std=0.3)
+    ref = torch.nn.TransformerEncoderLayer(
+        width, ours.heads, 4 * width, dropout=0.1, activation="gelu", batch_first=True, norm_first=True
+    ).eval()
+    with torch.no_grad():
+        ref.self_attn.in_proj_weight.copy_(ours.qkv.weight)
+        ref.self_attn.in_proj_bias.copy_(ours.qkv.bias)
+        ref.self_attn.out_proj.weight.copy_(ours.attn_out.weight)
+        ref.self_attn.out_proj.bias.copy_(ours.attn_out.bias)
+        for a, b in [
+            (ref.norm1, ours.norm1),
+            (ref.norm2, ours.norm2),
+            (ref.linear1, ours.ff1),
+            (ref.linear2, ours.ff2),
+        ]:
+            a.weight.copy_(b.weight)
+            a.bias.copy_(b.bias)
+    h = torch.randn(5, 9, width)
+    pad = torch.zeros(5, 9, dtype=torch.bool)
+    pad[1, 6:] = True
+    pad[3, 2:] = True
+    with torch.no_grad():
+        expected = ref(h, src_key_padding_mask=pad)[:, 0]
+        assert torch.allclose(ours(h, pad), expected, atol=1e-4)
+
+
+def test_dropout_acts_in_training_only():
+    torch.manual_seed(0)
+    layer = ClsEncoderLayer(64, heads=1, dropout=0.5)
+    h, pad = torch.randn(4, 6, 64), torch.zeros(4, 6, dtype=torch.bool)
+    assert not torch.allclose(layer.train()(h, pad), layer(h, pad))
+    assert torch.equal(layer.eval()(h, pad), layer(h, pad))
+    quiet = ClsEncoderLayer(64, heads=1, dropout=0.0)
+    assert torch.equal(quiet.train()(h, pad), quiet.eval()(h, pad))

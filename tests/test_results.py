@@ -39,12 +39,12 @@ def test_accuracy_by_condition_pools_seeds_and_tests_chance():
 def test_first_results_picks_one_preset_and_seed_zero():
     summary = pd.DataFrame(
         {
-            "run": list("abcde"),
-            "seed": [0, 1, 0, 0, 0],
-            "links": [False, False, True, False, False],
-            "anchor_repeats": [1, 1, 1, 2, 1],
-            "size": ["sm"] * 4 + ["3d"],
-            "preset": ["laptop"] * 5,
+            "run": list("abcdefg"),
+            "seed": [0, 1, 0, 0, 0, 0, 0],
+            "links": [False, False, True, False, False, False, False],
+            "anchor_repeats": [1, 1, 1, 2, 1, 1, 1],
+            "size": ["sm"] * 4 + ["3d", "lg", "md"],  # laptop's size is sm
+            "preset": ["laptop"] * 6 + ["smoke"],
         }
     )
     assert list(results.first_results(summary).run) == ["a"]

@@ -19,7 +19,7 @@ def _simulate(intercept, effect=0.0, seeds=5, words=19, per_word=50, word_sd=0.6
                     rows.append(
                         {
                             "seed": s,
-                            "run": f"{condition}-{s}",
+                            "run_id": f"{condition}-{s}",
                             "concept": f"w{w}",
                             "correct": bool(correct),
                             "condition_label": condition,

@@ -37,13 +37,15 @@ def stored_trials(data: StudyData, seed: int) -> pd.DataFrame:
     return table
 
 
-def _pool(data: StudyData, split: str, langs, familiar_only: bool) -> Pool:
+def _pool(data: StudyData, split: str, langs, familiar_only: bool, precision: str = "fp32") -> Pool:
+    """The items of `split` (audio of `langs`, or images for lang ""), held in the training precision: bf16
+    autocast would round each batch's inputs to bf16 anyway, so rounding once up front changes no number."""
     parts = []
     for lang in langs:
         f = data.audio[(split, lang)] if lang else data.images[split]
         labels = data.labels("audio" if lang else "image", split, lang or None).to_numpy()
         parts.append((f, labels, lang or ""))
-    pool = Pool.from_features(parts)
+    pool = Pool.from_features(parts, torch.bfloat16 if precision == "bf16" else torch.float32)
     return pool.subset(np.isin(pool.concept, concepts.FAMILIAR_NAMES)) if familiar_only else pool
 
 
@@ -116,9 +118,10 @@ def run(
     if missing:
         raise ValueError(f"the corpus has no audio for language(s) {missing}")
 
-    audio, images = _pool(data, "train", t.languages, True), _pool(data, "train", [""], True)
-    audio_val, images_val = _pool(data, "val", t.languages, True), _pool(data, "val", [""], True)
-    audio_test, images_test = _pool(data, "test", cfg.tested, False), _pool(data, "test", [""], False)
+    p = t.precision
+    audio, images = _pool(data, "train", t.languages, True, p), _pool(data, "train", [""], True, p)
+    audio_val, images_val = _pool(data, "val", t.languages, True, p), _pool(data, "val", [""], True, p)
+    audio_test, images_test = _pool(data, "test", cfg.tested, False, p), _pool(data, "test", [""], False, p)
     table = stored_trials(data, cfg.trial_seed)
     table = table[table.lang.isin(cfg.tested)].reset_index(drop=True)
     subset = analysis_subset(audio_test, cfg.analysis_tokens)

@@ -30,11 +30,11 @@ class Pool:
     lang: np.ndarray  # (N,) language codes ("" for images)
 
     @classmethod
-    def from_features(cls, parts: list[tuple[Features, np.ndarray, str]]) -> Pool:
-        """Stack (features, concept labels, lang) parts into one pool."""
+    def from_features(cls, parts: list[tuple[Features, np.ndarray, str]], dtype=torch.float32) -> Pool:
+        """Stack (features, concept labels, lang) parts into one pool of `dtype` tokens."""
         items, ids, labels, langs = [], [], [], []
         for f, concept, lang in parts:
-            items += [torch.from_numpy(f.item(i)) for i in range(len(f))]
+            items += [torch.from_numpy(f.item(i)).to(dtype) for i in range(len(f))]
             ids.append(np.asarray(f.ids, dtype=str))
             labels.append(np.asarray(concept, dtype=str))
             langs.append(np.full(len(f), lang))
@@ -70,7 +70,7 @@ class ConceptSampler:
         out = np.empty(concept.shape, dtype=np.int64)
         keys = np.stack([concept, lang if lang is not None else np.full(concept.shape, "")], -1)
         flat_keys, flat_out = keys.reshape(-1, 2), out.reshape(-1)
-        for key in {tuple(k) for k in flat_keys}:
+        for key in sorted({tuple(k) for k in flat_keys}):  # sorted: a set's order changes between processes
             where = np.flatnonzero((flat_keys[:, 0] == key[0]) & (flat_keys[:, 1] == key[1]))
             members = self.members.get(key)
             if members is None:

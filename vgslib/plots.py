@@ -283,3 +283,59 @@ def scatter_2d(points: pd.DataFrame, title: str) -> alt.Chart:
         )
     )
     return (grey + base).properties(title=title, width=380, height=320)
+
+
+def seeds_chart(runs: pd.DataFrame, test: str, title: str) -> alt.LayerChart:
+    """Accuracy of every run (a dot per seed) and the mean over seeds (a bar), per condition and test
+    language, with chance at 50 %; `runs` comes from `study.per_run`."""
+    data = runs[runs.test == test].assign(panel=lambda t: "tested on " + t.lang.str.upper())
+    order = sorted(data.condition_label.unique(), key=lambda s: ("+" in s, s))
+    x = alt.X("condition_label:N", sort=order, title="trained on")
+    y = alt.Y("accuracy:Q", title="accuracy", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False))
+    base = alt.Chart(data).properties(width=alt.Step(34), height=220)
+    means = base.mark_tick(thickness=3, size=24, color="#3d3d3d").encode(x=x, y=alt.Y("mean(accuracy):Q"))
+    dots = base.mark_circle(size=45, opacity=0.75).encode(
+        x=x,
+        y=y,
+        color=alt.Color("condition_label:N", legend=None),
+        tooltip=["condition_label", "lang", "seed", alt.Tooltip("accuracy:Q", format=".1%")],
+    )
+    chance = base.mark_rule(strokeDash=[4, 3], color="#888").encode(y=alt.datum(0.5))
+    return (
+        alt.layer(chance, dots, means).facet(facet=alt.Facet("panel:N", title=None), columns=3).properties(title=title)
+    )
+
+
+def forest_chart(contrasts: pd.DataFrame, title: str) -> alt.LayerChart:
+    """Log odds ratios (condition vs reference) with 95 % intervals, one row per contrast and test
+    language, both estimators side by side; `contrasts` comes from `study.contrasts`."""
+    data = contrasts.assign(
+        row=contrasts.condition + " vs " + contrasts.reference + "  (" + contrasts.lang.str.upper() + ")"
+    )
+    y = alt.Y("row:N", title=None, sort=data.row.drop_duplicates().tolist())
+    base = alt.Chart(data).properties(width=360, height=alt.Step(16))
+    bars = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X("low:Q", title="log odds ratio (condition vs reference)"),
+        x2="high:Q",
+        y=y,
+        color=alt.Color("estimator:N", title=None, legend=alt.Legend(orient="bottom")),
+        yOffset="estimator:N",
+    )
+    points = base.mark_point(filled=True, size=40).encode(
+        x="log_odds_ratio:Q",
+        y=y,
+        color="estimator:N",
+        yOffset="estimator:N",
+        tooltip=[
+            "condition",
+            "reference",
+            "lang",
+            "estimator",
+            alt.Tooltip("log_odds_ratio:Q", format=".2f"),
+            alt.Tooltip("low:Q", format=".2f"),
+            alt.Tooltip("high:Q", format=".2f"),
+            alt.Tooltip("p_holm:Q", format=".3f", title="p (Holm)"),
+        ],
+    )
+    zero = base.mark_rule(color="#888", strokeDash=[4, 3]).encode(x=alt.datum(0))
+    return alt.layer(zero, bars, points).properties(title=title)

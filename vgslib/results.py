@@ -49,16 +49,22 @@ def curves(metrics: pd.DataFrame) -> pd.DataFrame:
 
 
 def first_results(summary: pd.DataFrame) -> pd.DataFrame:
-    """The first-results runs: seed 0, no links, no resampling, not the 3-d model, one preset (the machine's
-    default preset when its runs exist, else the most common one)."""
-    from .grid import default_preset
+    """The first-results runs: seed 0, no links, no resampling, one preset (the machine's default preset when
+    its runs exist, else the most common one) at that preset's model size."""
+    from .presets import make_config
 
     if summary.empty:
         return summary
-    keep = summary[
-        (summary.seed == 0) & ~summary.links.astype(bool) & (summary.anchor_repeats == 1) & (summary["size"] != "3d")
-    ]
+    keep = summary[(summary.seed == 0) & ~summary.links.astype(bool) & (summary.anchor_repeats == 1)]
     if keep.empty:
         return keep
-    preset = default_preset() if (keep.preset == default_preset()).any() else keep.preset.mode().iloc[0]
-    return keep[keep.preset == preset].reset_index(drop=True)
+    preset = choose_preset(keep.preset)
+    keep = keep[(keep.preset == preset) & (keep["size"] == make_config(preset).model.size)]
+    return keep.reset_index(drop=True)
+
+
+def choose_preset(presets: pd.Series) -> str:
+    """The preset a page reports: this machine's default preset when its runs exist, else the most common."""
+    from .grid import default_preset
+
+    return default_preset() if (presets == default_preset()).any() else presets.mode().iloc[0]

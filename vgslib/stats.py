@@ -7,8 +7,9 @@
   data, so it is not used for intervals.) Per-seed exact
   binomial tests sit beside it.
 - `contrast`: the same model family with a condition effect (`correct ~ condition`, random intercepts for
-  run and word): the log odds ratio with a 95 % interval; `gee_contrast` cross-checks it with a GEE
-  (exchangeable correlation within words, robust standard errors).
+  run and word): the log odds ratio with a 95 % interval; `gee_contrast` cross-checks it with a GEE whose
+  clusters are the runs (a condition is a property of a run, so runs are its units), exchangeable
+  correlation within a run and the bias-reduced (Mancl-DeRouen) sandwich errors, since there are few runs.
 - `holm`: Holm's correction over a family of contrasts.
 statsmodels has no frequentist GLMM; these intervals are approximate (Laplace) posterior intervals.
 """
@@ -62,11 +63,11 @@ def per_seed_binomial(trials: pd.DataFrame) -> pd.DataFrame:
 
 def contrast(trials: pd.DataFrame, condition: str, reference: str) -> dict:
     """Log odds ratio of `condition` against `reference` (values of the column `condition_label`), with random
-    intercepts for run and word."""
+    intercepts for run (`run_id`) and word."""
     from statsmodels.genmod.bayes_mixed_glm import BinomialBayesMixedGLM
 
     table = _pair(trials, condition, reference)
-    model = BinomialBayesMixedGLM.from_formula("correct ~ effect", _vc(table, "run"), table)
+    model = BinomialBayesMixedGLM.from_formula("correct ~ effect", _vc(table, "run_id"), table)
     fit = model.fit_map()
     mean, sd = float(fit.fe_mean[1]), float(fit.fe_sd[1])
     p = float(2 * stats.norm.sf(abs(mean / sd)))
@@ -74,7 +75,7 @@ def contrast(trials: pd.DataFrame, condition: str, reference: str) -> dict:
 
 
 def gee_contrast(trials: pd.DataFrame, condition: str, reference: str) -> dict:
-    """The same contrast by GEE: binomial, exchangeable correlation within words, robust errors."""
+    """The same contrast by GEE: binomial, runs as clusters, exchangeable correlation, bias-reduced errors."""
     import statsmodels.api as sm
 
     table = _pair(trials, condition, reference)
@@ -82,12 +83,12 @@ def gee_contrast(trials: pd.DataFrame, condition: str, reference: str) -> dict:
     fit = sm.GEE(
         table.correct.to_numpy(),
         x,
-        groups=table.concept.to_numpy(),
+        groups=table.run_id.to_numpy(),
         family=sm.families.Binomial(),
         cov_struct=sm.cov_struct.Exchangeable(),
-    ).fit()
+    ).fit(cov_type="bias_reduced")
     mean, se = float(fit.params[1]), float(fit.bse[1])
-    return _contrast_row(condition, reference, mean, se, float(fit.pvalues[1]), "GEE (exchangeable, words)")
+    return _contrast_row(condition, reference, mean, se, float(fit.pvalues[1]), "GEE (runs, bias-reduced)")
 
 
 def _pair(trials: pd.DataFrame, condition: str, reference: str) -> pd.DataFrame:

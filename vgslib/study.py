@@ -1,0 +1,138 @@
+"""The full study's results (protocol §7): Table 1, ME against chance, and the contrasts between conditions.
+
+Everything starts from the per-trial table of `runs.load_runs()`. A condition's label names what differs
+from the Table 1 recipe ("en", "en+fr", "en+fr links", "en 2x", "en lg"); a run is a condition and a seed.
+Contrasts come in families (one per question of the protocol), each Holm-corrected on its own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import stats
+from .presets import make_config
+
+FAMILIES = {
+    "bilingual": "monolingual vs bilingual",
+    "links": "bilingual + links vs bilingual",
+    "resample": "monolingual 2x vs 1x, and bilingual vs monolingual 2x",
+    "size": "model size vs the preset's size",
+}
+
+
+def label_trials(trials: pd.DataFrame) -> pd.DataFrame:
+    """Add `condition_label` (what differs from the Table 1 recipe), `run_id` (condition and seed) and
+    `table1` (whether the run belongs to Table 1: no links, 1x, the preset's size)."""
+    preset_size = {p: make_config(p).model.size for p in trials.preset.unique()}
+    is_default_size = trials["size"] == trials.preset.map(preset_size)
+    label = (
+        trials.train_langs
+        + np.where(trials.links.astype(bool), " links", "")
+        + np.where(trials.anchor_repeats > 1, " " + trials.anchor_repeats.astype(str) + "x", "")
+        + np.where(is_default_size, "", " " + trials["size"].astype(str))
+    )
+    table1 = ~trials.links.astype(bool) & (trials.anchor_repeats == 1) & is_default_size
+    return trials.assign(
+        condition_label=label,
+        run_id=label + " seed" + trials.seed.astype(str) + " " + trials.preset,
+        table1=table1,
+    )
+
+
+def per_run(trials: pd.DataFrame) -> pd.DataFrame:
+    """Accuracy of each run on each (test language, test)."""
+    keys = ["condition_label", "train_langs", "preset", "table1", "seed", "run_id", "lang", "test"]
+    return trials.groupby(keys).correct.agg(accuracy="mean", n_trials="size").reset_index()
+
+
+def table1(trials: pd.DataFrame, tests=("ff", "nf")) -> pd.DataFrame:
+    """Mean and standard error over seeds of each Table 1 condition's accuracy per test language and test."""
+    runs = per_run(trials[trials.table1 & trials.test.isin(tests)])
+    out = runs.groupby(["train_langs", "preset", "lang", "test"]).accuracy.agg(["mean", "std", "count"]).reset_index()
+    out["se"] = out["std"] / np.sqrt(out["count"])
+    return out.rename(columns={"count": "seeds"}).drop(columns="std")
+
+
+def table1_display(table: pd.DataFrame, order=("en", "fr", "nl", "en+fr", "en+nl", "fr+nl")) -> pd.DataFrame:
+    """Table 1's layout: a row per training condition, a column per (test language, test), "mean ± se" in %."""
+    cells = table.assign(
+        cell=[
+            f"{100 * m:.1f} ± {100 * s:.1f}" if np.isfinite(s) else f"{100 * m:.1f}"
+            for m, s in zip(table["mean"], table["se"])
+        ],
+        column=table.lang.str.upper() + " " + table.test.str.upper(),
+    )
+    wide = cells.pivot_table(index="train_langs", columns="column", values="cell", aggfunc="first").fillna("")
+    rows = [r for r in order if r in wide.index] + [r for r in wide.index if r not in order]
+    wide = wide.loc[rows]
+    wide.index = [r.upper() for r in wide.index]
+    return wide
+
+
+def versus_chance(trials: pd.DataFrame, test: str = "nf") -> pd.DataFrame:
+    """Per condition and test language: the GLMM's accuracy against 50 % (random intercepts for seed and
+    word), and how many seeds' own binomial tests are above chance at 5 %."""
+    rows = []
+    part = trials[trials.test == test]
+    for (label, lang), cell in part.groupby(["condition_label", "lang"]):
+        fit = stats.vs_chance(cell)
+        seeds = stats.per_seed_binomial(cell)
+        above = int(((seeds.accuracy > 0.5) & (seeds.p < 0.05)).sum())
+        rows.append({"condition_label": label, "lang": lang, "test": test, **fit, "seeds_above_chance": above})
+    return pd.DataFrame(rows)
+
+
+def contrast_pairs(trials: pd.DataFrame) -> list[dict]:
+    """The (family, test language, condition, reference) contrasts whose runs are all present."""
+    have = set(zip(trials.condition_label, trials.lang))
+    langs = sorted(set(trials.lang))
+    bilinguals = sorted({t for t in trials.train_langs if "+" in t})
+    sizes = sorted({s for s in trials.condition_label if len(s.split()) == 2 and s.split()[1] in SIZE_NAMES})
+    pairs = []
+    for lang in langs:
+        for bi in (b for b in bilinguals if lang in b.split("+")):
+            pairs.append(("bilingual", lang, bi, lang))
+            pairs.append(("links", lang, f"{bi} links", bi))
+            pairs.append(("resample", lang, bi, f"{lang} 2x"))
+        pairs.append(("resample", lang, f"{lang} 2x", lang))
+        for label in sizes:
+            train = label.split()[0]
+            if lang in train.split("+"):
+                pairs.append(("size", lang, label, train))
+    return [
+        {"family": f, "lang": lang, "condition": c, "reference": r}
+        for f, lang, c, r in pairs
+        if (c, lang) in have and (r, lang) in have
+    ]
+
+
+SIZE_NAMES = ("xsm", "sm", "md", "lg", "3d")
+
+
+def contrasts(trials: pd.DataFrame, test: str = "nf", gee: bool = True) -> pd.DataFrame:
+    """Every available contrast on one test, by the GLMM and (cross-check) by GEE, Holm-corrected within
+    each family and estimator; log odds ratios (condition vs reference) with 95 % intervals."""
+    part = trials[trials.test == test]
+    rows = []
+    for pair in contrast_pairs(part):
+        cell = part[part.lang == pair["lang"]]
+        fits = [stats.contrast(cell, pair["condition"], pair["reference"])]
+        if gee:
+            fits.append(stats.gee_contrast(cell, pair["condition"], pair["reference"]))
+        for fit in fits:
+            accuracy = cell.groupby("condition_label").correct.mean()
+            rows.append(
+                {
+                    **pair,
+                    "test": test,
+                    **fit,
+                    "condition_accuracy": float(accuracy[pair["condition"]]),
+                    "reference_accuracy": float(accuracy[pair["reference"]]),
+                }
+            )
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    table["p_holm"] = table.groupby(["family", "estimator"]).p_approx.transform(stats.holm)
+    return table
