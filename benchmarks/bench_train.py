@@ -67,6 +67,8 @@ def bench(preset: str, steps: int, study) -> dict:
         "s/step": per_step,
         "s/epoch (EN)": per_step * steps_per_epoch,
         "s/run (EN, training only)": per_step * steps_per_epoch * t.epochs,
+        # a bilingual epoch covers both languages' anchors: twice the steps
+        "Table 1 grid (30 runs, training only) core-min": per_step * steps_per_epoch * t.epochs * 5 * (3 + 3 * 2) / 60,
         "GFLOP/step": np.mean(flops) / 1e9,
         "GFLOP/s": np.mean(flops) / per_step / 1e9,
     }

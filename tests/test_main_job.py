@@ -56,10 +56,18 @@ def test_main_job_smoke(tmp_path):
         "book/encoders.html",
         "book/model.html",
         "book/first-results.html",
+        "book/me.html",
+        "book/bilingual.html",
         "book/geometry.html",
+        "book/rerun.html",
         "book/environment.html",
     ):
         assert (html / page).exists(), page
     results = (html / "book" / "first-results.html").read_text()
     assert "familiar–familiar" in results and "vegaEmbed" in results
     assert (html / "_static" / "vega-bundle.js").exists()
+    me = (html / "book" / "me.html").read_text()
+    assert "Table 1, replicated" in me and "EN NF" in me
+    bilingual = (html / "book" / "bilingual.html").read_text()
+    assert "en+nl vs en" in bilingual and "GLMM (Bayes, Laplace)" in bilingual
+    assert "train_languages" in (html / "book" / "rerun.html").read_text()

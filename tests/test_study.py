@@ -102,3 +102,9 @@ def test_contrasts_recover_a_known_bilingual_effect_with_both_estimators():
     chance = study.versus_chance(trials, "nf").set_index(["condition_label", "lang"])
     assert chance.loc[("en", "en"), "low"] > 0.5 and chance.loc[("en+fr", "fr"), "low"] < 0.5
     assert chance.loc[("en", "en"), "seeds_above_chance"] >= 3
+
+
+def test_single_seed_contrasts_use_the_glmm_only():
+    trials = study.label_trials(_trials({("en", False, 1, "sm"): 0.8, ("en+fr", False, 1, "sm"): 0.0}, seeds=1))
+    table = study.contrasts(trials, "nf")
+    assert list(table.estimator) == ["GLMM (Bayes, Laplace)"] and table.log_odds_ratio.iloc[0] < 0

@@ -37,6 +37,11 @@ def stored_trials(data: StudyData, seed: int) -> pd.DataFrame:
     return table
 
 
+def default_run_dir(cfg: RunConfig) -> str:
+    """runs/<condition>-<preset>-seed<k>, e.g. runs/en+fr-links-sm-laptop-seed3."""
+    return os.path.join(paths.runs_root(), f"{cfg.condition()}-{cfg.preset}-seed{cfg.train.seed}")
+
+
 def _pool(data: StudyData, split: str, langs, familiar_only: bool, precision: str = "fp32") -> Pool:
     """The items of `split` (audio of `langs`, or images for lang ""), held in the training precision: bf16
     autocast would round each batch's inputs to bf16 anyway, so rounding once up front changes no number."""
@@ -97,7 +102,7 @@ def run(
     stop_after_epoch: int | None = None,
 ) -> str:
     """Train and evaluate one condition into `run_dir`; resume it if it was interrupted; skip it if done."""
-    run_dir = run_dir or os.path.join(paths.runs_root(), f"{cfg.condition()}-seed{cfg.train.seed}")
+    run_dir = run_dir or default_run_dir(cfg)
     os.makedirs(run_dir, exist_ok=True)
     config_path = os.path.join(run_dir, "config.json")
     record = {**cfg.to_dict(), "name": cfg.condition(), "digest": cfg.digest()}

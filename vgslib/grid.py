@@ -2,7 +2,7 @@
 
     python -m vgslib.grid first-results            # EN, FR, NL, EN+FR, EN+NL, FR+NL; seed 0; no links
     python -m vgslib.grid table1                   # the same six conditions x seeds 0-4
-    python -m vgslib.grid full                     # + links, 2x controls, sizes, the 3-d models
+    python -m vgslib.grid full                     # + links, 2x controls, sizes, the 3-d models, a paper run
     python -m vgslib.grid table1 --scheduler tcp://host:8786   # an existing cluster
 
 By default a `LocalCluster` with one single-threaded worker process per core (no oversubscription). For
@@ -43,6 +43,7 @@ def conditions(grid: str, preset: str, seeds=range(5)) -> list[dict]:
     ]
     out += [{**c, "preset": preset, "seed": s} for c in extra for s in seeds]
     out += [{"train_languages": langs, "size": "3d", "preset": preset, "seed": 0} for langs in ("en", "en+fr", "en+nl")]
+    out.append({"train_languages": "en", "preset": "paper", "seed": 0})  # the paper recipe's FF check (model chapter)
     unique, seen = [], set()
     for c in out:  # a size equal to the preset's is the same run as the Table 1 one
         key = run_dir_for(c)

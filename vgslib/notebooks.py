@@ -106,7 +106,9 @@ def train_run_dir(params: dict) -> str:
     path = notebook_path("train")
     values = {k: v["default"] for k, v in parameters(path).items()} | validate(path, params)
     cfg = presets.from_notebook(**{k: values[k] for k in inspect.signature(presets.from_notebook).parameters})
-    return values["output_dir"] or os.path.join(paths.runs_root(), f"{cfg.condition()}-seed{cfg.train.seed}")
+    from .experiment import default_run_dir
+
+    return values["output_dir"] or default_run_dir(cfg)
 
 
 def parameter_table(name: str):

@@ -129,7 +129,7 @@ def run_label(config: dict) -> dict:
     """Columns that identify a run's condition in tidy tables."""
     train = config["train"]
     return {
-        "run": config["name"],
+        "condition": config["name"],
         "preset": config["preset"],
         "train_langs": "+".join(train["languages"]),
         "bilingual": len(train["languages"]) == 2,
@@ -149,7 +149,7 @@ def load_runs(root: str | None = None, complete_only: bool = True) -> dict[str, 
         if complete_only and not is_complete(run_dir):
             continue
         run = load_run(run_dir)
-        label = run_label(run["config"])
+        label = {"run": os.path.basename(run_dir), **run_label(run["config"])}  # a run: its directory's name
         if len(run["metrics"]):
             metrics.append(run["metrics"].assign(**label))
         if run["trials"] is not None:

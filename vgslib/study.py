@@ -112,13 +112,15 @@ SIZE_NAMES = ("xsm", "sm", "md", "lg", "3d")
 
 def contrasts(trials: pd.DataFrame, test: str = "nf", gee: bool = True) -> pd.DataFrame:
     """Every available contrast on one test, by the GLMM and (cross-check) by GEE, Holm-corrected within
-    each family and estimator; log odds ratios (condition vs reference) with 95 % intervals."""
+    each family and estimator; log odds ratios (condition vs reference) with 95 % intervals. The GEE, whose
+    clusters are runs, needs at least two runs of each condition."""
     part = trials[trials.test == test]
+    runs_of = part.groupby("condition_label").run_id.nunique()
     rows = []
     for pair in contrast_pairs(part):
         cell = part[part.lang == pair["lang"]]
         fits = [stats.contrast(cell, pair["condition"], pair["reference"])]
-        if gee:
+        if gee and min(runs_of[pair["condition"]], runs_of[pair["reference"]]) >= 2:
             fits.append(stats.gee_contrast(cell, pair["condition"], pair["reference"]))
         for fit in fits:
             accuracy = cell.groupby("condition_label").correct.mean()
