@@ -110,14 +110,14 @@ def contrast_pairs(trials: pd.DataFrame) -> list[dict]:
 SIZE_NAMES = ("xsm", "sm", "md", "lg", "3d")
 
 
-def contrasts(trials: pd.DataFrame, test: str = "nf", gee: bool = True) -> pd.DataFrame:
+def contrasts(trials: pd.DataFrame, test: str = "nf", families=tuple(FAMILIES), gee: bool = True) -> pd.DataFrame:
     """Every available contrast on one test, by the GLMM and (cross-check) by GEE, Holm-corrected within
     each family and estimator; log odds ratios (condition vs reference) with 95 % intervals. The GEE, whose
     clusters are runs, needs at least two runs of each condition."""
     part = trials[trials.test == test]
     runs_of = part.groupby("condition_label").run_id.nunique()
     rows = []
-    for pair in contrast_pairs(part):
+    for pair in (p for p in contrast_pairs(part) if p["family"] in families):
         cell = part[part.lang == pair["lang"]]
         fits = [stats.contrast(cell, pair["condition"], pair["reference"])]
         if gee and min(runs_of[pair["condition"]], runs_of[pair["reference"]]) >= 2:
