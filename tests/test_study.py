@@ -108,3 +108,18 @@ def test_single_seed_contrasts_use_the_glmm_only():
     trials = study.label_trials(_trials({("en", False, 1, "sm"): 0.8, ("en+fr", False, 1, "sm"): 0.0}, seeds=1))
     table = study.contrasts(trials, "nf")
     assert list(table.estimator) == ["GLMM (Bayes, Laplace)"] and table.log_odds_ratio.iloc[0] < 0
+
+
+def test_study_charts_compile_with_vega_lite():
+    import vl_convert
+
+    from vgslib import plots
+
+    trials = study.label_trials(
+        _trials({("en", False, 1, "sm"): 0.8, ("fr", False, 1, "sm"): 0.8, ("en+fr", False, 1, "sm"): 0.0}, seeds=2)
+    )
+    seeds = plots.seeds_chart(study.per_run(trials), "nf", "NF")
+    forest = plots.forest_chart(study.contrasts(trials, "nf"), "contrasts")
+    for chart in (seeds, forest):
+        svg = vl_convert.vegalite_to_svg(chart.to_dict())
+        assert svg.startswith("<svg") and "en+fr" in svg

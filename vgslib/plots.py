@@ -289,8 +289,9 @@ def seeds_chart(runs: pd.DataFrame, test: str, title: str) -> alt.LayerChart:
     """Accuracy of every run (a dot per seed) and the mean over seeds (a bar), per condition and test
     language, with chance at 50 %; `runs` comes from `study.per_run`."""
     data = runs[runs.test == test].assign(panel=lambda t: "tested on " + t.lang.str.upper())
-    order = sorted(data.condition_label.unique(), key=lambda s: ("+" in s, s))
-    x = alt.X("condition_label:N", sort=order, title="trained on")
+    order = sorted(data.condition_label.unique(), key=lambda s: ("+" in s, s))  # monolingual first
+    data = data.assign(rank=data.condition_label.map({label: i for i, label in enumerate(order)}))
+    x = alt.X("condition_label:N", sort=alt.EncodingSortField("rank"), title="trained on")
     y = alt.Y("accuracy:Q", title="accuracy", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False))
     base = alt.Chart(data).properties(width=alt.Step(34), height=220)
     means = base.mark_tick(thickness=3, size=24, color="#3d3d3d").encode(x=x, y=alt.Y("mean(accuracy):Q"))
@@ -301,9 +302,8 @@ def seeds_chart(runs: pd.DataFrame, test: str, title: str) -> alt.LayerChart:
         tooltip=["condition_label", "lang", "seed", alt.Tooltip("accuracy:Q", format=".1%")],
     )
     chance = base.mark_rule(strokeDash=[4, 3], color="#888").encode(y=alt.datum(0.5))
-    return (
-        alt.layer(chance, dots, means).facet(facet=alt.Facet("panel:N", title=None), columns=3).properties(title=title)
-    )
+    layered = alt.layer(chance, dots, means).facet(facet=alt.Facet("panel:N", title=None), columns=3)
+    return layered.resolve_scale(x="independent").properties(title=title)  # each panel: its own conditions
 
 
 def forest_chart(contrasts: pd.DataFrame, title: str) -> alt.LayerChart:
