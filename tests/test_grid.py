@@ -41,3 +41,9 @@ def test_local_cluster_runs_skips_and_reports_failures(tmp_path, monkeypatch):
     again = grid.run_grid(conds[:2], workers=2)
     assert {r["status"] for r in again} == {"skipped (complete)"}
     assert os.path.exists(os.path.join(results[0]["dir"], "notebook.ipynb"))
+
+
+def test_runs_do_not_inherit_dasks_malloc_trimming(monkeypatch):
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    env = grid.run_environment()
+    assert "MALLOC_TRIM_THRESHOLD_" not in env and env["OMP_NUM_THREADS"] == "1"

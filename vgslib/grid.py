@@ -68,6 +68,14 @@ def run_dir_for(params: dict) -> str:
     return train_run_dir(params)
 
 
+def run_environment() -> dict:
+    """The environment of one run: single-threaded, and without the aggressive `MALLOC_TRIM_THRESHOLD_` that
+    dask's nanny gives its workers. With it glibc hands every freed tensor buffer back to the OS and takes it
+    back page by page on the next step: training steps ran 1.6x slower (measured)."""
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_TRIM_THRESHOLD_"}
+    return {**env, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
 def run_one(params: dict, runs_root: str | None = None) -> dict:
     """Execute one condition in a subprocess (single-threaded); never raises: failures are returned."""
     if runs_root:
@@ -90,7 +98,7 @@ def run_one(params: dict, runs_root: str | None = None) -> dict:
             stdout=f,
             stderr=subprocess.STDOUT,
             cwd=paths.REPO_ROOT,
-            env={**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
+            env=run_environment(),
         )
     with open(log) as f:
         tail = "" if code == 0 else "".join(f.readlines()[-25:])
