@@ -47,3 +47,11 @@ def test_runs_do_not_inherit_dasks_malloc_trimming(monkeypatch):
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
     env = grid.run_environment()
     assert "MALLOC_TRIM_THRESHOLD_" not in env and env["OMP_NUM_THREADS"] == "1"
+
+
+def test_longest_runs_are_submitted_first():
+    ordered = sorted(grid.conditions("table1", "laptop"), key=grid.expected_cost, reverse=True)
+    assert all("+" in c["train_languages"] for c in ordered[:15]) and not any(
+        "+" in c["train_languages"] for c in ordered[15:]
+    )
+    assert grid.expected_cost({"train_languages": "en+fr"}) == 2 * grid.expected_cost({"train_languages": "en"})

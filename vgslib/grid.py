@@ -68,6 +68,13 @@ def run_dir_for(params: dict) -> str:
     return train_run_dir(params)
 
 
+def expected_cost(params: dict) -> float:
+    """A run's relative cost: training steps grow with its languages and anchor repeats, step cost with width."""
+    width = {"xsm": 0.5, "sm": 1, "md": 2, "lg": 4, "3d": 1}.get(params.get("size", ""), 1)
+    paper = 4.5 if params.get("preset") == "paper" else 1  # 3x the epochs of laptop, in fp32
+    return len(str(params["train_languages"]).split("+")) * int(params.get("anchor_repeats", 1)) * width * paper
+
+
 def run_environment() -> dict:
     """The environment of one run: single-threaded, and without the aggressive `MALLOC_TRIM_THRESHOLD_` that
     dask's nanny gives its workers. With it glibc hands every freed tensor buffer back to the OS and takes it
@@ -125,7 +132,9 @@ def run_grid(conds: list[dict], scheduler: str | None = None, workers: int | Non
         client = Client(cluster)
     results = []
     try:
-        futures = [client.submit(run_one, c, paths.runs_root(), pure=False) for c in conds]
+        # Longest runs first, so that no worker is left alone with a long run at the end.
+        ordered = sorted(conds, key=expected_cost, reverse=True)
+        futures = [client.submit(run_one, c, paths.runs_root(), pure=False) for c in ordered]
         for future in tqdm(as_completed(futures), total=len(futures), desc="runs"):
             r = future.result()
             results.append(r)
