@@ -67,6 +67,7 @@ def table1_display(table: pd.DataFrame, order=("en", "fr", "nl", "en+fr", "en+nl
     rows = [r for r in order if r in wide.index] + [r for r in wide.index if r not in order]
     wide = wide.loc[rows]
     wide.index = [r.upper() for r in wide.index]
+    wide.columns.name = None
     return wide
 
 
