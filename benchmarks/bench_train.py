@@ -40,7 +40,7 @@ def step_flops(model_cfg, groups, audio, images) -> float:
     return 3.0 * (fa + fi)
 
 
-def bench(preset: str, steps: int, study) -> dict:
+def bench(preset: str, steps: int, study, warmup: int = 20) -> dict:
     cfg = presets.make_config(preset, {"train": {"languages": ["en"]}})
     t = cfg.train
     p = t.precision
@@ -51,7 +51,8 @@ def bench(preset: str, steps: int, study) -> dict:
     rng = np.random.default_rng(0)
     device = torch.device("cpu")
     times, flops = [], []
-    for step in range(steps + 2):  # two warm-up steps
+    # Warm-up steps first: a CPU's bf16 matmuls compile a kernel per new shape, as a run's first epoch does.
+    for step in range(steps + warmup):
         g = sample_groups(rng.permutation(len(audio))[: t.batch_groups], audio, images, rng, t.num_negatives)
         start = time.perf_counter()
         with T.autocast(device, t.precision):
@@ -59,7 +60,7 @@ def bench(preset: str, steps: int, study) -> dict:
         opt.zero_grad()
         loss.backward()
         opt.step()
-        if step >= 2:
+        if step >= warmup:
             times.append(time.perf_counter() - start)
             flops.append(step_flops(cfg.model, g, audio, images))
     per_step = float(np.mean(times))
