@@ -19,6 +19,7 @@ FAMILIES = {
     "resample": "monolingual 2x vs 1x, and bilingual vs monolingual 2x",
     "size": "model size vs the preset's size",
 }
+SIZE_NAMES = ("xsm", "sm", "md", "lg", "3d")
 
 
 def label_trials(trials: pd.DataFrame) -> pd.DataFrame:
@@ -108,9 +109,6 @@ def contrast_pairs(trials: pd.DataFrame) -> list[dict]:
     ]
 
 
-SIZE_NAMES = ("xsm", "sm", "md", "lg", "3d")
-
-
 def contrasts(trials: pd.DataFrame, test: str = "nf", families=tuple(FAMILIES), gee: bool = True) -> pd.DataFrame:
     """Every available contrast on one test, by the GLMM and (cross-check) by GEE, Holm-corrected within
     each family and estimator; log odds ratios (condition vs reference) with 95 % intervals. The GEE, whose
@@ -123,8 +121,8 @@ def contrasts(trials: pd.DataFrame, test: str = "nf", families=tuple(FAMILIES), 
         fits = [stats.contrast(cell, pair["condition"], pair["reference"])]
         if gee and min(runs_of[pair["condition"]], runs_of[pair["reference"]]) >= 2:
             fits.append(stats.gee_contrast(cell, pair["condition"], pair["reference"]))
+        accuracy = cell.groupby("condition_label").correct.mean()
         for fit in fits:
-            accuracy = cell.groupby("condition_label").correct.mean()
             rows.append(
                 {
                     **pair,
