@@ -7,6 +7,8 @@ from vgslib.model import (
     ModelConfig,
     VGSModel,
     count_parameters,
+    flops_per_item,
+    reference_flops_per_item,
     tower_parameters_by_hand,
 )
 
@@ -66,16 +68,14 @@ def test_fixed_scale_is_a_buffer_and_learned_scale_is_clamped():
     assert float(learned.scale.detach()) == pytest.approx(50.0)
 
 
-@pytest.mark.parametrize("width, heads", [(64, 1), (128, 2), (64, 4)])
-def test_cls_layer_equals_torchs_encoder_layer_at_the_cls_position(width, heads):
-    """The CLS-only layer is torch's pre-norm TransformerEncoderLayer, read at position 0."""
+def _layer_and_torchs(width, heads, dropout=0.1):
     torch.manual_seed(0)
-    ours = ClsEncoderLayer(width, heads, dropout=0.1).eval()
+    ours = ClsEncoderLayer(width, heads, dropout=dropout)
     for param in ours.parameters():  # away from the default init, so every term matters
         torch.nn.init.normal_(param, std=0.3)
     ref = torch.nn.TransformerEncoderLayer(
-        width, ours.heads, 4 * width, dropout=0.1, activation="gelu", batch_first=True, norm_first=True
-    ).eval()
+        width, ours.heads, 4 * width, dropout=dropout, activation="gelu", batch_first=True, norm_first=True
+    )
     with torch.no_grad():
         ref.self_attn.in_proj_weight.copy_(ours.qkv.weight)
         ref.self_attn.in_proj_bias.copy_(ours.qkv.bias)
@@ -93,9 +93,46 @@ def test_cls_layer_equals_torchs_encoder_layer_at_the_cls_position(width, heads)
     pad = torch.zeros(5, 9, dtype=torch.bool)
     pad[1, 6:] = True
     pad[3, 2:] = True
+    return ours, ref, h, pad
+
+
+@pytest.mark.parametrize("width, heads", [(64, 1), (128, 2), (64, 4)])
+def test_cls_layer_equals_torchs_encoder_layer_at_the_cls_position(width, heads):
+    """The CLS-only layer is torch's pre-norm TransformerEncoderLayer, read at position 0."""
+    ours, ref, h, pad = _layer_and_torchs(width, heads)
     with torch.no_grad():
-        expected = ref(h, src_key_padding_mask=pad)[:, 0]
-        assert torch.allclose(ours(h, pad), expected, atol=1e-4)
+        expected = ref.eval()(h, src_key_padding_mask=pad)[:, 0]
+        assert torch.allclose(ours.eval()(h, pad), expected, atol=1e-4)
+
+
+@pytest.mark.parametrize("width, heads", [(64, 1), (128, 2)])
+def test_cls_layer_gradients_equal_torchs(width, heads):
+    """Same gradients for every weight (the key bias gets none: softmax ignores it) and for the tokens."""
+    ours, ref, h, pad = _layer_and_torchs(width, heads, dropout=0.0)
+    h1, h2 = h.clone().requires_grad_(), h.clone().requires_grad_()
+    target = torch.randn(5, width)
+    (ours.train()(h1, pad) * target).sum().backward()
+    (ref.train()(h2, src_key_padding_mask=pad)[:, 0] * target).sum().backward()
+    assert torch.allclose(h1.grad, h2.grad, atol=1e-4)
+    assert torch.allclose(ours.qkv.weight.grad, ref.self_attn.in_proj_weight.grad, atol=1e-4)
+    assert torch.allclose(ours.qkv.bias.grad, ref.self_attn.in_proj_bias.grad, atol=1e-4)
+    assert torch.allclose(ours.ff1.weight.grad, ref.linear1.weight.grad, atol=1e-4)
+    assert torch.allclose(ours.norm1.weight.grad, ref.norm1.weight.grad, atol=1e-4)
+
+
+@pytest.mark.parametrize("size", ["sm", "md"])
+def test_flops_per_item_counts_the_products_computed(size):
+    """The analytic count equals torch's FLOP counter on a tower forward (items of one length, no padding)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    cfg = ModelConfig(size=size)
+    model = VGSModel(cfg, audio_dim=48, image_dim=32).eval()
+    x, pad = torch.randn(7, 11, 48), torch.zeros(7, 11, dtype=torch.bool)
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        model.encode_audio(x, pad)
+    executed = flops_per_item(48, cfg.width, cfg.embed_dim, 11)
+    assert counter.get_total_flops() == 7 * executed
+    assert reference_flops_per_item(48, cfg.width, cfg.embed_dim, 11) > 2 * executed  # what the CLS-only layer saves
 
 
 def test_dropout_acts_in_training_only():

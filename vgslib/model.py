@@ -68,16 +68,20 @@ class ClsEncoderLayer(nn.Module):
         """h (B, T, w) with the CLS token at position 0, pad (B, T) True = padding -> the CLS output (B, w)."""
         B, T, w = h.shape
         H, d = self.heads, w // self.heads
-        x = self.norm1(h)
-        wq, wkv = self.qkv.weight.split([w, 2 * w])  # (w, w), (2w, w)
-        bq, bkv = self.qkv.bias.split([w, 2 * w])
-        q = F.linear(x[:, 0], wq, bq).view(B, 1, H, d)  # (B, 1, H, d): the CLS row's query
-        kv = F.linear(x, wkv, bkv).view(B, T, 2, H, d)  # keys and values of every position
-        k, v = kv[:, :, 0], kv[:, :, 1]  # (B, T, H, d) each, views
-        # One query per item: a weighted sum over positions, cheaper as products and sums than as matmuls.
-        scores = (k * q).sum(-1) * d**-0.5  # (B, T, H)
+        x = self.norm1(h)  # (B, T, w)
+        wq, wk, wv = self.qkv.weight.split(w)  # (w, w) each; row block i*d:(i+1)*d belongs to head i
+        bq, _, bv = self.qkv.bias.split(w)  # the key bias adds q.b_k to every score of a head: softmax ignores it
+        q = F.linear(x[:, 0], wq, bq).view(B, H, d).transpose(0, 1)  # (H, B, d): the CLS row's query per head
+        # Keys and values are never formed: q.k_t = (q W_k) . x_t and sum_t a_t v_t = (sum_t a_t x_t) W_v^T + b_v
+        # (a_t summing to one before dropout), so each head's query is carried back to the layer's input space
+        # and attention pools the normalised tokens themselves: ~T*w*H multiply-adds per item instead of 2*T*w*w.
+        qk = torch.bmm(q, wk.view(H, d, w).to(q.dtype))  # (H, B, w): one product per head
+        scores = torch.bmm(x, qk.permute(1, 2, 0).to(x.dtype)) * d**-0.5  # (B, T, H)
         weights = F.dropout(scores.masked_fill(pad[:, :, None], -torch.inf).softmax(dim=1), self.p, self.training)
-        attn = (weights[..., None] * v).sum(1)  # (B, H, d); dropout acted on the weights, as in torch's layer
+        pooled = torch.bmm(weights.transpose(1, 2).to(x.dtype), x)  # (B, H, w)
+        attn = torch.bmm(pooled.transpose(0, 1), wv.view(H, d, w).transpose(1, 2).to(pooled.dtype))  # (H, B, d)
+        attn = attn.transpose(0, 1) + weights.sum(1)[..., None] * bv.view(H, d)  # (B, H, d); dropout acted on
+        # the weights, as in torch's layer
         cls = h[:, 0] + F.dropout(self.attn_out(attn.reshape(B, w).to(h.dtype)), self.p, self.training)  # (B, w)
         ff = self.ff2(F.dropout(F.gelu(self.ff1(self.norm2(cls))), self.p, self.training))
         return cls + F.dropout(ff, self.p, self.training)
@@ -149,13 +153,20 @@ def tower_parameters_by_hand(input_dim: int, width: int, embed_dim: int) -> int:
 
 
 def flops_per_item(input_dim: int, width: int, embed_dim: int, num_tokens: int) -> int:
-    """Forward multiply-adds x 2 of one tower on one item of `num_tokens` tokens (matmuls only), as computed:
-    keys and values for every position, everything else for the CLS position only."""
+    """Forward FLOPs (2 x multiply-adds, matrix products only) of one tower on one item of `num_tokens` tokens,
+    as `ClsEncoderLayer` computes them: the input projection and attention over every position, everything
+    else for the CLS position only."""
+    T, w, H = num_tokens + 1, width, max(1, width // 64)
+    proj = 2 * num_tokens * input_dim * w
+    attention = 2 * 2 * T * w * H  # scores against the normalised tokens, and their weighted sum, per head
+    cls_row = 2 * (4 * w * w + 8 * w * w)  # query, its key-space image, values, output; the feed-forward block
+    return proj + attention + cls_row + 2 * w * embed_dim
+
+
+def reference_flops_per_item(input_dim: int, width: int, embed_dim: int, num_tokens: int) -> int:
+    """The same for the architecture as the reference computes it (torch's encoder layer at every position, keys
+    and values formed): the model FLOPs of "model FLOPs utilisation", independent of how they are saved."""
     T, w = num_tokens + 1, width
     proj = 2 * num_tokens * input_dim * w
-    keys_values = 2 * T * 2 * w * w
-    query_out = 2 * 2 * w * w
-    scores = 2 * 2 * T * w  # one query against T keys, and the weighted sum of T values
-    ffn = 2 * 8 * w * w
-    out = 2 * w * embed_dim
-    return proj + keys_values + query_out + scores + ffn + out
+    layer = 2 * T * (3 * w * w + w * w + 8 * w * w) + 2 * 2 * T * T * w  # q/k/v, output, feed-forward; attention
+    return proj + layer + 2 * w * embed_dim

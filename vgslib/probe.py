@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from .features import Features
 
@@ -15,6 +12,10 @@ BAR = 0.90  # the accuracy both modalities must reach (per language for audio) b
 
 def probe_accuracy(train: Features, train_labels, test: Features, test_labels, seed: int = 0) -> float:
     """Accuracy of a multinomial logistic regression on standardised mean-pooled tokens."""
+    from sklearn.linear_model import LogisticRegression  # here, not at the top: a training run never probes
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
     clf = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000, random_state=seed))
     clf.fit(train.mean_pooled(), np.asarray(train_labels))
     return float((clf.predict(test.mean_pooled()) == np.asarray(test_labels)).mean())
