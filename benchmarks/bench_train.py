@@ -5,7 +5,7 @@ Two FLOP counts: "executed" counts the matrix products the CLS-only layer really
 those of the reference architecture (torch's encoder layer at every position), the numerator of the usual
 model FLOPs utilisation (MFU), which does not shrink when an implementation skips work it does not need.
 
-    python benchmarks/bench_train.py [--presets laptop paper smoke] [--steps 8] [--threads 1]
+    python benchmarks/bench_train.py [--presets laptop paper smoke] [--steps 16] [--threads 1]
 Uses the prepared miniature features (run `make prepare` first).
 """
 
@@ -44,51 +44,74 @@ def step_flops(model_cfg, groups, audio, images, per_item=flops_per_item) -> flo
     return 3.0 * (fa + fi)
 
 
-def bench(preset: str, steps: int, study, warmup: int = 20) -> dict:
-    cfg = presets.make_config(preset, {"train": {"languages": ["en"]}})
-    t = cfg.train
-    p = t.precision
-    audio, images = experiment._pool(study, "train", ["en"], True, p), experiment._pool(study, "train", [""], True, p)
-    torch.manual_seed(0)
-    model = VGSModel(cfg.model, audio.tokens.shape[-1], images.tokens.shape[-1])
-    opt = torch.optim.Adam(model.parameters(), lr=t.lr)
-    rng = np.random.default_rng(0)
-    device = torch.device("cpu")
-    times, flops, model_flops = [], [], []
-    # Warm-up steps first: a CPU's bf16 matmuls compile a kernel per new shape, as a run's first epoch does.
-    for step in range(steps + warmup):
-        g = sample_groups(rng.permutation(len(audio))[: t.batch_groups], audio, images, rng, t.num_negatives)
+class Trainer:
+    """One preset's model, optimiser and English pools, stepping as a run does and timing its steps."""
+
+    def __init__(self, preset: str, study):
+        self.preset = preset
+        self.cfg = presets.make_config(preset, {"train": {"languages": ["en"]}})
+        p = self.cfg.train.precision
+        self.audio = experiment._pool(study, "train", ["en"], True, p)
+        self.images = experiment._pool(study, "train", [""], True, p)
+        torch.manual_seed(0)
+        self.model = VGSModel(self.cfg.model, self.audio.tokens.shape[-1], self.images.tokens.shape[-1])
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=self.cfg.train.lr)
+        self.rng = np.random.default_rng(0)
+        self.times, self.flops, self.model_flops = [], [], []
+
+    def step(self, record: bool = True) -> None:
+        t, device = self.cfg.train, torch.device("cpu")
+        g = sample_groups(
+            self.rng.permutation(len(self.audio))[: t.batch_groups], self.audio, self.images, self.rng, t.num_negatives
+        )
         start = time.perf_counter()
         with T.autocast(device, t.precision):
-            loss = T.group_loss(model, g, audio, images, device)
-        opt.zero_grad()
+            loss = T.group_loss(self.model, g, self.audio, self.images, device)
+        self.opt.zero_grad()
         loss.backward()
-        opt.step()
-        if step >= warmup:
-            times.append(time.perf_counter() - start)
-            flops.append(step_flops(cfg.model, g, audio, images))
-            model_flops.append(step_flops(cfg.model, g, audio, images, reference_flops_per_item))
-    per_step = float(np.mean(times))
-    steps_per_epoch = -(-len(audio) // t.batch_groups)
-    return {
-        "preset": preset,
-        "size": cfg.model.size,
-        "precision": t.precision,
-        "s/step": per_step,
-        "s/epoch (EN)": per_step * steps_per_epoch,
-        "s/run (EN, training only)": per_step * steps_per_epoch * t.epochs,
-        # a bilingual epoch covers both languages' anchors: twice the steps
-        "Table 1 grid (30 runs, training only) core-min": per_step * steps_per_epoch * t.epochs * 5 * (3 + 3 * 2) / 60,
-        "executed GFLOP/step": np.mean(flops) / 1e9,
-        "executed GFLOP/s": np.mean(flops) / per_step / 1e9,
-        "model GFLOP/s": np.mean(model_flops) / per_step / 1e9,
-    }
+        self.opt.step()
+        if record:
+            self.times.append(time.perf_counter() - start)
+            self.flops.append(step_flops(self.cfg.model, g, self.audio, self.images))
+            self.model_flops.append(step_flops(self.cfg.model, g, self.audio, self.images, reference_flops_per_item))
+
+    def report(self) -> dict:
+        t = self.cfg.train
+        per_step = float(np.median(self.times))
+        steps_per_epoch = -(-len(self.audio) // t.batch_groups)
+        return {
+            "preset": self.preset,
+            "size": self.cfg.model.size,
+            "precision": t.precision,
+            "s/step": per_step,
+            "s/epoch (EN)": per_step * steps_per_epoch,
+            "s/run (EN, training only)": per_step * steps_per_epoch * t.epochs,
+            # a bilingual epoch covers both languages' anchors: twice the steps
+            "Table 1 grid (30 runs, training only) core-min": per_step * steps_per_epoch * t.epochs * 5 * 9 / 60,
+            "executed GFLOP/step": np.mean(self.flops) / 1e9,
+            "executed GFLOP/s": np.mean(self.flops) / per_step / 1e9,
+            "model GFLOP/s": np.mean(self.model_flops) / per_step / 1e9,
+        }
+
+
+def bench(names: list[str], steps: int, study, warmup: int = 20, rounds: int = 4) -> list[dict]:
+    """Median step time of every preset, their steps timed in alternating rounds: a machine whose speed drifts
+    (a busy neighbour, a clock change) slows them all alike instead of whichever happened to run then."""
+    trainers = [Trainer(name, study) for name in names]
+    for trainer in trainers:  # a CPU's bf16 matmuls compile a kernel per new shape, as a run's first epoch does
+        for _ in range(warmup):
+            trainer.step(record=False)
+    for _ in range(rounds):
+        for trainer in trainers:
+            for _ in range(-(-steps // rounds)):
+                trainer.step()
+    return [trainer.report() for trainer in trainers]
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--presets", nargs="+", default=["smoke", "laptop", "paper"])
-    parser.add_argument("--steps", type=int, default=8)
+    parser.add_argument("--steps", type=int, default=16, help="timed steps per preset")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -98,8 +121,7 @@ if __name__ == "__main__":
         f"threads {args.threads}; measured matmul peak: fp32 {peaks['fp32']:.0f} GFLOP/s, "
         f"bf16 {peaks['bf16']:.0f} GFLOP/s"
     )
-    for preset in args.presets:
-        r = bench(preset, args.steps, study)
+    for r in bench(args.presets, args.steps, study):
         peak = peaks[r["precision"]]
         r[f"executed % of {r['precision']} peak"] = 100 * r["executed GFLOP/s"] / peak
         r[f"MFU % of {r['precision']} peak"] = 100 * r["model GFLOP/s"] / peak

@@ -29,15 +29,15 @@ PRESETS: dict[str, dict] = {
 # Why each laptop departure exists (the book prints these beside the paper's values).
 DEPARTURES = {
     "model.size": "in bf16 on this CPU a step of width 128 takes about 0.6x the time of width 256 "
-    "(benchmarks/bench_train.py)",
+    "(steps timed in alternation, one thread)",
     "train.epochs": "the Table 1 grid (30 runs) must fit in the book's time budget on 2 cores: 7 epochs is what "
     "fits; English validation loss was 1.02 after 5 epochs and 0.26 after 8 (lr 1e-3, seed 0)",
     "train.warmup_epochs": "a short warm-up for a short schedule (a tenth of it; the paper's is a sixth), "
     "chosen with the learning rate by validation loss",
     "train.lr": "after 8 epochs the English validation loss was 0.87 with 2e-4 (FF 89.4 %), 0.26 with 1e-3 and "
     "0.32 with 2e-3 (seed 0)",
-    "train.precision": "bf16 autocast uses the CPU's bf16 matrix units: ~1.5x faster steps than fp32 here "
-    "(benchmarks/bench_train.py)",
+    "train.precision": "bf16 autocast uses the CPU's bf16 matrix units: ~1.25x faster steps than fp32 here "
+    "(width 128; ~1.5x at width 256)",
     "train.threads": "two single-thread runs side by side outrun one run on two threads",
 }
 
