@@ -48,10 +48,10 @@ class ClsEncoderLayer(nn.Module):
     activation="gelu")`), evaluated at the CLS position only.
 
     The tower reads nothing but the CLS output of its single layer, and that output depends on the other
-    positions only through their keys and values. So the query, the attention output, the feed-forward block
-    and both residuals are computed for the CLS row alone: the same function (tested against torch's layer),
-    with the feed-forward block — most of the layer's FLOPs — and its dropout (~30 % of a CPU training step
-    when done per token, measured) once per item instead of once per token.
+    positions only through attention. So the query, the attention output, the feed-forward block and both
+    residuals are computed for the CLS row alone, and keys and values are never formed (see `forward`): the
+    same function with the same gradients (tested against torch's layer), with the feed-forward block and its
+    dropout once per item instead of once per token, and attention costing ~2*T*w per head instead of 2*T*w*w.
     """
 
     def __init__(self, width: int, heads: int, dropout: float):
