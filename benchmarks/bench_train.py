@@ -55,7 +55,10 @@ class Trainer:
         self.images = experiment._pool(study, "train", [""], True, p)
         torch.manual_seed(0)
         self.model = VGSModel(self.cfg.model, self.audio.tokens.shape[-1], self.images.tokens.shape[-1])
-        self.opt = torch.optim.Adam(self.model.parameters(), lr=self.cfg.train.lr)
+        t = self.cfg.train  # the run's optimiser (experiment.run)
+        self.opt = torch.optim.Adam(
+            self.model.parameters(), lr=t.lr, weight_decay=t.weight_decay, fused=True
+        )  # as a run
         self.rng = np.random.default_rng(0)
         self.times, self.flops, self.model_flops = [], [], []
 

@@ -7,6 +7,8 @@ from vgslib.model import (
     ModelConfig,
     VGSModel,
     count_parameters,
+    dropout,
+    flops_per_batch,
     flops_per_item,
     reference_flops_per_item,
     tower_parameters_by_hand,
@@ -89,31 +91,40 @@ def _layer_and_torchs(width, heads, dropout=0.1):
         ]:
             a.weight.copy_(b.weight)
             a.bias.copy_(b.bias)
-    h = torch.randn(5, 9, width)
-    pad = torch.zeros(5, 9, dtype=torch.bool)
-    pad[1, 6:] = True
-    pad[3, 2:] = True
-    return ours, ref, h, pad
+    cls, tokens = torch.randn(width), torch.randn(5, 8, width)
+    pad = torch.zeros(5, 8, dtype=torch.bool)
+    pad[1, 5:] = True
+    pad[3, 1:] = True  # one token left
+    return ours, ref, cls, tokens, pad
+
+
+def _torchs_cls_output(ref, cls, tokens, pad):
+    """torch's layer over [CLS, tokens] (the CLS token never masked), read at position 0."""
+    h = torch.cat([cls.expand(len(tokens), 1, -1), tokens], 1)
+    full_pad = torch.cat([torch.zeros(len(tokens), 1, dtype=torch.bool), pad], 1)
+    return ref(h, src_key_padding_mask=full_pad)[:, 0]
 
 
 @pytest.mark.parametrize("width, heads", [(64, 1), (128, 2), (64, 4)])
 def test_cls_layer_equals_torchs_encoder_layer_at_the_cls_position(width, heads):
     """The CLS-only layer is torch's pre-norm TransformerEncoderLayer, read at position 0."""
-    ours, ref, h, pad = _layer_and_torchs(width, heads)
+    ours, ref, cls, tokens, pad = _layer_and_torchs(width, heads)
     with torch.no_grad():
-        expected = ref.eval()(h, src_key_padding_mask=pad)[:, 0]
-        assert torch.allclose(ours.eval()(h, pad), expected, atol=1e-4)
+        expected = _torchs_cls_output(ref.eval(), cls, tokens, pad)
+        assert torch.allclose(ours.eval()(cls, tokens, pad), expected, atol=1e-4)
 
 
 @pytest.mark.parametrize("width, heads", [(64, 1), (128, 2)])
 def test_cls_layer_gradients_equal_torchs(width, heads):
     """Same gradients for every weight (the key bias gets none: softmax ignores it) and for the tokens."""
-    ours, ref, h, pad = _layer_and_torchs(width, heads, dropout=0.0)
-    h1, h2 = h.clone().requires_grad_(), h.clone().requires_grad_()
+    ours, ref, cls, tokens, pad = _layer_and_torchs(width, heads, dropout=0.0)
+    c1, c2 = cls.clone().requires_grad_(), cls.clone().requires_grad_()
+    t1, t2 = tokens.clone().requires_grad_(), tokens.clone().requires_grad_()
     target = torch.randn(5, width)
-    (ours.train()(h1, pad) * target).sum().backward()
-    (ref.train()(h2, src_key_padding_mask=pad)[:, 0] * target).sum().backward()
-    assert torch.allclose(h1.grad, h2.grad, atol=1e-4)
+    (ours.train()(c1, t1, pad) * target).sum().backward()
+    (_torchs_cls_output(ref.train(), c2, t2, pad) * target).sum().backward()
+    assert torch.allclose(t1.grad, t2.grad, atol=1e-4)
+    assert torch.allclose(c1.grad, c2.grad, atol=1e-4)
     assert torch.allclose(ours.qkv.weight.grad, ref.self_attn.in_proj_weight.grad, atol=1e-4)
     assert torch.allclose(ours.qkv.bias.grad, ref.self_attn.in_proj_bias.grad, atol=1e-4)
     assert torch.allclose(ours.ff1.weight.grad, ref.linear1.weight.grad, atol=1e-4)
@@ -131,15 +142,25 @@ def test_flops_per_item_counts_the_products_computed(size):
     with FlopCounterMode(display=False) as counter, torch.no_grad():
         model.encode_audio(x, pad)
     executed = flops_per_item(48, cfg.width, cfg.embed_dim, 11)
-    assert counter.get_total_flops() == 7 * executed
+    assert counter.get_total_flops() == 7 * executed + flops_per_batch(cfg.width)
     assert reference_flops_per_item(48, cfg.width, cfg.embed_dim, 11) > 2 * executed  # what the CLS-only layer saves
 
 
 def test_dropout_acts_in_training_only():
     torch.manual_seed(0)
     layer = ClsEncoderLayer(64, heads=1, dropout=0.5)
-    h, pad = torch.randn(4, 6, 64), torch.zeros(4, 6, dtype=torch.bool)
-    assert not torch.allclose(layer.train()(h, pad), layer(h, pad))
-    assert torch.equal(layer.eval()(h, pad), layer(h, pad))
+    c, h, pad = torch.randn(64), torch.randn(4, 6, 64), torch.zeros(4, 6, dtype=torch.bool)
+    assert not torch.allclose(layer.train()(c, h, pad), layer(c, h, pad))
+    assert torch.equal(layer.eval()(c, h, pad), layer(c, h, pad))
     quiet = ClsEncoderLayer(64, heads=1, dropout=0.0)
-    assert torch.equal(quiet.train()(h, pad), quiet.eval()(h, pad))
+    assert torch.equal(quiet.train()(c, h, pad), quiet.eval()(c, h, pad))
+
+
+def test_dropout_drops_a_fraction_p_and_keeps_the_mean():
+    torch.manual_seed(0)
+    for dtype in (torch.float32, torch.bfloat16):
+        y = dropout(torch.ones(200_000, dtype=dtype), 0.1, True)
+        assert y.dtype == dtype
+        assert abs(float((y == 0).float().mean()) - 0.1) < 0.005
+        assert abs(float(y.float().mean()) - 1.0) < 0.01
+        assert set(torch.unique(y.float()).tolist()) <= {0.0, float(torch.tensor(1 / 0.9, dtype=dtype))}

@@ -138,7 +138,8 @@ def run(
 
     torch.manual_seed(t.seed)
     model = VGSModel(cfg.model, audio.tokens.shape[-1], images.tokens.shape[-1]).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=t.lr, weight_decay=t.weight_decay)
+    # fused: one kernel over all parameters instead of ~10 ops per tensor (~5 % of a CPU step otherwise)
+    opt = torch.optim.Adam(model.parameters(), lr=t.lr, weight_decay=t.weight_decay, fused=True)
     steps_per_epoch = -(-len(audio) * t.anchor_repeats // t.batch_groups)
     total, warmup = steps_per_epoch * t.epochs, int(round(steps_per_epoch * t.warmup_epochs))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_lambda(s, total, warmup, t.lr, t.min_lr))

@@ -43,15 +43,24 @@ class ModelConfig(Config):
         return 3 if self.size == "3d" else self.width
 
 
+def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
+    """Inverted dropout, as `F.dropout`, with its mask drawn by `torch.rand`: ~1.5x faster on a CPU than the
+    Bernoulli sampler `F.dropout` uses (measured; dropout was ~8 % of a training step)."""
+    if not training or p == 0:
+        return x
+    return x * ((torch.rand(x.shape, device=x.device) >= p).to(x.dtype) * (1 / (1 - p)))
+
+
 class ClsEncoderLayer(nn.Module):
     """One pre-norm transformer encoder layer (torch's `TransformerEncoderLayer(norm_first=True,
-    activation="gelu")`), evaluated at the CLS position only.
+    activation="gelu")`) over [CLS, tokens], evaluated at the CLS position only.
 
     The tower reads nothing but the CLS output of its single layer, and that output depends on the other
     positions only through attention. So the query, the attention output, the feed-forward block and both
-    residuals are computed for the CLS row alone, and keys and values are never formed (see `forward`): the
-    same function with the same gradients (tested against torch's layer), with the feed-forward block and its
-    dropout once per item instead of once per token, and attention costing ~2*T*w per head instead of 2*T*w*w.
+    residuals are computed for the CLS row alone, and keys and values are never formed (see `forward`). The
+    CLS token is one learned vector and there are no positional encodings, so its query is the same for every
+    item: computed once per batch. The same function with the same gradients (tested against torch's layer),
+    with attention costing ~2*T*w per head and item instead of the 2*T*w*w of keys and values.
     """
 
     def __init__(self, width: int, heads: int, dropout: float):
@@ -64,27 +73,27 @@ class ClsEncoderLayer(nn.Module):
         self.ff1 = nn.Linear(width, 4 * width)
         self.ff2 = nn.Linear(4 * width, width)
 
-    def forward(self, h: torch.Tensor, pad: torch.Tensor) -> torch.Tensor:
-        """h (B, T, w) with the CLS token at position 0, pad (B, T) True = padding -> the CLS output (B, w)."""
+    def forward(self, cls: torch.Tensor, h: torch.Tensor, pad: torch.Tensor) -> torch.Tensor:
+        """cls (w,) the CLS token, h (B, T, w) the tokens, pad (B, T) True = padding -> the CLS output (B, w)."""
         B, T, w = h.shape
         H, d = self.heads, w // self.heads
-        x = self.norm1(h)  # (B, T, w)
+        x, xc = self.norm1(h), self.norm1(cls)  # (B, T, w), (w,)
         wq, wk, wv = self.qkv.weight.split(w)  # (w, w) each; row block i*d:(i+1)*d belongs to head i
         bq, _, bv = self.qkv.bias.split(w)  # the key bias adds q.b_k to every score of a head: softmax ignores it
-        q = F.linear(x[:, 0], wq, bq).view(B, H, d).transpose(0, 1)  # (H, B, d): the CLS row's query per head
-        # Keys and values are never formed: q.k_t = (q W_k) . x_t and sum_t a_t v_t = (sum_t a_t x_t) W_v^T + b_v
-        # (a_t summing to one before dropout), so each head's query is carried back to the layer's input space
-        # and attention pools the normalised tokens themselves: ~T*w*H multiply-adds per item instead of 2*T*w*w.
-        qk = torch.bmm(q, wk.view(H, d, w).to(q.dtype))  # (H, B, w): one product per head
-        scores = torch.bmm(x, qk.permute(1, 2, 0).to(x.dtype)) * d**-0.5  # (B, T, H)
-        weights = F.dropout(scores.masked_fill(pad[:, :, None], -torch.inf).softmax(dim=1), self.p, self.training)
-        pooled = torch.bmm(weights.transpose(1, 2).to(x.dtype), x)  # (B, H, w)
+        # Keys and values are never formed: q.k_t = (W_k^T q) . x_t and sum_t a_t v_t = W_v (sum_t a_t x_t) + b_v
+        # sum_t a_t, so each head's query is carried back to the width of x and attention pools x itself.
+        q = F.linear(xc, wq, bq).view(H, 1, d)  # the CLS query of each head: one for the whole batch
+        qk = torch.bmm(q, wk.view(H, d, w).to(q.dtype)).view(H, w) * d**-0.5  # (H, w)
+        scores = torch.cat(
+            [F.linear(xc, qk).expand(B, 1, H), F.linear(x, qk).masked_fill(pad[:, :, None], -torch.inf)], 1
+        )  # (B, 1 + T, H): the CLS token's score for itself, then the tokens'
+        weights = dropout(scores.softmax(dim=1), self.p, self.training)  # dropout on the weights, as torch's layer
+        pooled = torch.bmm(weights[:, 1:].transpose(1, 2).to(x.dtype), x) + weights[:, :1].transpose(1, 2) * xc
         attn = torch.bmm(pooled.transpose(0, 1), wv.view(H, d, w).transpose(1, 2).to(pooled.dtype))  # (H, B, d)
-        attn = attn.transpose(0, 1) + weights.sum(1)[..., None] * bv.view(H, d)  # (B, H, d); dropout acted on
-        # the weights, as in torch's layer
-        cls = h[:, 0] + F.dropout(self.attn_out(attn.reshape(B, w).to(h.dtype)), self.p, self.training)  # (B, w)
-        ff = self.ff2(F.dropout(F.gelu(self.ff1(self.norm2(cls))), self.p, self.training))
-        return cls + F.dropout(ff, self.p, self.training)
+        attn = attn.transpose(0, 1) + weights.sum(1)[..., None] * bv.view(H, d)  # (B, H, d)
+        out = cls + dropout(self.attn_out(attn.reshape(B, w).to(h.dtype)), self.p, self.training)  # (B, w)
+        ff = self.ff2(dropout(F.gelu(self.ff1(self.norm2(out))), self.p, self.training))
+        return out + dropout(ff, self.p, self.training)
 
 
 class PoolingTower(nn.Module):
@@ -100,11 +109,8 @@ class PoolingTower(nn.Module):
         self.out = nn.Linear(width, embed_dim, bias=False)
 
     def forward(self, x: torch.Tensor, pad: torch.Tensor) -> torch.Tensor:
-        B = x.shape[0]
         h = self.proj(x)  # (B, T, w)
-        h = torch.cat([self.cls.expand(B, 1, -1).to(h.dtype), h], dim=1)  # (B, 1 + T, w)
-        pad = torch.cat([torch.zeros(B, 1, dtype=torch.bool, device=pad.device), pad], dim=1)  # CLS never masked
-        cls = self.layer(h, pad)  # (B, w); no positional encodings: a bag of tokens
+        cls = self.layer(self.cls, h, pad)  # (B, w); the CLS token is never masked; no positional encodings
         return F.normalize(self.out(self.norm(cls)).float(), dim=-1)  # (B, e)
 
 
@@ -154,13 +160,19 @@ def tower_parameters_by_hand(input_dim: int, width: int, embed_dim: int) -> int:
 
 def flops_per_item(input_dim: int, width: int, embed_dim: int, num_tokens: int) -> int:
     """Forward FLOPs (2 x multiply-adds, matrix products only) of one tower on one item of `num_tokens` tokens,
-    as `ClsEncoderLayer` computes them: the input projection and attention over every position, everything
-    else for the CLS position only."""
-    T, w, H = num_tokens + 1, width, max(1, width // 64)
+    as `ClsEncoderLayer` computes them: the input projection and attention over every token, the rest for the
+    CLS position only. The CLS query, the same for every item, is computed once per batch (`flops_per_batch`)."""
+    w, H = width, max(1, width // 64)
     proj = 2 * num_tokens * input_dim * w
-    attention = 2 * 2 * T * w * H  # scores against the normalised tokens, and their weighted sum, per head
-    cls_row = 2 * (4 * w * w + 8 * w * w)  # query, its key-space image, values, output; the feed-forward block
+    attention = 2 * 2 * num_tokens * w * H  # scores against the normalised tokens, and their weighted sum
+    cls_row = 2 * (2 * w * w + 8 * w * w)  # values of the pooled tokens, output projection; feed-forward block
     return proj + attention + cls_row + 2 * w * embed_dim
+
+
+def flops_per_batch(width: int) -> int:
+    """FLOPs shared by a batch: the CLS query, its image in the tokens' space and the CLS token's own score."""
+    w, H = width, max(1, width // 64)
+    return 2 * (2 * w * w + w * H)
 
 
 def reference_flops_per_item(input_dim: int, width: int, embed_dim: int, num_tokens: int) -> int:
