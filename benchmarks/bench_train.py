@@ -55,10 +55,7 @@ class Trainer:
         self.images = experiment._pool(study, "train", [""], True, p)
         torch.manual_seed(0)
         self.model = VGSModel(self.cfg.model, self.audio.tokens.shape[-1], self.images.tokens.shape[-1])
-        t = self.cfg.train  # the run's optimiser (experiment.run)
-        self.opt = torch.optim.Adam(
-            self.model.parameters(), lr=t.lr, weight_decay=t.weight_decay, fused=True
-        )  # as a run
+        self.opt = T.optimizer(self.model, self.cfg.train)  # the run's optimiser
         self.rng = np.random.default_rng(0)
         self.times, self.flops, self.model_flops = [], [], []
 
@@ -82,15 +79,16 @@ class Trainer:
         t = self.cfg.train
         per_step = float(np.median(self.times))
         steps_per_epoch = -(-len(self.audio) // t.batch_groups)
+        per_run = per_step * steps_per_epoch * t.epochs
         return {
             "preset": self.preset,
             "size": self.cfg.model.size,
             "precision": t.precision,
             "s/step": per_step,
             "s/epoch (EN)": per_step * steps_per_epoch,
-            "s/run (EN, training only)": per_step * steps_per_epoch * t.epochs,
-            # a bilingual epoch covers both languages' anchors: twice the steps
-            "Table 1 grid (30 runs, training only) core-min": per_step * steps_per_epoch * t.epochs * 5 * 9 / 60,
+            "s/run (EN, training only)": per_run,
+            # 5 seeds of 3 monolingual and 3 bilingual runs; a bilingual epoch covers both languages: twice the steps
+            "Table 1 grid (30 runs, training only) core-min": per_run * 5 * (3 + 3 * 2) / 60,
             "executed GFLOP/step": np.mean(self.flops) / 1e9,
             "executed GFLOP/s": np.mean(self.flops) / per_step / 1e9,
             "model GFLOP/s": np.mean(self.model_flops) / per_step / 1e9,
