@@ -23,11 +23,11 @@ prepare: $(STAMP)
 # core; complete runs are skipped.
 GRID := $(if $(FULL),full,table1)
 runs: prepare
-	$(PY) -m vgslib.grid $(GRID)
+	$(PY) -m vgslib grid $(GRID)
 
 # Everything: prepare -> grid -> book, with each stage's time printed at the end.
 book: $(STAMP)
-	$(PY) -m vgslib.pipeline --grid $(GRID)
+	$(PY) -m vgslib pipeline --grid $(GRID)
 
 test: $(STAMP)
 	$(PY) -m ruff check vgslib tests notebooks benchmarks

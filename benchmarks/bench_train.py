@@ -15,10 +15,13 @@ import time
 import numpy as np
 import torch
 
-from vgslib import data, experiment, presets
-from vgslib import train as T
-from vgslib.groups import sample_groups
-from vgslib.model import VGSModel, flops_per_item, reference_flops_per_item
+from vgslib import recipe
+from vgslib.encoders.prepare import load_prepared
+from vgslib.model.accounting import flops_per_item, reference_flops_per_item
+from vgslib.model.towers import VGSModel
+from vgslib.training import loop as T
+from vgslib.training.experiment import feature_pool
+from vgslib.training.groups import sample_groups
 
 
 def matmul_peak(dtype: torch.dtype, n: int = 2048, repeats: int = 10, trials: int = 5) -> float:
@@ -49,10 +52,10 @@ class Trainer:
 
     def __init__(self, preset: str, study):
         self.preset = preset
-        self.cfg = presets.make_config(preset, {"train": {"languages": ["en"]}})
+        self.cfg = recipe.make_config(preset, {"train": {"languages": ["en"]}})
         p = self.cfg.train.precision
-        self.audio = experiment._pool(study, "train", ["en"], True, p)
-        self.images = experiment._pool(study, "train", [""], True, p)
+        self.audio = feature_pool(study, "train", ["en"], True, p)
+        self.images = feature_pool(study, "train", [""], True, p)
         torch.manual_seed(0)
         self.model = VGSModel(self.cfg.model, self.audio.tokens.shape[-1], self.images.tokens.shape[-1])
         self.opt = T.optimizer(self.model, self.cfg.train)  # the run's optimiser
@@ -116,7 +119,7 @@ if __name__ == "__main__":
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    study = data.prepare(data.DataConfig(), progress=False)
+    study = load_prepared()
     peaks = {"fp32": matmul_peak(torch.float32) / 1e9, "bf16": matmul_peak(torch.bfloat16) / 1e9}
     print(
         f"threads {args.threads}; measured matmul peak: fp32 {peaks['fp32']:.0f} GFLOP/s, "

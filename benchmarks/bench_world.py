@@ -8,7 +8,7 @@ import argparse
 import tempfile
 import time
 
-from vgslib import miniature
+from vgslib.sources import miniature
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)

@@ -14,7 +14,7 @@
 # # Train and test one condition
 #
 # One condition = one run of this notebook = one run directory. Run it with
-# `python -m vgslib.notebooks train -p train_languages en+fr -p seed 3` (jupytext + papermill; the executed
+# `python -m vgslib notebook train -p train_languages en+fr -p seed 3` (jupytext + papermill; the executed
 # notebook is kept in the run directory). Every parameter below is validated before anything runs.
 
 # %% tags=["parameters"]
@@ -36,39 +36,26 @@ image_encoder: str = "mini-image"  # mini-image | dino-resnet50
 image_encoder_path: str = ""  # dino-resnet50: a local checkpoint
 data_overrides: str = ""  # JSON merged into the data config, e.g. world.train_tokens
 name: str = ""  # the condition's name (empty: derived from the config)
-output_dir: str = ""  # the run directory (empty: runs/<condition>-seed<seed>)
+output_dir: str = ""  # the run directory (empty: runs/ and the run name, e.g. en+fr-sm-laptop-seed3)
 progress: bool = True  # progress bars and a line per epoch
 
-# %%
-from vgslib import experiment, presets, runs
+# %% [markdown]
+# The parameters, validated again here (papermill injects them without checking), become the run's config:
 
-cfg = presets.from_notebook(
-    preset=preset,
-    train_languages=train_languages,
-    seed=seed,
-    size=size,
-    links=links,
-    anchor_repeats=anchor_repeats,
-    epochs=epochs,
-    scale=scale,
-    learn_scale=learn_scale,
-    precision=precision,
-    test_languages=test_languages,
-    corpus=corpus,
-    audio_encoder=audio_encoder,
-    audio_encoder_path=audio_encoder_path,
-    image_encoder=image_encoder,
-    image_encoder_path=image_encoder_path,
-    data_overrides=data_overrides,
-    name=name,
-)
-print(cfg.condition(), "preset", cfg.preset)
+# %%
+from vgslib import runs
+from vgslib.params import TrainParams
+from vgslib.training import experiment
+
+params = TrainParams.from_mapping(globals())
+cfg = params.to_config()
+print(cfg.condition.run_name, "->", params.run_dir(cfg))
 
 # %% [markdown]
 # Train, evaluating after every epoch (epoch 0 is the untrained model); an interrupted run resumes.
 
 # %%
-run_dir = experiment.run(cfg, output_dir or None, progress=progress)
+run_dir = experiment.run(cfg, params.run_dir(cfg), progress=params.progress)
 run = runs.load_run(run_dir)
 run["metrics"]
 

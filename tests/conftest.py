@@ -1,6 +1,7 @@
 import pytest
 
-from vgslib import miniature, testing
+from vgslib import testing
+from vgslib.sources import miniature
 
 
 @pytest.fixture(scope="session")

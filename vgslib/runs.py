@@ -1,6 +1,12 @@
-"""One run = one directory: config.json, env.json, metrics.jsonl, checkpoints, trials.csv, embeddings.npz.
+"""One run = one directory:
 
-`load_run` / `load_runs` turn run directories into tidy DataFrames for the book.
+- `config.json`: the run's full config, its digest, and its condition (`vgslib.condition`);
+- `env.json`: versions, machine, git commit; `metrics.jsonl`: one row per epoch;
+- `last.pt` (resume), `best.pt`, `trials.csv` (one row per scored trial), `embeddings.npz` (analysis subset);
+- `done.json`, written last: a run without it is incomplete.
+
+`load_run` / `load_runs` turn run directories into tidy DataFrames; results and the book read runs only
+through them.
 """
 
 from __future__ import annotations
@@ -15,7 +21,9 @@ import sys
 import numpy as np
 import pandas as pd
 
-from . import paths
+from vgslib import paths
+from vgslib.atomic import write_json, write_jsonl
+from vgslib.condition import Condition
 
 COMPLETE = "done.json"  # written last: a run without it is incomplete (interrupted or failed)
 
@@ -69,16 +77,16 @@ def environment(device: str) -> dict:
     }
 
 
-def partial_path(path: str) -> str:
-    """A temporary name next to `path`, unique to this process, for write-then-rename."""
-    return f"{path}.{os.getpid()}.partial"
-
-
-def write_json(path: str, obj) -> None:
-    tmp = partial_path(path)
-    with open(tmp, "w") as f:
-        json.dump(obj, f, indent=2, sort_keys=True, default=str)
-    os.replace(tmp, path)
+def open_run(run_dir: str, config: dict, digest: str, condition: dict) -> None:
+    """Create `run_dir` for a config, or check that it holds a run of the same config; record the config."""
+    os.makedirs(run_dir, exist_ok=True)
+    path = os.path.join(run_dir, "config.json")
+    if os.path.exists(path):
+        with open(path) as f:
+            if json.load(f).get("digest") != digest:
+                raise ValueError(f"{run_dir} holds a run of another config; choose another directory")
+    record = {**config, "name": Condition.from_dict(condition).condition_name, "digest": digest}
+    write_json(path, {**record, "condition": condition})
 
 
 def read_metrics(run_dir: str) -> list[dict]:
@@ -90,12 +98,7 @@ def read_metrics(run_dir: str) -> list[dict]:
 
 
 def write_metrics(run_dir: str, rows: list[dict]) -> None:
-    path = os.path.join(run_dir, "metrics.jsonl")
-    tmp = partial_path(path)
-    with open(tmp, "w") as f:
-        for row in rows:
-            f.write(json.dumps(row, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+    write_jsonl(os.path.join(run_dir, "metrics.jsonl"), rows)
 
 
 def is_complete(run_dir: str) -> bool:
@@ -125,19 +128,14 @@ def load_run(run_dir: str) -> dict:
     return out
 
 
-def run_label(config: dict) -> dict:
-    """Columns that identify a run's condition in tidy tables."""
-    train = config["train"]
-    return {
-        "condition": config["name"],
-        "preset": config["preset"],
-        "train_langs": "+".join(train["languages"]),
-        "bilingual": len(train["languages"]) == 2,
-        "links": train["links"],
-        "anchor_repeats": train["anchor_repeats"],
-        "size": config["model"]["size"],
-        "seed": train["seed"],
-    }
+def condition_of(config: dict) -> Condition:
+    """The condition a run's `config.json` records."""
+    if "condition" not in config:
+        raise ValueError(
+            f"run config {config.get('name', '')!r} records no condition (made before conditions were recorded): "
+            "train it again"
+        )
+    return Condition.from_dict(config["condition"])
 
 
 def load_runs(root: str | None = None, complete_only: bool = True) -> dict[str, pd.DataFrame]:
@@ -149,7 +147,7 @@ def load_runs(root: str | None = None, complete_only: bool = True) -> dict[str, 
         if complete_only and not is_complete(run_dir):
             continue
         run = load_run(run_dir)
-        label = {"run": os.path.basename(run_dir), **run_label(run["config"])}  # a run: its directory's name
+        label = {"run": os.path.basename(run_dir), **condition_of(run["config"]).columns()}  # run: its folder
         if len(run["metrics"]):
             metrics.append(run["metrics"].assign(**label))
         if run["trials"] is not None:

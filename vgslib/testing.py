@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 
-from .audio import SAMPLE_RATE
-from .miniature import WorldConfig
+from vgslib.sources.media import SAMPLE_RATE
+from vgslib.sources.miniature import WorldConfig
 
 
 def tiny_world_config(**overrides) -> WorldConfig:
@@ -161,11 +161,27 @@ def tiny_dino_checkpoint(path: str) -> str:
 
 def tiny_data_config():
     """A DataConfig for tests: the tiny world and encoders pre-trained for a couple of steps."""
-    from .data import DataConfig
-    from .pretrain import AudioPretrainConfig, ImagePretrainConfig
+    from vgslib.encoders.prepare import DataConfig
+    from vgslib.encoders.pretrain import AudioPretrainConfig, ImagePretrainConfig
 
     return DataConfig(
         world=tiny_world_config(),
         image_pretrain=ImagePretrainConfig(num_pictograms=16, views=2, steps=2, batch=8),
         audio_pretrain=AudioPretrainConfig(num_pseudowords=12, steps=2, batch=6),
     )
+
+
+def fake_trials(rng: np.random.Generator, runs: list[tuple[str, str, int, float]], per_word: int = 40) -> pd.DataFrame:
+    """Per-trial results of fake runs, (run, train_langs, seed, p(correct)): FF and NF trials of two words in
+    every training language."""
+    rows = []
+    for run, train_langs, seed, p in runs:
+        for lang in train_langs.split("+"):
+            for test in ("ff", "nf"):
+                for concept in ("dog", "ball"):
+                    rows += [
+                        {"run": run, "train_langs": train_langs, "seed": seed, "lang": lang, "test": test,
+                         "concept": concept, "correct": bool(c)}
+                        for c in rng.random(per_word) < p
+                    ]  # fmt: skip
+    return pd.DataFrame(rows)

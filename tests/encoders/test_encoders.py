@@ -1,0 +1,83 @@
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from vgslib import testing
+from vgslib.encoders import pretrain
+from vgslib.encoders.base import EncoderConfig
+from vgslib.encoders.build import build_encoder
+
+
+def test_wavlm_from_local_folder_encodes_each_word_alone(tmp_path):
+    folder = testing.tiny_wavlm(str(tmp_path / "wavlm"))
+    enc = build_encoder(EncoderConfig(kind="wavlm", path=folder, device="cpu"))
+    short, long = np.zeros(8000, np.float32) + 0.01, np.random.default_rng(0).normal(0, 0.1, 16000).astype(np.float32)
+    out = enc.encode_batch([short, long])
+    assert out[0].shape[1] == enc.dim == 32
+    assert out[1].shape[0] > out[0].shape[0]  # no padding to the longer word
+    alone = enc.encode_batch([long])[0]
+    assert np.allclose(out[1], alone, atol=1e-5)
+    first = build_encoder(EncoderConfig(kind="wavlm", path=folder, layer=1, device="cpu"))
+    assert not np.allclose(first.encode_batch([long])[0], alone)
+    assert first.digest() != enc.digest()
+
+
+def test_wavlm_rejects_bad_layer_and_missing_path(tmp_path):
+    folder = testing.tiny_wavlm(str(tmp_path / "wavlm"))
+    with pytest.raises(ValueError, match="layer 7"):
+        build_encoder(EncoderConfig(kind="wavlm", path=folder, layer=7))
+    with pytest.raises(ValueError, match="needs `path`"):
+        build_encoder(EncoderConfig(kind="wavlm"))
+
+
+def test_dino_resnet50_gives_64_tokens_of_2048(tmp_path):
+    ckpt = testing.tiny_dino_checkpoint(str(tmp_path / "dino.pth"))
+    enc = build_encoder(EncoderConfig(kind="dino-resnet50", path=ckpt, device="cpu"))
+    images = [Image.new("RGB", (300, 200), (255, 255, 255)), Image.new("RGB", (256, 256), (10, 200, 30))]
+    out = enc.encode_batch(images)
+    assert [o.shape for o in out] == [(64, 2048), (64, 2048)]
+    assert not np.allclose(out[0], out[1])
+
+
+def test_dino_rejects_mismatched_or_missing_checkpoint(tmp_path):
+    torch.save({"conv1.weight": torch.zeros(1)}, tmp_path / "bad.pth")
+    with pytest.raises(ValueError, match="bad.pth does not match"):
+        build_encoder(EncoderConfig(kind="dino-resnet50", path=str(tmp_path / "bad.pth")))
+    with pytest.raises(FileNotFoundError, match="nope.pth"):
+        build_encoder(EncoderConfig(kind="dino-resnet50", path=str(tmp_path / "nope.pth")))
+
+
+def test_unknown_encoder_kind_is_named():
+    with pytest.raises(ValueError, match="'hubert'"):
+        EncoderConfig(kind="hubert")
+
+
+def test_mini_encoders_pretrain_cache_and_shapes(tmp_path):
+    img_cfg = pretrain.ImagePretrainConfig(num_pictograms=16, views=2, steps=2, batch=8)
+    enc = pretrain.load_or_pretrain(EncoderConfig(kind="mini-image"), img_cfg, cache_dir=str(tmp_path), progress=False)
+    out = enc.encode_batch([Image.new("RGB", (256, 256), (255, 255, 255))])
+    assert out[0].shape == (16, pretrain.TOKEN_DIM)
+    again = pretrain.load_or_pretrain(
+        EncoderConfig(kind="mini-image"), img_cfg, cache_dir=str(tmp_path), progress=False
+    )
+    assert np.array_equal(
+        again.encode_batch([Image.new("RGB", (256, 256))])[0], enc.encode_batch([Image.new("RGB", (256, 256))])[0]
+    )
+
+    aud_cfg = pretrain.AudioPretrainConfig(num_pseudowords=12, steps=2, batch=6)
+    aenc = pretrain.load_or_pretrain(EncoderConfig(kind="mini-audio"), aud_cfg, cache_dir=str(tmp_path), progress=False)
+    waves = [np.zeros(16000, np.float32) + 0.01, np.zeros(4000, np.float32) + 0.01]
+    a, b = aenc.encode_batch(waves)
+    assert a.shape == (26, pretrain.TOKEN_DIM) and b.shape == (7, pretrain.TOKEN_DIM)  # 25 tokens/s
+    assert np.allclose(aenc.encode_batch([waves[1]])[0], b, atol=1e-5)  # padding does not leak
+
+
+def test_pretraining_material_avoids_the_inventory():
+    from vgslib.sources import concepts
+
+    bases = {p.split("-")[0] for c in concepts.CONCEPTS.values() for p in c.pictograms}
+    items = pretrain.pretraining_pictograms(500, seed=0)
+    assert len(items) == 500 and not any(bases & set(seq.split("-")) for _, seq in items)
+    words = {w for lang in concepts.LANGUAGES for w in concepts.word_to_concept(lang)}
+    assert not words & {w for _, w in pretrain.pseudowords(300, seed=0)}

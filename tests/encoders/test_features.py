@@ -1,0 +1,81 @@
+import os
+
+import numpy as np
+import pytest
+
+from vgslib.encoders import features
+from vgslib.encoders.base import Encoder
+from vgslib.sources import media
+
+
+class CountingEncoder(Encoder):
+    """Audio -> frames of 1600 samples summarised by (mean, std): deterministic and cheap."""
+
+    modality, dim, name = "audio", 2, "counting"
+
+    def __init__(self, tag="a"):
+        self.tag, self.calls = tag, 0
+
+    def digest(self):
+        return self.tag
+
+    def encode_batch(self, items):
+        self.calls += 1
+        return [np.stack([[f.mean(), f.std()] for f in np.array_split(w, max(1, len(w) // 1600))]) for w in items]
+
+
+def test_extract_once_then_read_from_disk(tiny_world, tmp_path):
+    store, enc = features.FeatureStore(str(tmp_path)), CountingEncoder()
+    rows = tiny_world.select("audio", "test", lang="en")
+    first = store.get(enc, tiny_world, rows, "test-en", batch_size=16, progress=False)
+    calls = enc.calls
+    second = store.get(enc, tiny_world, rows, "test-en", progress=False)
+    assert enc.calls == calls and calls == -(-len(rows) // 16)
+    assert list(second.ids) == list(rows.id) and np.allclose(first.tokens, second.tokens)
+    item = first.item(3)
+    wave = media.load_segment(tiny_world.path(rows.path[3]), rows.start[3], rows.end[3])
+    assert np.allclose(item, enc.encode_batch([wave])[0], atol=1e-3)  # float16 storage
+
+
+def test_changed_encoder_or_rows_never_reuse_stale_features(tiny_world, tmp_path):
+    store = features.FeatureStore(str(tmp_path))
+    rows = tiny_world.select("audio", "test", lang="nl")
+    a = store.path(CountingEncoder("a"), rows, "x")
+    assert a != store.path(CountingEncoder("b"), rows, "x")
+    assert a != store.path(CountingEncoder("a"), rows.iloc[1:], "x")
+    changed = rows.copy()
+    changed.loc[0, "end"] = changed.loc[0, "end"] - 0.01
+    assert a != store.path(CountingEncoder("a"), changed, "x")
+
+
+def test_partial_files_are_never_read(tiny_world, tmp_path):
+    store, enc = features.FeatureStore(str(tmp_path)), CountingEncoder()
+    rows = tiny_world.select("audio", "val", lang="en")
+    path = store.path(enc, rows, "val")
+    open(path + ".partial.npz", "wb").write(b"interrupted")
+    store.get(enc, rows=rows, manifest=tiny_world, name="val", progress=False)
+    assert enc.calls > 0 and os.path.exists(path)
+
+
+def test_bad_file_is_named_and_earlier_features_are_kept(tiny_world, tmp_path):
+    store, enc = features.FeatureStore(str(tmp_path)), CountingEncoder()
+    good = store.get(enc, tiny_world, tiny_world.select("audio", "val", lang="en"), "val", progress=False)
+    rows = tiny_world.select("audio", "test", lang="en").copy()
+    rows.loc[2, "path"] = "audio/en/test/missing.wav"
+    with pytest.raises(media.InputError, match="missing.wav"):
+        store.get(enc, tiny_world, rows, "test", progress=False)
+    assert os.path.exists(store.path(enc, tiny_world.select("audio", "val", lang="en"), "val"))
+    assert not os.path.exists(store.path(enc, rows, "test"))
+    assert len(good) > 0
+
+
+def test_mean_pooled_matches_naive():
+    rng = np.random.default_rng(0)
+    lengths = np.array([3, 1, 5])
+    f = features.Features(
+        ids=np.array(["a", "b", "c"]),
+        tokens=rng.normal(size=(9, 4)).astype(np.float32),
+        offsets=np.concatenate([[0], np.cumsum(lengths)]),
+    )
+    naive = np.stack([f.item(i).mean(0) for i in range(3)])
+    assert np.allclose(f.mean_pooled(), naive, atol=1e-6)

@@ -1,0 +1,58 @@
+import json
+import os
+
+from vgslib import runs, testing
+from vgslib.jobs import grid
+
+
+def test_conditions_are_declared_once():
+    first = grid.conditions("first-results", "laptop")
+    assert [c["train_languages"] for c in first] == list(grid.TABLE1) and {c["seed"] for c in first} == {0}
+    table1 = grid.conditions("table1", "laptop")
+    assert len(table1) == 30 and len({grid.run_dir_for(c) for c in table1}) == 30
+    full = grid.conditions("full", "laptop")
+    dirs = [os.path.basename(grid.run_dir_for(c)) for c in full]
+    assert len(set(dirs)) == len(dirs) and set(map(grid.run_dir_for, table1)) <= set(map(grid.run_dir_for, full))
+    # links x 3 pairs, 2x x 3 languages, md and lg x 3 (sm is Table 1's), x 5 seeds; 3-d x 3; the paper run
+    assert len(full) == 30 + 5 * (3 + 3 + 6) + 3 + 1
+    assert "en-md-paper-seed0" in dirs and "en+fr-links-sm-laptop-seed4" in dirs
+
+
+def test_local_cluster_runs_skips_and_reports_failures(tmp_path, monkeypatch):
+    """A real LocalCluster with two workers: two tiny runs succeed, a bad one fails alone, reruns skip."""
+    monkeypatch.setenv("VGSLIB_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("VGSLIB_RUNS", str(tmp_path / "runs"))
+    overrides = json.dumps(testing.tiny_data_config().to_dict())
+    base = {"preset": "smoke", "epochs": 1, "data_overrides": overrides}
+    from vgslib.encoders.prepare import prepare
+
+    prepare(testing.tiny_data_config(), progress=False)  # once, before the workers share it
+    conds = [
+        {**base, "train_languages": "en", "seed": 0},
+        {**base, "train_languages": "nl", "seed": 0},
+        {**base, "train_languages": "en", "seed": 1, "size": "huge"},
+    ]
+    results = grid.run_grid(conds, workers=2)
+    codes = {r["params"]["train_languages"] + str(r["params"]["seed"]): r["code"] for r in results}
+    assert codes["en0"] == 0 and codes["nl0"] == 0 and codes["en1"] != 0
+    failed = next(r for r in results if r["code"] != 0)
+    assert "'huge'" in failed["log"]
+    for r in results:
+        assert (r["code"] == 0) == bool(r["dir"] and runs.is_complete(r["dir"]))
+    again = grid.run_grid(conds[:2], workers=2)
+    assert {r["status"] for r in again} == {"skipped (complete)"}
+    assert os.path.exists(os.path.join(results[0]["dir"], "notebook.ipynb"))
+
+
+def test_runs_do_not_inherit_dasks_malloc_trimming(monkeypatch):
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    env = grid.run_environment()
+    assert "MALLOC_TRIM_THRESHOLD_" not in env and env["OMP_NUM_THREADS"] == "1"
+
+
+def test_longest_runs_are_submitted_first():
+    ordered = sorted(grid.conditions("table1", "laptop"), key=grid.expected_cost, reverse=True)
+    assert all("+" in c["train_languages"] for c in ordered[:15]) and not any(
+        "+" in c["train_languages"] for c in ordered[15:]
+    )
+    assert grid.expected_cost({"train_languages": "en+fr"}) == 2 * grid.expected_cost({"train_languages": "en"})

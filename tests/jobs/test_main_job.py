@@ -1,0 +1,74 @@
+"""End to end on a tiny configuration: miniature -> encoders -> features -> one short run -> the book.
+
+A broken chapter fails this test (the book builds strictly: warnings and cell errors are failures).
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+from vgslib import testing
+
+
+def _run(cmd, env, timeout=900):
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, (result.stdout[-4000:], result.stderr[-4000:])
+    return result
+
+
+def test_main_job_smoke(tmp_path):
+    env = {**os.environ, "VGSLIB_DATA": str(tmp_path / "data"), "VGSLIB_RUNS": str(tmp_path / "runs")}
+    cfg = tmp_path / "data-config.json"
+    cfg.write_text(json.dumps(testing.tiny_data_config().to_dict()))
+    out = _run([sys.executable, "-m", "vgslib", "prepare", "--config", str(cfg), "--quiet"], env).stdout
+    assert "audio" in out and (tmp_path / "data" / "probe.csv").exists()
+    for langs in ("en", "en+nl"):
+        _run(
+            [
+                sys.executable,
+                "-m",
+                "vgslib",
+                "notebook",
+                "train",
+                "-p",
+                "preset",
+                "smoke",
+                "-p",
+                "epochs",
+                "1",
+                "-p",
+                "train_languages",
+                langs,
+                "-p",
+                "data_overrides",
+                cfg.read_text(),
+                "-p",
+                "progress",
+                "false",
+            ],
+            env,
+        )
+    _run([sys.executable, "-m", "vgslib", "book", "--path-output", str(tmp_path / "book")], env)
+    html = tmp_path / "book" / "_build" / "html"
+    for page in (
+        "index.html",
+        "book/data.html",
+        "book/encoders.html",
+        "book/model.html",
+        "book/first-results.html",
+        "book/me.html",
+        "book/bilingual.html",
+        "book/geometry.html",
+        "book/rerun.html",
+        "book/environment.html",
+    ):
+        assert (html / page).exists(), page
+    results = (html / "book" / "first-results.html").read_text()
+    assert "familiar–familiar" in results and "vegaEmbed" in results
+    assert (html / "_static" / "vega-bundle.js").exists()
+    me = (html / "book" / "me.html").read_text()
+    assert "Table 1, replicated" in me and "EN NF" in me
+    bilingual = (html / "book" / "bilingual.html").read_text()
+    assert "en+nl vs en" in bilingual and "GLMM (Bayes, Laplace)" in bilingual
+    assert "train_languages" in (html / "book" / "rerun.html").read_text()

@@ -1,0 +1,55 @@
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import expit
+
+from vgslib.results import stats
+
+
+def _simulate(intercept, effect=0.0, seeds=5, words=19, per_word=50, word_sd=0.6, seed_sd=0.2, rng_seed=0):
+    rng = np.random.default_rng(rng_seed)
+    word_shift = rng.normal(0, word_sd, words)
+    rows = []
+    for condition, shift in (("ref", 0.0), ("cond", effect)):
+        for s in range(seeds):
+            seed_shift = rng.normal(0, seed_sd)
+            for w in range(words):
+                p = expit(intercept + shift + word_shift[w] + seed_shift)
+                for correct in rng.random(per_word) < p:
+                    rows.append(
+                        {
+                            "seed": s,
+                            "run_id": f"{condition}-{s}",
+                            "concept": f"w{w}",
+                            "correct": bool(correct),
+                            "condition_label": condition,
+                        }
+                    )
+    return pd.DataFrame(rows)
+
+
+def test_vs_chance_recovers_a_known_bias():
+    trials = _simulate(0.6)
+    part = trials[trials.condition_label == "ref"]
+    out = stats.vs_chance(part)
+    assert out["low"] < expit(0.6) < out["high"] and out["low"] > 0.5
+    null = stats.vs_chance(_simulate(0.0, rng_seed=1).query("condition_label == 'ref'"))
+    assert null["low"] < 0.5 < null["high"]
+
+
+def test_contrast_recovers_a_known_effect_and_gee_agrees():
+    trials = _simulate(0.3, effect=-0.5)
+    glmm = stats.contrast(trials, "cond", "ref")
+    gee = stats.gee_contrast(trials, "cond", "ref")
+    assert glmm["low"] < -0.5 < glmm["high"] and glmm["high"] < 0
+    assert gee["low"] < -0.5 < gee["high"]
+    assert abs(glmm["log_odds_ratio"] - gee["log_odds_ratio"]) < 0.2
+
+
+def test_per_seed_binomial_and_holm():
+    trials = _simulate(0.6, seeds=2)
+    table = stats.per_seed_binomial(trials[trials.condition_label == "ref"])
+    assert len(table) == 2 and (table.p < 0.05).all()
+    adjusted = stats.holm([0.01, 0.04, 0.03])
+    assert np.allclose(adjusted, [0.03, 0.06, 0.06])
+    assert pytest.approx(stats.Z95, abs=1e-3) == 1.96

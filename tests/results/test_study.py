@@ -1,0 +1,104 @@
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import expit
+
+from vgslib.condition import Condition
+from vgslib.results import study
+
+
+def _trials(conditions, seeds=3, words=6, per_word=30, rng_seed=0):
+    """Fake per-trial results with the condition columns runs.load_runs adds: conditions maps
+    (train_langs, links, repeats, size) -> NF log odds."""
+    rng = np.random.default_rng(rng_seed)
+    rows = []
+    for (train, links, repeats, size), logit in conditions.items():
+        for seed in range(seeds):
+            c = Condition.from_label(train, links=links, anchor_repeats=repeats, size=size, seed=seed)
+            for lang in c.languages:
+                for test, shift in (("nf", logit), ("ff", 3.0)):
+                    for w in range(words):
+                        correct = rng.random(per_word) < expit(shift)
+                        rows += [
+                            {
+                                "test": test,
+                                "lang": lang,
+                                "concept": f"w{w}",
+                                "correct": bool(ok),
+                                **c.columns(),
+                            }
+                            for ok in correct
+                        ]
+    return pd.DataFrame(rows)
+
+
+def test_table1_is_the_mean_and_se_of_per_run_accuracies():
+    trials = _trials({("en", False, 1, "sm"): 0.8, ("en+fr", False, 1, "sm"): 0.2})
+    table = study.table1(trials)
+    runs = trials[(trials.train_langs == "en") & (trials.test == "nf")].groupby("seed").correct.mean()
+    row = table[(table.train_langs == "en") & (table.lang == "en") & (table.test == "nf")].iloc[0]
+    assert row["mean"] == pytest.approx(runs.mean())
+    assert row["se"] == pytest.approx(runs.std(ddof=1) / np.sqrt(3))
+    assert row["seeds"] == 3
+    wide = study.table1_display(table)
+    assert list(wide.index) == ["EN", "EN+FR"] and "EN NF" in wide.columns
+    assert wide.loc["EN+FR", "FR NF"].count("±") == 1 and wide.loc["EN", "FR NF"] == ""
+
+
+def test_contrast_pairs_follow_the_protocols_questions():
+    conditions = {
+        ("en", False, 1, "sm"): 0.5,
+        ("fr", False, 1, "sm"): 0.5,
+        ("en+fr", False, 1, "sm"): 0.0,
+        ("en+fr", True, 1, "sm"): 0.0,
+        ("en", False, 2, "sm"): 0.5,
+        ("en", False, 1, "lg"): 0.5,
+    }
+    trials = _trials(conditions, seeds=1, words=1, per_word=1)
+    pairs = {(p["family"], p["lang"], p["condition"], p["reference"]) for p in study.contrast_pairs(trials)}
+    assert pairs == {
+        ("bilingual", "en", "en+fr", "en"),
+        ("bilingual", "fr", "en+fr", "fr"),
+        ("links", "en", "en+fr links", "en+fr"),
+        ("links", "fr", "en+fr links", "en+fr"),
+        ("resample", "en", "en 2x", "en"),
+        ("resample", "en", "en+fr", "en 2x"),
+        ("size", "en", "en lg", "en"),
+    }
+
+
+def test_contrasts_recover_a_known_bilingual_effect_with_both_estimators():
+    trials = _trials(
+        {("en", False, 1, "sm"): 0.8, ("fr", False, 1, "sm"): 0.8, ("en+fr", False, 1, "sm"): 0.0}, seeds=4
+    )
+    table = study.contrasts(trials, "nf")
+    assert set(table.estimator) == {"GLMM (Bayes, Laplace)", "GEE (runs, bias-reduced)"}
+    assert len(table) == 4  # two test languages x two estimators
+    for _, row in table.iterrows():
+        # the truth within three standard errors, and the interval excludes no effect
+        assert abs(row.log_odds_ratio + 0.8) < 1.5 * (row.high - row.low) / 2 and row.high < 0, row.to_dict()
+        assert row.p_holm >= row.p_approx
+    chance = study.versus_chance(trials, "nf").set_index(["condition_label", "lang"])
+    assert chance.loc[("en", "en"), "low"] > 0.5 and chance.loc[("en+fr", "fr"), "low"] < 0.5
+    assert chance.loc[("en", "en"), "seeds_above_chance"] >= 3
+
+
+def test_single_seed_contrasts_use_the_glmm_only():
+    trials = _trials({("en", False, 1, "sm"): 0.8, ("en+fr", False, 1, "sm"): 0.0}, seeds=1)
+    table = study.contrasts(trials, "nf")
+    assert list(table.estimator) == ["GLMM (Bayes, Laplace)"] and table.log_odds_ratio.iloc[0] < 0
+
+
+def test_study_charts_compile_with_vega_lite():
+    import vl_convert
+
+    from vgslib.report import charts
+
+    trials = _trials(
+        {("en", False, 1, "sm"): 0.8, ("fr", False, 1, "sm"): 0.8, ("en+fr", False, 1, "sm"): 0.0}, seeds=2
+    )
+    seeds = charts.seeds_chart(study.per_run(trials), "nf", "NF")
+    forest = charts.forest_chart(study.contrasts(trials, "nf"), "contrasts")
+    for chart in (seeds, forest):
+        svg = vl_convert.vegalite_to_svg(chart.to_dict())
+        assert svg.startswith("<svg") and "en+fr" in svg

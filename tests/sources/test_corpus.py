@@ -1,0 +1,48 @@
+import pytest
+
+from vgslib import testing
+from vgslib.sources import corpus
+
+
+@pytest.mark.parametrize("short", [False, True])
+def test_textgrid_reader_both_formats(tmp_path, short):
+    intervals = [(0.0, 0.25, ""), (0.25, 0.7, 'say "dog"'), (0.7, 1.0, "cat")]
+    path = testing.write_textgrid(str(tmp_path / "a.TextGrid"), intervals, short=short)
+    assert corpus.read_textgrid_words(path) == intervals
+
+
+def test_textgrid_errors_name_the_file_and_tier(tmp_path):
+    path = testing.write_textgrid(str(tmp_path / "a.TextGrid"), [(0.0, 1.0, "dog")], tier="phones")
+    with pytest.raises(ValueError, match="no tier 'words'"):
+        corpus.read_textgrid_words(path)
+    bad = tmp_path / "b.TextGrid"
+    bad.write_text("not a textgrid")
+    with pytest.raises(ValueError, match="b.TextGrid"):
+        corpus.read_textgrid_words(str(bad))
+    with pytest.raises(FileNotFoundError, match="missing.TextGrid"):
+        corpus.read_textgrid_words(str(tmp_path / "missing.TextGrid"))
+
+
+def test_import_keeps_inventory_words_of_each_language(tmp_path):
+    root = testing.fabricate_aligned_corpus(str(tmp_path / "corpus"))
+    m = corpus.import_aligned(root)
+    got = sorted(zip(m.audio.lang, m.audio.word, m.audio.concept))
+    # 'cat' lasts 10 ms (< 25 ms, dropped); 'dog' said in a Dutch utterance is no Dutch inventory word.
+    assert got == [
+        ("en", "dog", "dog"),
+        ("en", "piano", "piano"),
+        ("en", "umbrella", "umbrella"),
+        ("nl", "hond", "dog"),
+    ]
+    dog = m.audio[m.audio.word == "dog"].iloc[0]
+    assert (dog.start, dog.end, dog.speaker, dog.split, dog.corpus) == (0.3, 0.8, "spk1", "train", "fabricated")
+
+
+def test_imported_segments_load(tmp_path):
+    from vgslib.sources import media
+
+    root = testing.fabricate_aligned_corpus(str(tmp_path / "corpus"))
+    m = corpus.import_aligned(root)
+    for r in m.audio.itertuples():
+        wave = media.load_segment(m.path(r.path), r.start, r.end)
+        assert abs(len(wave) - (r.end - r.start) * media.SAMPLE_RATE) <= 1

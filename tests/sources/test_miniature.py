@@ -1,0 +1,95 @@
+import filecmp
+import os
+
+import numpy as np
+import pandas as pd
+
+from vgslib import testing
+from vgslib.sources import concepts, media, miniature
+
+
+def _same_tree(a, b):
+    cmp = filecmp.dircmp(a, b)
+    stack = [cmp]
+    while stack:
+        c = stack.pop()
+        if c.left_only or c.right_only or c.diff_files:
+            return False
+        _, mismatch, errors = filecmp.cmpfiles(c.left, c.right, c.common_files, shallow=False)
+        if mismatch or errors:
+            return False
+        stack.extend(c.subdirs.values())
+    return True
+
+
+def test_same_seed_gives_byte_identical_world_whatever_the_workers(tiny_world, tmp_path):
+    again = miniature.build(testing.tiny_world_config(), str(tmp_path / "again"), progress=False, num_workers=1)
+    assert _same_tree(tiny_world.root, again.root)
+
+
+def test_other_seed_gives_other_audio(tiny_world, tmp_path):
+    other = miniature.build(
+        testing.tiny_world_config(seed=1, languages=("en",)), str(tmp_path / "other"), progress=False, num_workers=1
+    )
+    first = tiny_world.audio.iloc[0]
+    assert not filecmp.cmp(tiny_world.path(first.path), other.path(first.path), shallow=False)
+
+
+def test_second_build_with_same_config_reuses_files(tiny_world):
+    path = tiny_world.path(tiny_world.audio.path.iloc[0])
+    before = os.stat(path).st_mtime_ns
+    again = miniature.build(testing.tiny_world_config(), tiny_world.root, progress=False)
+    assert os.stat(path).st_mtime_ns == before
+    pd.testing.assert_frame_equal(again.audio, tiny_world.audio)
+
+
+def test_counts_follow_the_config(tiny_world):
+    cfg = testing.tiny_world_config()
+    a = tiny_world.audio
+    for lang in cfg.languages:
+        fam = a[(a.lang == lang) & a.concept.isin(concepts.FAMILIAR_NAMES)]
+        assert fam.groupby("split").size().to_dict() == {
+            "train": 13 * cfg.train_tokens,
+            "val": 13 * cfg.val_tokens,
+            "test": 13 * cfg.test_tokens,
+        }
+        nov = a[(a.lang == lang) & a.concept.isin(concepts.NOVEL_NAMES)]
+        assert set(nov.split) == {"test"} and len(nov) == 20 * cfg.novel_tokens
+    imgs = tiny_world.images
+    assert len(imgs[imgs.split == "train"]) == 13 * cfg.train_images
+    assert set(imgs[imgs.concept.isin(concepts.NOVEL_NAMES)].split) == {"test"}
+
+
+def test_speakers_are_disjoint_across_splits(tiny_world):
+    by_split = tiny_world.audio.groupby("split")["speaker"].apply(set)
+    assert not by_split["train"] & by_split["test"] and not by_split["train"] & by_split["val"]
+
+
+def test_words_are_the_inventory_words(tiny_world):
+    for r in tiny_world.audio.itertuples():
+        assert r.word == concepts.CONCEPTS[r.concept].words[r.lang]
+
+
+def test_audio_files_match_manifest_segments(tiny_world):
+    for r in tiny_world.audio.head(20).itertuples():
+        wave = media.load_segment(tiny_world.path(r.path), r.start, r.end)
+        assert abs(len(wave) / media.SAMPLE_RATE - (r.end - r.start)) < 1e-3
+
+
+def test_test_pictures_are_clean_on_white_and_sources_alternate(tiny_world):
+    test = tiny_world.images[tiny_world.images.split == "test"]
+    for r in test.head(10).itertuples():
+        pixels = np.asarray(media.load_image(tiny_world.path(r.path)))
+        assert pixels.shape == (256, 256, 3)
+        assert (pixels[:4, :4] == 255).all() and (pixels[-4:, -4:] == 255).all()
+    for concept, group in test.groupby("concept"):
+        assert set(group.source) == {"openmoji", "twemoji"}, concept
+
+
+def test_invalid_world_config_is_named():
+    import pytest
+
+    with pytest.raises(ValueError, match="'de'"):
+        testing.tiny_world_config(languages=("en", "de"))
+    with pytest.raises(ValueError, match="train_tokens"):
+        testing.tiny_world_config(train_tokens=0)

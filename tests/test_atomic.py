@@ -1,0 +1,31 @@
+import json
+import os
+
+import numpy as np
+import pytest
+
+from vgslib.atomic import atomic_path, temporary_name, write_json, write_jsonl
+
+
+def test_the_temporary_name_is_per_process_and_keeps_the_extension(tmp_path):
+    name = temporary_name(str(tmp_path / "embeddings.npz"))
+    assert name.endswith(".npz") and str(os.getpid()) in name
+    with atomic_path(str(tmp_path / "embeddings.npz")) as tmp:
+        np.savez(tmp, x=np.arange(3))  # savez appends .npz to a name without it
+    assert np.load(tmp_path / "embeddings.npz")["x"].tolist() == [0, 1, 2]
+    assert os.listdir(tmp_path) == ["embeddings.npz"]
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    path = tmp_path / "config.json"
+    write_json(str(path), {"a": 1})
+    with pytest.raises(RuntimeError), atomic_path(str(path)) as tmp:
+        with open(tmp, "w") as f:
+            f.write("{half")
+        raise RuntimeError("killed while writing")
+    assert json.loads(path.read_text()) == {"a": 1} and os.listdir(tmp_path) == ["config.json"]
+
+
+def test_jsonl_rows(tmp_path):
+    write_jsonl(str(tmp_path / "m.jsonl"), [{"b": 2, "a": 1}, {"a": 3}])
+    assert (tmp_path / "m.jsonl").read_text() == '{"a": 1, "b": 2}\n{"a": 3}\n'

@@ -1,0 +1,103 @@
+import json
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from vgslib import recipe, runs, testing
+from vgslib.encoders.prepare import prepare
+from vgslib.training import experiment
+from vgslib.training.loop import NonFiniteLossError
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    """Tiny world + tiny pre-trained encoders + features, in a private data folder."""
+    root = tmp_path_factory.mktemp("data")
+    old = os.environ.get("VGSLIB_DATA")
+    os.environ["VGSLIB_DATA"] = str(root)
+    cfg = testing.tiny_data_config()
+    yield cfg, prepare(cfg, progress=False)
+    if old is None:
+        del os.environ["VGSLIB_DATA"]
+    else:
+        os.environ["VGSLIB_DATA"] = old
+
+
+def _cfg(study, **train):
+    cfg, _ = study
+    return recipe.make_config("smoke", {"data": cfg.to_dict(), "train": train})
+
+
+def test_run_writes_a_complete_run_directory(study, tmp_path):
+    cfg = _cfg(study, languages=["en", "nl"])
+    run_dir = experiment.run(cfg, str(tmp_path / "run"), data=study[1], progress=False)
+    run = runs.load_run(run_dir)
+    assert run["complete"] and run["config"]["preset"] == "smoke"
+    assert list(run["metrics"].epoch) == [0, 1, 2]
+    assert {"ff_en", "nf_en", "ff_nl", "nf_nl", "val_loss"} <= set(run["metrics"].columns)
+    assert run["env"]["git"]["commit"] is not None and run["env"]["packages"]["torch"]
+    trials = run["trials"]
+    assert {
+        "test",
+        "lang",
+        "audio_id",
+        "target_id",
+        "distractor_id",
+        "target_score",
+        "distractor_score",
+        "correct",
+    } <= set(trials.columns)
+    best = run["done"]["best_epoch"]
+    assert best == int(run["metrics"].val_loss.idxmin())
+    assert run["done"]["ff_en"] == pytest.approx(trials[(trials.test == "ff") & (trials.lang == "en")].correct.mean())
+    emb = runs.load_embeddings(run_dir)
+    assert np.allclose(np.linalg.norm(emb["audio_emb"], axis=1), 1, atol=1e-3)
+    assert set(emb["audio_lang"]) == {"en", "nl"}
+    tidy = runs.load_runs(str(tmp_path))
+    assert len(tidy["runs"]) == 1 and tidy["trials"]["train_langs"].iloc[0] == "en+nl"
+
+
+def test_same_seed_same_metrics_and_resume_is_exact(study, tmp_path):
+    cfg = _cfg(study, epochs=3)
+    full = runs.read_metrics(experiment.run(cfg, str(tmp_path / "a"), data=study[1], progress=False))
+    experiment.run(cfg, str(tmp_path / "b"), data=study[1], progress=False, stop_after_epoch=1)
+    assert not runs.is_complete(str(tmp_path / "b"))
+    resumed = runs.read_metrics(experiment.run(cfg, str(tmp_path / "b"), data=study[1], progress=False))
+    drop = lambda rows: [{k: v for k, v in r.items() if "seconds" not in k} for r in rows]  # noqa: E731
+    assert drop(full) == drop(resumed)
+    again = runs.read_metrics(experiment.run(cfg, str(tmp_path / "c"), data=study[1], progress=False))
+    assert drop(full) == drop(again)
+
+
+def test_links_and_2x_run(study, tmp_path):
+    cfg = _cfg(study, languages=["en", "nl"], links=True, epochs=1)
+    assert runs.is_complete(experiment.run(cfg, str(tmp_path / "links"), data=study[1], progress=False))
+    cfg2 = _cfg(study, anchor_repeats=2, epochs=1)
+    groups = runs.read_metrics(experiment.run(cfg2, str(tmp_path / "2x"), data=study[1], progress=False))[1]["groups"]
+    cfg1 = _cfg(study, epochs=1)
+    groups1 = runs.read_metrics(experiment.run(cfg1, str(tmp_path / "1x"), data=study[1], progress=False))[1]["groups"]
+    assert groups == 2 * groups1 == 2 * 13 * 4
+
+
+def test_a_run_dir_belongs_to_one_config(study, tmp_path):
+    experiment.run(_cfg(study, epochs=1), str(tmp_path / "r"), data=study[1], progress=False)
+    with pytest.raises(ValueError, match="another config"):
+        experiment.run(_cfg(study, epochs=1, seed=5), str(tmp_path / "r"), data=study[1], progress=False)
+
+
+def test_non_finite_loss_stops_with_a_clear_error_and_keeps_epoch_0(study, tmp_path, monkeypatch):
+    from vgslib.training import loop as train
+
+    real = train.group_loss
+    monkeypatch.setattr(
+        train, "group_loss", lambda model, *a: real(model, *a) * (torch.tensor(float("nan")) if model.training else 1)
+    )
+    with pytest.raises(NonFiniteLossError, match="epoch 1, step 0"):
+        experiment.run(_cfg(study, epochs=1), str(tmp_path / "nan"), data=study[1], progress=False)
+    kept = runs.read_metrics(str(tmp_path / "nan"))
+    assert [m["epoch"] for m in kept] == [0]
+    assert pd.read_csv(tmp_path / "nan" / "trials.csv").shape[0] > 0
+    assert json.load(open(tmp_path / "nan" / "config.json"))["train"]["epochs"] == 1

@@ -1,0 +1,74 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from vgslib.sources import concepts
+from vgslib.training import trials
+
+
+@pytest.fixture(scope="module")
+def table(tiny_world):
+    return trials.generate(tiny_world, ["en", "nl"], seed=0, per_word=6)
+
+
+def test_counts_per_test_and_language(table):
+    sizes = table.groupby(["test", "lang"]).size()
+    for lang in ("en", "nl"):
+        assert sizes[("ff", lang)] == 13 * 6 and sizes[("fn", lang)] == 13 * 6
+        assert sizes[("nf", lang)] == 19 * 6 and sizes[("nn", lang)] == 19 * 6
+    assert "nautilus" not in set(table.concept) | set(table.distractor_concept)
+
+
+def test_full_size_matches_the_protocol(tiny_world):
+    full = trials.generate(tiny_world, ["en"], seed=0)
+    assert (full.test == "ff").sum() == 650 and (full.test == "nf").sum() == 950
+
+
+def test_targets_distractors_and_sources(table, tiny_world):
+    images = tiny_world.images.set_index("id")
+    audio = tiny_world.audio.set_index("id")
+    assert set(images.loc[table.target_id, "split"]) == {"test"}
+    assert set(images.loc[table.distractor_id, "split"]) == {"test"}
+    assert set(audio.loc[table.audio_id, "split"]) == {"test"}
+    assert (images.loc[table.target_id, "concept"].to_numpy() == table.concept.to_numpy()).all()
+    assert (audio.loc[table.audio_id, "concept"].to_numpy() == table.concept.to_numpy()).all()
+    assert (
+        images.loc[table.target_id, "source"].to_numpy() == images.loc[table.distractor_id, "source"].to_numpy()
+    ).all()
+    assert (table.concept != table.distractor_concept).all()
+    familiar = set(concepts.FAMILIAR_NAMES)
+    for test, (word_group, distractor_group) in trials.TESTS.items():
+        part = table[table.test == test]
+        assert set(part.concept) <= familiar if word_group == "familiar" else not set(part.concept) & familiar
+        assert (
+            set(part.distractor_concept) <= familiar
+            if distractor_group == "familiar"
+            else not set(part.distractor_concept) & familiar
+        )
+
+
+def test_generation_is_deterministic(table, tiny_world):
+    pd.testing.assert_frame_equal(table, trials.generate(tiny_world, ["en", "nl"], seed=0, per_word=6))
+    assert not table.equals(trials.generate(tiny_world, ["en", "nl"], seed=1, per_word=6))
+
+
+def test_vectorised_scoring_matches_the_naive_loop(table, tiny_world):
+    rng = np.random.default_rng(0)
+    audio = tiny_world.audio[tiny_world.audio.split == "test"]
+    images = tiny_world.images[tiny_world.images.split == "test"]
+    audio_emb, audio_index = {}, {}
+    for lang in ("en", "nl"):
+        ids = audio[audio.lang == lang].id.to_numpy()
+        emb = rng.normal(size=(len(ids), 8))
+        audio_emb[lang] = emb / np.linalg.norm(emb, axis=1, keepdims=True)
+        audio_index[lang] = {i: k for k, i in enumerate(ids)}
+    image_emb = rng.normal(size=(len(images), 8))
+    image_index = {i: k for k, i in enumerate(images.id)}
+    fast = trials.score(table, audio_emb, image_emb, image_index, audio_index)
+    slow = trials.score_naive(table, audio_emb, image_emb, image_index, audio_index)
+    assert (fast.correct.to_numpy() == np.asarray(slow.correct)).all()
+    assert np.allclose(fast.target_score, slow.target_score) and np.allclose(
+        fast.distractor_score, slow.distractor_score
+    )
+    acc = trials.accuracy(fast)
+    assert set(acc.test) == set(trials.TESTS) and acc.accuracy.between(0, 1).all()

@@ -1,0 +1,46 @@
+"""Write-to-temporary-then-rename: a file is either absent or complete, never half-written.
+
+Every cache, manifest and run file of the project is written through `atomic_path`. The temporary name is
+unique to the process (two runs may write the same cache at once) and keeps the file's extension (`np.savez`
+appends `.npz` to a name without it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterator
+
+
+def temporary_name(path: str) -> str:
+    """`run/trials.csv` -> `run/trials.<pid>.partial.csv`: next to `path`, unique to this process."""
+    stem, ext = os.path.splitext(path)
+    return f"{stem}.{os.getpid()}.partial{ext}"
+
+
+@contextlib.contextmanager
+def atomic_path(path: str) -> Iterator[str]:
+    """Yield a temporary path to write; on success it replaces `path`, on an error it is removed."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = temporary_name(path)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def write_text(path: str, text: str) -> None:
+    with atomic_path(path) as tmp, open(tmp, "w") as f:
+        f.write(text)
+
+
+def write_json(path: str, obj) -> None:
+    """Pretty, key-sorted JSON (values JSON cannot hold are written as strings)."""
+    write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=str))
+
+
+def write_jsonl(path: str, rows: list[dict]) -> None:
+    write_text(path, "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows))

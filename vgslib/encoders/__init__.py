@@ -1,0 +1,2 @@
+"""Frozen encoders and the prepare stage: items -> token features (cached in the feature store), checked by a
+linear probe."""

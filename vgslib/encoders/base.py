@@ -1,0 +1,71 @@
+"""The frozen-encoder interface: each encoder turns a spoken word into (T, D) tokens or a picture into (N, D)
+tokens, and its `digest()` identifies its weights and settings (the feature store keys files by it).
+
+Kinds (`EncoderConfig.kind`), built by `vgslib.encoders.build.build_encoder`:
+- `mini-audio`, `mini-image`: the miniature world's small self-supervised encoders (`pretrain`), the default,
+  needing no downloads;
+- `wavlm`: any Hugging Face speech SSL model (WavLM Base+ in the reference) from a model id or local folder;
+- `dino-resnet50`: torchvision's ResNet-50 with DINO weights from a local checkpoint, last conv map -> 64 tokens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from vgslib.config import Config
+from vgslib.sources import media as audio_io
+from vgslib.sources.manifest import Manifest
+
+ENCODER_KINDS = ("mini-audio", "mini-image", "wavlm", "dino-resnet50")
+
+
+@dataclass(frozen=True)
+class EncoderConfig(Config):
+    kind: str = "mini-audio"  # mini-audio | mini-image | wavlm | dino-resnet50
+    path: str = ""  # model id or folder (wavlm), checkpoint file (dino-resnet50); unused by mini encoders
+    layer: int = -1  # wavlm: hidden layer to read (-1 = last)
+    device: str = "auto"  # auto = cuda when present, else cpu
+
+    def __post_init__(self):
+        if self.kind not in ENCODER_KINDS:
+            raise ValueError(f"unknown encoder kind {self.kind!r}; known kinds are {sorted(ENCODER_KINDS)}")
+
+
+def resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+class Encoder:
+    """Base: subclasses set `name`, `modality`, `dim` and implement `encode_batch`."""
+
+    name: str
+    modality: str  # "audio" or "image"
+    dim: int
+
+    def digest(self) -> str:
+        raise NotImplementedError
+
+    def encode_rows(self, manifest: Manifest, rows: pd.DataFrame) -> list[np.ndarray]:
+        """Token arrays for manifest rows (reads the files; bad files raise InputError naming them)."""
+        if self.modality == "audio":
+            items = [audio_io.load_segment(manifest.path(r.path), r.start, r.end) for r in rows.itertuples()]
+        else:
+            items = [audio_io.load_image(manifest.path(r.path)) for r in rows.itertuples()]
+        return self.encode_batch(items)
+
+    def encode_batch(self, items: list) -> list[np.ndarray]:
+        raise NotImplementedError
+
+
+def image_tensor(image, size: int) -> torch.Tensor:
+    """A PIL picture resized (no crop) to size x size, as a (3, size, size) float tensor in [0, 1]."""
+    from PIL import Image
+
+    array = np.asarray(image.convert("RGB").resize((size, size), Image.BILINEAR), dtype=np.float32) / 255.0
+    return torch.from_numpy(array).permute(2, 0, 1)

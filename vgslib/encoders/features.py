@@ -1,0 +1,108 @@
+"""The feature store: frozen-encoder token features per (modality, split), cached on disk.
+
+A file's key hashes the encoder's config and the manifest rows it covers, so a changed encoder or manifest
+never reuses stale features. Files are written to a temporary name and renamed, so an interrupted
+extraction is never read as complete. Each split is one `.npz`: all token vectors stacked (float16) with
+per-item offsets, loaded into memory in one call.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from vgslib.atomic import atomic_path
+from vgslib.config import stable_hash
+from vgslib.sources.manifest import Manifest
+
+
+@dataclass
+class Features:
+    """Token features of the items of one split: item i owns `tokens[offsets[i]:offsets[i + 1]]`."""
+
+    ids: np.ndarray  # (N,) item ids, in manifest order
+    tokens: np.ndarray  # (sum of T_i, D) float32
+    offsets: np.ndarray  # (N + 1,) int64
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def dim(self) -> int:
+        return self.tokens.shape[1]
+
+    def item(self, i: int) -> np.ndarray:
+        return self.tokens[self.offsets[i] : self.offsets[i + 1]]
+
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def mean_pooled(self) -> np.ndarray:
+        """(N, D) mean over each item's tokens."""
+        sums = np.add.reduceat(self.tokens, self.offsets[:-1], axis=0)
+        return sums / self.lengths()[:, None]
+
+    def index(self) -> dict[str, int]:
+        return {item_id: i for i, item_id in enumerate(self.ids)}
+
+
+def rows_key(rows: pd.DataFrame) -> str:
+    """Hash of the manifest rows an extraction covers (ids, paths and segment times)."""
+    cols = [c for c in ("id", "path", "start", "end") if c in rows.columns]
+    return stable_hash(rows[cols].astype(str).values.tolist(), 16)
+
+
+class FeatureStore:
+    """Folder of cached features; `get` extracts on a miss, `load` only reads."""
+
+    def __init__(self, root: str):
+        self.root = root
+        os.makedirs(root, exist_ok=True)
+
+    def path(self, encoder, rows: pd.DataFrame, name: str) -> str:
+        return self.path_for(name, encoder.name, encoder.digest(), rows)
+
+    def path_for(self, name: str, encoder_name: str, encoder_digest: str, rows: pd.DataFrame) -> str:
+        """The file of `rows` under the encoder of that name and digest (no encoder needs to be loaded)."""
+        return os.path.join(self.root, f"{name}-{encoder_name}-{encoder_digest}-{rows_key(rows)}.npz")
+
+    def get(
+        self, encoder, manifest: Manifest, rows: pd.DataFrame, name: str, batch_size: int = 64, progress: bool = True
+    ) -> Features:
+        """Features of `rows` (audio or image manifest rows) under `encoder`, extracted once and cached."""
+        path = self.path(encoder, rows, name)
+        if os.path.exists(path):
+            return load(path)
+        tokens, lengths = [], []
+        with (
+            torch.inference_mode(),
+            tqdm(total=len(rows), desc=f"features {name}", disable=not progress, mininterval=2) as bar,
+        ):
+            for first in range(0, len(rows), batch_size):
+                batch = rows.iloc[first : first + batch_size]
+                for out in encoder.encode_rows(manifest, batch):
+                    tokens.append(np.asarray(out, dtype=np.float16))
+                    lengths.append(len(out))
+                bar.update(len(batch))
+        features = Features(
+            ids=rows["id"].to_numpy(dtype=str),
+            tokens=np.concatenate(tokens) if tokens else np.zeros((0, encoder.dim), np.float16),
+            offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        )
+        save(features, path)
+        return load(path)
+
+
+def save(features: Features, path: str) -> None:
+    with atomic_path(path) as tmp:  # two processes may extract the same split at once
+        np.savez(tmp, ids=features.ids, tokens=features.tokens.astype(np.float16), offsets=features.offsets)
+
+
+def load(path: str) -> Features:
+    with np.load(path, allow_pickle=False) as data:
+        return Features(ids=data["ids"], tokens=data["tokens"].astype(np.float32), offsets=data["offsets"])

@@ -1,0 +1,173 @@
+"""The prepare stage: from a corpus to in-memory features. Build (or load) the manifest, load the frozen
+encoders, extract every split's features through the feature store, and report the encoder probe.
+
+`prepare` builds whatever is missing; `load_prepared` only reads what `prepare` wrote (for the book's pages,
+which never build data) and says how to make it when it is missing."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from vgslib import paths
+from vgslib.atomic import atomic_path, write_json
+from vgslib.config import Config
+from vgslib.encoders import probe
+from vgslib.encoders.base import EncoderConfig
+from vgslib.encoders.build import build_encoder
+from vgslib.encoders.features import Features, FeatureStore, load
+from vgslib.encoders.pretrain import AudioPretrainConfig, ImagePretrainConfig
+from vgslib.sources import concepts, manifest, miniature
+
+REPORT = "data-config.json"  # what `write_report` records: the data config and the encoders' names and digests
+
+
+@dataclass(frozen=True)
+class DataConfig(Config):
+    corpus: str = "miniature"  # "miniature" (built here) or the folder of a real corpus's manifest
+    world: miniature.WorldConfig = miniature.WorldConfig()  # the miniature world (when corpus = miniature)
+    audio_encoder: EncoderConfig = EncoderConfig(kind="mini-audio")  # frozen speech encoder
+    image_encoder: EncoderConfig = EncoderConfig(kind="mini-image")  # frozen image encoder
+    audio_pretrain: AudioPretrainConfig = AudioPretrainConfig()  # pre-training of mini-audio
+    image_pretrain: ImagePretrainConfig = ImagePretrainConfig()  # pre-training of mini-image
+
+    def __post_init__(self):
+        if self.audio_encoder.kind not in ("mini-audio", "wavlm"):
+            raise ValueError(f"audio_encoder.kind must be mini-audio or wavlm, not {self.audio_encoder.kind!r}")
+        if self.image_encoder.kind not in ("mini-image", "dino-resnet50"):
+            raise ValueError(f"image_encoder.kind must be mini-image or dino-resnet50, not {self.image_encoder.kind!r}")
+        if self.corpus != "miniature" and not os.path.isdir(self.corpus):
+            raise ValueError(f"corpus {self.corpus!r} is neither 'miniature' nor an existing folder")
+
+
+@dataclass
+class StudyData:
+    """The manifest and the features of every split: audio keyed by (split, lang), images by split."""
+
+    manifest: manifest.Manifest
+    audio: dict = field(default_factory=dict)  # (split, lang) -> Features
+    images: dict = field(default_factory=dict)  # split -> Features
+    encoders: dict = field(default_factory=dict)  # modality -> encoder name and digest
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(sorted({lang for _, lang in self.audio}))
+
+    def labels(self, modality: str, split: str, lang: str | None = None) -> pd.Series:
+        f = self.audio[(split, lang)] if modality == "audio" else self.images[split]
+        table = self.manifest.audio if modality == "audio" else self.manifest.images
+        return table.set_index("id").loc[f.ids, "concept"].reset_index(drop=True)
+
+
+def prepare(
+    cfg: DataConfig = DataConfig(), progress: bool = True, world_dir: str | None = None, features_dir: str | None = None
+) -> StudyData:
+    """Build or load the corpus, then load or extract the features of every split."""
+    if cfg.corpus == "miniature":
+        m = miniature.build(cfg.world, world_dir or paths.world_dir(), progress=progress)
+    else:
+        m = manifest.load(cfg.corpus)
+    store = FeatureStore(features_dir or paths.features_dir())
+    audio_enc = build_encoder(cfg.audio_encoder, cfg.audio_pretrain, progress)
+    image_enc = build_encoder(cfg.image_encoder, cfg.image_pretrain, progress)
+    data = StudyData(
+        manifest=m,
+        encoders={"audio": [audio_enc.name, audio_enc.digest()], "image": [image_enc.name, image_enc.digest()]},
+    )
+    for split in manifest.SPLITS:
+        rows = m.select("images", split)
+        if len(rows):
+            data.images[split] = store.get(image_enc, m, rows, f"images-{split}", progress=progress)
+        for lang in sorted(set(m.audio["lang"])):
+            rows = m.select("audio", split, lang=lang)
+            if len(rows):
+                data.audio[(split, lang)] = store.get(audio_enc, m, rows, f"audio-{split}-{lang}", progress=progress)
+    return data
+
+
+def _familiar(f: Features, labels: pd.Series) -> tuple[Features, pd.Series]:
+    keep = labels.isin(concepts.FAMILIAR_NAMES).to_numpy()
+    idx = [i for i in range(len(f)) if keep[i]]
+    tokens = [f.item(i) for i in idx]
+    offsets = np.concatenate([[0], np.cumsum([len(t) for t in tokens])]).astype(np.int64)
+    return Features(f.ids[idx], np.concatenate(tokens), offsets), labels[keep].reset_index(drop=True)
+
+
+def probe_report(data: StudyData) -> pd.DataFrame:
+    """The 13-way probe per modality (and language): train split -> test split, familiar concepts only."""
+    rows = []
+    if "train" in data.images and "test" in data.images:
+        tr, ytr = _familiar(data.images["train"], data.labels("image", "train"))
+        te, yte = _familiar(data.images["test"], data.labels("image", "test"))
+        rows.append(
+            {
+                "modality": "image",
+                "lang": "",
+                "accuracy": probe.probe_accuracy(tr, ytr, te, yte),
+                "n_train": len(tr),
+                "n_test": len(te),
+            }
+        )
+    for lang in data.languages:
+        if ("train", lang) in data.audio and ("test", lang) in data.audio:
+            tr, ytr = _familiar(data.audio[("train", lang)], data.labels("audio", "train", lang))
+            te, yte = _familiar(data.audio[("test", lang)], data.labels("audio", "test", lang))
+            rows.append(
+                {
+                    "modality": "audio",
+                    "lang": lang,
+                    "accuracy": probe.probe_accuracy(tr, ytr, te, yte),
+                    "n_train": len(tr),
+                    "n_test": len(te),
+                }
+            )
+    return probe.probe_table(rows)
+
+
+def write_report(data: StudyData, cfg: DataConfig, folder: str | None = None) -> str:
+    """Save the probe table and the data config next to the features (read by the book)."""
+    folder = folder or paths.data_root()
+    with atomic_path(os.path.join(folder, "probe.csv")) as tmp:
+        probe_report(data).to_csv(tmp, index=False)
+    write_json(os.path.join(folder, REPORT), {"config": cfg.to_dict(), "encoders": data.encoders})
+    return folder
+
+
+def load_prepared(folder: str | None = None, features_dir: str | None = None) -> StudyData:
+    """What `prepare` wrote for the data config recorded in `folder` (default: the data root), read only: the
+    manifest and every split's cached features. Raises FileNotFoundError saying how to make what is missing."""
+    folder = folder or paths.data_root()
+    how = "run `make prepare` (or `python -m vgslib prepare`) first"
+    report = os.path.join(folder, REPORT)
+    if not os.path.exists(report):
+        raise FileNotFoundError(f"{report} does not exist: nothing has been prepared; {how}")
+    with open(report) as f:
+        record = json.load(f)
+    cfg = DataConfig.from_dict(record["config"])
+    root = paths.world_dir() if cfg.corpus == "miniature" else cfg.corpus
+    try:
+        m = manifest.load(root)
+    except FileNotFoundError as err:
+        raise FileNotFoundError(f"{err}; {how}") from None
+    store = FeatureStore(features_dir or paths.features_dir())
+    data = StudyData(manifest=m, encoders=record["encoders"])
+
+    def read(name: str, modality: str, rows: pd.DataFrame) -> Features:
+        path = store.path_for(name, *record["encoders"][modality], rows)
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"the features {path} do not exist; {how}")
+        return load(path)
+
+    for split in manifest.SPLITS:
+        rows = m.select("images", split)
+        if len(rows):
+            data.images[split] = read(f"images-{split}", "image", rows)
+        for lang in sorted(set(m.audio["lang"])):
+            rows = m.select("audio", split, lang=lang)
+            if len(rows):
+                data.audio[(split, lang)] = read(f"audio-{split}-{lang}", "audio", rows)
+    return data

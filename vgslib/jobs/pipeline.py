@@ -1,0 +1,58 @@
+"""The main job, stage by stage: prepare the miniature -> run the grid -> render the book.
+
+    python -m vgslib pipeline              # the Table 1 grid (6 conditions x 5 seeds)
+    python -m vgslib pipeline --grid full  # every condition of the study (`make book FULL=1`)
+
+Each stage runs in its own process and reuses what is complete (the cached world, encoders and features;
+complete run directories), so a job killed halfway and started again continues where it stopped. The time of
+every stage is printed at the end, also when a stage fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+
+
+def stages(grid: str, preset: str | None, workers: int | None) -> list[tuple[str, list[str]]]:
+    run_grid = [sys.executable, "-m", "vgslib", "grid", grid]
+    if preset:
+        run_grid += ["--preset", preset]
+    if workers:
+        run_grid += ["--workers", str(workers)]
+    return [
+        ("prepare the miniature", [sys.executable, "-m", "vgslib", "prepare"]),
+        (f"train and test ({grid} grid)", run_grid),
+        ("render the book", [sys.executable, "-m", "vgslib", "book"]),
+    ]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m vgslib pipeline", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--grid", default="table1", choices=["first-results", "table1", "full"])
+    parser.add_argument("--preset", default=None, help="paper | laptop | smoke (default: paper on a GPU, else laptop)")
+    parser.add_argument("--workers", type=int, default=None, help="local grid workers (default: one per core)")
+    args = parser.parse_args(argv)
+
+    times: list[tuple[str, float, str]] = []
+    code = 0
+    for name, cmd in stages(args.grid, args.preset, args.workers):
+        print(f"\n=== {name}: {' '.join(cmd[1:])}", flush=True)
+        start = time.time()
+        code = subprocess.call(cmd)
+        times.append((name, time.time() - start, "ok" if code == 0 else f"failed (exit {code})"))
+        if code != 0:
+            break
+    print("\nstage times")
+    for name, seconds, status in times:
+        print(f"  {name:<34} {seconds / 60:6.1f} min  {status}")
+    print(f"  {'total':<34} {sum(t for _, t, _ in times) / 60:6.1f} min")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

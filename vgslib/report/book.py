@@ -1,0 +1,58 @@
+"""Render the book: ship vega offline, then `jupyter-book build` the repository root (strict).
+
+`python -m vgslib book [--builder html]`. The book's pages read precomputed data and runs; they never train.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+from vgslib import paths
+from vgslib.atomic import write_text
+
+STATIC = os.path.join(paths.REPO_ROOT, "book", "_static")
+
+
+def write_vega_bundle(folder: str = STATIC) -> str:
+    """vega + vega-lite + vega-embed as one local script (from vl-convert: no network, no npm)."""
+    import vl_convert
+
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, "vega-bundle.js")
+    stamp = f"// vega {vl_convert.get_vega_version()}, vega-embed {vl_convert.get_vega_embed_version()}, scoped\n"
+    if not os.path.exists(path) or not open(path).readline() == stamp:
+        # Scoped in a function: the bundle's top-level names (e.g. `_`) would clash with the theme's globals;
+        # it publishes vegaEmbed, vega and vegaLite on window itself.
+        write_text(path, stamp + "(function () {\n" + vl_convert.javascript_bundle() + "\n})();\n")
+    return path
+
+
+def build(builder: str = "html", strict: bool = True, output: str | None = None) -> int:
+    write_vega_bundle()
+    exe = os.path.join(os.path.dirname(sys.executable), "jupyter-book")
+    output = output or paths.REPO_ROOT
+    cmd = [exe, "build", paths.REPO_ROOT, "--builder", builder, "--all", "--path-output", output]
+    if strict:
+        cmd += ["-W", "-n", "--keep-going"]
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
+    start = time.time()
+    code = subprocess.call(cmd, env=env, cwd=paths.REPO_ROOT)
+    print(f"book build: exit {code} in {time.time() - start:.0f} s -> {os.path.join(output, '_build', builder)}")
+    return code
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m vgslib book", description=__doc__)
+    parser.add_argument("--builder", default="html")
+    parser.add_argument("--no-strict", action="store_true", help="do not turn warnings into errors")
+    parser.add_argument("--path-output", default=None, help="folder that receives _build/ (default: the repo)")
+    args = parser.parse_args(argv)
+    return build(args.builder, strict=not args.no_strict, output=args.path_output)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,298 @@
+"""Charts for the book: one altair theme, an offline renderer, and one function per figure.
+
+Charts are functions of tidy DataFrames returning `alt.Chart`. The book ships vega, vega-lite and vega-embed
+itself (a bundle written by `vgslib.report.book` from vl-convert), so interactive charts render with no
+network.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import altair as alt
+import pandas as pd
+
+PALETTE = [
+    "#1b6ca8",
+    "#e07a1f",
+    "#2a9d5b",
+    "#c0392b",
+    "#7d5ba6",
+    "#8c6d31",
+    "#d35f9b",
+    "#5d6d7e",
+    "#17a2b8",
+    "#b8a100",
+    "#3d3d3d",
+    "#9b59b6",
+    "#1abc9c",
+]
+
+
+def theme() -> dict:
+    return {
+        "config": {
+            "view": {"continuousWidth": 420, "continuousHeight": 260, "stroke": None},
+            "range": {"category": PALETTE},
+            "axis": {"labelFontSize": 11, "titleFontSize": 12, "gridColor": "#e6e6e6"},
+            "legend": {"labelFontSize": 11, "titleFontSize": 12},
+            "title": {"fontSize": 13, "anchor": "start"},
+        }
+    }
+
+
+def _offline_renderer(spec: dict, **kwargs) -> dict:
+    """HTML that calls the page's own vegaEmbed (loaded from the book's _static bundle)."""
+    div = f"vis-{uuid.uuid4().hex[:12]}"
+    text = (
+        f'<div id="{div}"></div><script type="text/javascript">'
+        f"(function(){{var spec={json.dumps(spec)};"
+        f'function show(){{vegaEmbed("#{div}", spec, {{"actions": false}}).catch(console.error);}}'
+        f'if (typeof vegaEmbed !== "undefined") {{show();}} else {{window.addEventListener("load", show);}}'
+        f"}})();</script>"
+    )
+    return {"text/html": text}
+
+
+def use_book_theme() -> None:
+    """Register and enable the book's theme and offline renderer (call once at the top of a page)."""
+    alt.theme.register("vgslib", enable=True)(theme)
+    alt.renderers.register("vgslib-offline", _offline_renderer)
+    alt.renderers.enable("vgslib-offline")
+    alt.data_transformers.disable_max_rows()
+
+
+def counts_chart(counts: pd.DataFrame) -> alt.Chart:
+    """Audio tokens per split and language, familiar vs novel (from `manifest.counts`)."""
+    data = counts[counts["lang"] != "(images)"]
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("audio tokens:Q", title="spoken word tokens"),
+            y=alt.Y("lang:N", title=None),
+            color=alt.Color("group:N", title="concepts"),
+            row=alt.Row("split:N", title=None, sort=["train", "val", "test"]),
+            tooltip=["split", "lang", "group", "audio tokens"],
+        )
+        .properties(height=60, width=380)
+    )
+
+
+def probe_chart(report: pd.DataFrame, bar: float) -> alt.Chart:
+    """Probe accuracy per modality and language, with the bar the encoders must pass."""
+    data = report.assign(which=report["modality"] + report["lang"].map(lambda l: f" ({l})" if l else ""))
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("accuracy:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            y=alt.Y("which:N", title=None),
+            color=alt.Color("modality:N", legend=None),
+            tooltip=["modality", "lang", alt.Tooltip("accuracy:Q", format=".1%"), "n_test"],
+        )
+    )
+    rule = alt.Chart(pd.DataFrame({"bar": [bar]})).mark_rule(strokeDash=[4, 3], color="black").encode(x="bar:Q")
+    return (bars + rule).properties(width=380, height=120)
+
+
+def curves_chart(long: pd.DataFrame, val: pd.DataFrame) -> alt.VConcatChart:
+    """Test accuracies per epoch (lines per test, columns per test language, rows per condition) and the
+    validation loss; hover shows the values. `long` from `results.curves`, `val` has epoch/val_loss/train_langs."""
+    hover = alt.selection_point(fields=["epoch"], nearest=True, on="pointerover", empty=False)
+    base = alt.Chart(long).encode(
+        x=alt.X("epoch:Q", title="epoch"),
+        y=alt.Y("value:Q", title="accuracy", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        color=alt.Color("test name:N", title="test"),
+    )
+    lines = (
+        base.mark_line(point=True)
+        .encode(tooltip=["train_langs", "lang", "test name", "epoch", alt.Tooltip("value:Q", format=".1%")])
+        .add_params(hover)
+    )
+    chance = alt.Chart(pd.DataFrame({"y": [0.5]})).mark_rule(strokeDash=[3, 3], color="gray").encode(y="y:Q")
+    acc = (
+        alt.layer(lines, chance, data=long)
+        .properties(width=160, height=110)
+        .facet(row=alt.Row("train_langs:N", title="trained on"), column=alt.Column("lang:N", title="tested on"))
+    )
+    loss = (
+        alt.Chart(val)
+        .mark_line(point=True)
+        .encode(
+            x="epoch:Q",
+            y=alt.Y("val_loss:Q", title="validation loss", scale=alt.Scale(type="log")),
+            color=alt.Color("train_langs:N", title="trained on"),
+            tooltip=["train_langs", "epoch", alt.Tooltip("val_loss:Q", format=".3f")],
+        )
+        .properties(width=380, height=160)
+    )
+    return alt.vconcat(loss, acc).resolve_scale(color="independent")
+
+
+def word_heatmap(table: pd.DataFrame, title: str) -> alt.Chart:
+    """Accuracy per word (rows) and condition x test language (columns), from `results.per_word`."""
+    data = table.assign(condition=table["train_langs"] + " → " + table["lang"])
+    order = data.groupby("concept").accuracy.mean().sort_values(ascending=False).index.tolist()
+    return (
+        alt.Chart(data)
+        .mark_rect()
+        .encode(
+            x=alt.X("condition:N", title="trained on → tested on"),
+            y=alt.Y("concept:N", sort=order, title=None),
+            color=alt.Color(
+                "accuracy:Q",
+                scale=alt.Scale(scheme="blueorange", domain=[0, 1], domainMid=0.5),
+                legend=alt.Legend(format="%"),
+            ),
+            tooltip=["concept", "train_langs", "lang", alt.Tooltip("accuracy:Q", format=".0%")],
+        )
+        .properties(title=title, width=alt.Step(40), height=alt.Step(14))
+    )
+
+
+def variance_chart(table: pd.DataFrame) -> alt.Chart:
+    """Total variance (pooled and within class) per condition, modality and familiar / novel group."""
+    long = table.melt(
+        id_vars=["run", "lang", "modality", "group", "train_langs"],
+        value_vars=["pooled", "within class"],
+        var_name="kind",
+        value_name="variance",
+    )
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("train_langs:N", title="trained on"),
+            y=alt.Y("variance:Q", title="total variance"),
+            color=alt.Color("group:N", title=None),
+            xOffset="group:N",
+            column=alt.Column("kind:N", title=None),
+            row=alt.Row("panel:N", title=None),
+            tooltip=["train_langs", "lang", "modality", "group", "kind", alt.Tooltip("variance:Q", format=".3f")],
+        )
+        .transform_calculate(panel="datum.modality + ' ' + datum.lang")
+        .properties(width=200, height=120)
+    )
+
+
+def distance_chart(table: pd.DataFrame) -> alt.Chart:
+    """Box plots of audio-image cosine distances per group (FF', NF, NN, NN') and condition."""
+    return (
+        alt.Chart(table)
+        .mark_boxplot(extent="min-max")
+        .encode(
+            x=alt.X("group:N", sort=["FF'", "NF", "NN", "NN'"], title=None),
+            y=alt.Y("distance:Q", title="1 − cosine"),
+            color=alt.Color("group:N", legend=None),
+            column=alt.Column("train_langs:N", title="trained on"),
+        )
+        .properties(width=150, height=200)
+    )
+
+
+def me_distance_chart(table: pd.DataFrame) -> alt.Chart:
+    """ME-style accuracy of each (novel word, novel picture concept) pair against their centroid distance."""
+    return (
+        alt.Chart(table)
+        .mark_circle(size=40, opacity=0.7)
+        .encode(
+            x=alt.X("distance:Q", title="distance between word and picture centroids"),
+            y=alt.Y("accuracy:Q", title="novel beats familiar", axis=alt.Axis(format="%")),
+            color=alt.Color("own:N", title="own concept"),
+            tooltip=[
+                "word",
+                "image_concept",
+                alt.Tooltip("accuracy:Q", format=".0%"),
+                alt.Tooltip("distance:Q", format=".3f"),
+            ],
+        )
+        .properties(width=380, height=260)
+    )
+
+
+def scatter_2d(points: pd.DataFrame, title: str) -> alt.Chart:
+    """2-d map of embeddings: familiar concepts coloured, novel grey; hover shows the item."""
+    familiar = points[points.group == "familiar"]
+    novel = points[points.group == "novel"]
+    tooltip = ["modality", "concept", "word", "lang", "speaker", "source"]
+    base = (
+        alt.Chart(familiar)
+        .mark_point(filled=True, size=30)
+        .encode(
+            x=alt.X("x:Q", title=None, axis=None),
+            y=alt.Y("y:Q", title=None, axis=None),
+            color=alt.Color("concept:N", title="familiar concept"),
+            shape=alt.Shape("modality:N"),
+            tooltip=[t for t in tooltip if t in points.columns],
+        )
+    )
+    grey = (
+        alt.Chart(novel)
+        .mark_point(filled=True, size=20, color="#9a9a9a", opacity=0.6)
+        # both layers hide their axes: vega-lite fails to merge a layer that shows them with one that does not
+        .encode(
+            x=alt.X("x:Q", axis=None),
+            y=alt.Y("y:Q", axis=None),
+            shape=alt.Shape("modality:N"),
+            tooltip=[t for t in tooltip if t in points.columns],
+        )
+    )
+    return (grey + base).properties(title=title, width=380, height=320)
+
+
+def seeds_chart(runs: pd.DataFrame, test: str, title: str) -> alt.LayerChart:
+    """Accuracy of every run (a dot per seed) and the mean over seeds (a bar), per condition and test
+    language, with chance at 50 %; `runs` comes from `study.per_run`."""
+    data = runs[runs.test == test].assign(panel=lambda t: "tested on " + t.lang.str.upper())
+    order = sorted(data.condition_label.unique(), key=lambda s: ("+" in s, s))  # monolingual first
+    data = data.assign(rank=data.condition_label.map({label: i for i, label in enumerate(order)}))
+    x = alt.X("condition_label:N", sort=alt.EncodingSortField("rank"), title="trained on")
+    y = alt.Y("accuracy:Q", title="accuracy", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False))
+    base = alt.Chart(data).properties(width=alt.Step(34), height=220)
+    means = base.mark_tick(thickness=3, size=24, color="#3d3d3d").encode(x=x, y=alt.Y("mean(accuracy):Q"))
+    dots = base.mark_circle(size=45, opacity=0.75).encode(
+        x=x,
+        y=y,
+        color=alt.Color("condition_label:N", legend=None),
+        tooltip=["condition_label", "lang", "seed", alt.Tooltip("accuracy:Q", format=".1%")],
+    )
+    chance = base.mark_rule(strokeDash=[4, 3], color="#888").encode(y=alt.datum(0.5))
+    layered = alt.layer(chance, dots, means).facet(facet=alt.Facet("panel:N", title=None), columns=3)
+    return layered.resolve_scale(x="independent").properties(title=title)  # each panel: its own conditions
+
+
+def forest_chart(contrasts: pd.DataFrame, title: str) -> alt.LayerChart:
+    """Log odds ratios (condition vs reference) with 95 % intervals, one row per contrast and test
+    language, both estimators side by side; `contrasts` comes from `study.contrasts`."""
+    data = contrasts.assign(
+        row=contrasts.condition + " vs " + contrasts.reference + "  (" + contrasts.lang.str.upper() + ")"
+    )
+    y = alt.Y("row:N", title=None, sort=data.row.drop_duplicates().tolist())
+    base = alt.Chart(data).properties(width=360, height=alt.Step(16))
+    bars = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X("low:Q", title="log odds ratio (condition vs reference)"),
+        x2="high:Q",
+        y=y,
+        color=alt.Color("estimator:N", title=None, legend=alt.Legend(orient="bottom")),
+        yOffset="estimator:N",
+    )
+    points = base.mark_point(filled=True, size=40).encode(
+        x="log_odds_ratio:Q",
+        y=y,
+        color="estimator:N",
+        yOffset="estimator:N",
+        tooltip=[
+            "condition",
+            "reference",
+            "lang",
+            "estimator",
+            alt.Tooltip("log_odds_ratio:Q", format=".2f"),
+            alt.Tooltip("low:Q", format=".2f"),
+            alt.Tooltip("high:Q", format=".2f"),
+            alt.Tooltip("p_holm:Q", format=".3f", title="p (Holm)"),
+        ],
+    )
+    zero = base.mark_rule(color="#888", strokeDash=[4, 3]).encode(x=alt.datum(0))
+    return alt.layer(zero, bars, points).properties(title=title)

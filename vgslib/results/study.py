@@ -1,0 +1,128 @@
+"""The full study's results (protocol §7): Table 1, ME against chance, and the contrasts between conditions.
+
+Everything starts from the per-trial table of `runs.load_runs()`, whose condition columns come from each
+run's recorded condition (`vgslib.condition`): `condition_label` names what differs from the Table 1 recipe
+("en", "en+fr", "en+fr links", "en 2x", "en lg"), `run_id` is a condition and a seed, `table1` says whether
+the run belongs to Table 1.
+Contrasts come in families (one per question of the protocol), each Holm-corrected on its own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from vgslib.results import stats
+
+FAMILIES = {
+    "bilingual": "monolingual vs bilingual",
+    "links": "bilingual + links vs bilingual",
+    "resample": "monolingual 2x vs 1x, and bilingual vs monolingual 2x",
+    "size": "model size vs the preset's size",
+}
+
+
+def per_run(trials: pd.DataFrame) -> pd.DataFrame:
+    """Accuracy of each run on each (test language, test)."""
+    keys = ["condition_label", "train_langs", "preset", "table1", "seed", "run_id", "lang", "test"]
+    return trials.groupby(keys).correct.agg(accuracy="mean", n_trials="size").reset_index()
+
+
+def table1(trials: pd.DataFrame, tests=("ff", "nf")) -> pd.DataFrame:
+    """Mean and standard error over seeds of each Table 1 condition's accuracy per test language and test."""
+    runs = per_run(trials[trials.table1 & trials.test.isin(tests)])
+    out = runs.groupby(["train_langs", "preset", "lang", "test"]).accuracy.agg(["mean", "std", "count"]).reset_index()
+    out["se"] = out["std"] / np.sqrt(out["count"])
+    return out.rename(columns={"count": "seeds"}).drop(columns="std")
+
+
+def table1_display(table: pd.DataFrame, order=("en", "fr", "nl", "en+fr", "en+nl", "fr+nl")) -> pd.DataFrame:
+    """Table 1's layout: a row per training condition, a column per (test language, test), "mean ± se" in %."""
+    cells = table.assign(
+        cell=[
+            f"{100 * m:.1f} ± {100 * s:.1f}" if np.isfinite(s) else f"{100 * m:.1f}"
+            for m, s in zip(table["mean"], table["se"])
+        ],
+        column=table.lang.str.upper() + " " + table.test.str.upper(),
+    )
+    wide = cells.pivot_table(index="train_langs", columns="column", values="cell", aggfunc="first").fillna("")
+    rows = [r for r in order if r in wide.index] + [r for r in wide.index if r not in order]
+    wide = wide.loc[rows]
+    wide.index = [r.upper() for r in wide.index]
+    wide.columns.name = None
+    return wide
+
+
+def versus_chance(trials: pd.DataFrame, test: str = "nf") -> pd.DataFrame:
+    """Per condition and test language: the GLMM's accuracy against 50 % (random intercepts for seed and
+    word), and how many seeds' own binomial tests are above chance at 5 %."""
+    rows = []
+    part = trials[trials.test == test]
+    for (label, lang), cell in part.groupby(["condition_label", "lang"]):
+        fit = stats.vs_chance(cell)
+        seeds = stats.per_seed_binomial(cell)
+        above = int(((seeds.accuracy > 0.5) & (seeds.p < 0.05)).sum())
+        rows.append({"condition_label": label, "lang": lang, "test": test, **fit, "seeds_above_chance": above})
+    return pd.DataFrame(rows)
+
+
+def contrast_pairs(trials: pd.DataFrame) -> list[dict]:
+    """The (family, test language, condition, reference) contrasts whose runs are all present, found from the
+    runs' recorded conditions (never from their labels)."""
+    conds = trials.drop_duplicates(["condition_label", "lang"])
+    default_size = conds["size"] == conds["preset_size"]
+    plain = ~conds.links.astype(bool) & default_size  # no links, the preset's size
+    pairs = []
+
+    def label(rows: pd.DataFrame) -> str | None:
+        return rows.condition_label.iloc[0] if len(rows) else None
+
+    for lang in sorted(set(conds.lang)):
+        here = conds.lang == lang
+        mono = label(conds[here & conds.table1 & ~conds.bilingual])
+        mono_2x = label(conds[here & plain & ~conds.bilingual & (conds.anchor_repeats == 2)])
+        for bi in conds[here & conds.table1 & conds.bilingual].sort_values("train_langs").itertuples():
+            same = here & (conds.train_langs == bi.train_langs) & default_size & (conds.anchor_repeats == 1)
+            links = label(conds[same & conds.links.astype(bool)])
+            pairs += [("bilingual", lang, bi.condition_label, mono), ("links", lang, links, bi.condition_label)]
+            pairs.append(("resample", lang, bi.condition_label, mono_2x))
+        pairs.append(("resample", lang, mono_2x, mono))
+        sizes = conds[here & ~conds.links.astype(bool) & (conds.anchor_repeats == 1) & ~default_size]
+        for size in sizes.sort_values("condition_label").itertuples():
+            reference = label(conds[here & conds.table1 & (conds.train_langs == size.train_langs)])
+            pairs.append(("size", lang, size.condition_label, reference))
+    return [
+        {"family": f, "lang": lang, "condition": c, "reference": r}
+        for f, lang, c, r in pairs
+        if c is not None and r is not None
+    ]
+
+
+def contrasts(trials: pd.DataFrame, test: str = "nf", families=tuple(FAMILIES), gee: bool = True) -> pd.DataFrame:
+    """Every available contrast on one test, by the GLMM and (cross-check) by GEE, Holm-corrected within
+    each family and estimator; log odds ratios (condition vs reference) with 95 % intervals. The GEE, whose
+    clusters are runs, needs at least two runs of each condition."""
+    part = trials[trials.test == test]
+    runs_of = part.groupby("condition_label").run_id.nunique()
+    rows = []
+    for pair in (p for p in contrast_pairs(part) if p["family"] in families):
+        cell = part[part.lang == pair["lang"]]
+        fits = [stats.contrast(cell, pair["condition"], pair["reference"])]
+        if gee and min(runs_of[pair["condition"]], runs_of[pair["reference"]]) >= 2:
+            fits.append(stats.gee_contrast(cell, pair["condition"], pair["reference"]))
+        accuracy = cell.groupby("condition_label").correct.mean()
+        for fit in fits:
+            rows.append(
+                {
+                    **pair,
+                    "test": test,
+                    **fit,
+                    "condition_accuracy": float(accuracy[pair["condition"]]),
+                    "reference_accuracy": float(accuracy[pair["reference"]]),
+                }
+            )
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    table["p_holm"] = table.groupby(["family", "estimator"]).p_approx.transform(stats.holm)
+    return table

@@ -1,0 +1,66 @@
+"""Tidy summaries of run results for the book: accuracies per condition, per word, and learning curves."""
+
+from __future__ import annotations
+
+import pandas as pd
+from scipy import stats
+
+TEST_NAMES = {"ff": "familiar–familiar", "nf": "novel–familiar (ME)", "nn": "novel–novel", "fn": "familiar–novel"}
+
+
+def accuracy_by_condition(trials: pd.DataFrame) -> pd.DataFrame:
+    """Accuracy per (training languages, test language, test), pooled over the runs (seeds) present,
+    with the number of trials and a two-sided exact binomial test against 50 %."""
+    rows = []
+    for (train_langs, lang, test), part in trials.groupby(["train_langs", "lang", "test"]):
+        k, n = int(part.correct.sum()), len(part)
+        rows.append(
+            {
+                "train_langs": train_langs,
+                "lang": lang,
+                "test": test,
+                "accuracy": k / n,
+                "n_trials": n,
+                "seeds": part.seed.nunique(),
+                "p_vs_chance": stats.binomtest(k, n, 0.5).pvalue,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def per_word(trials: pd.DataFrame, test: str = "nf") -> pd.DataFrame:
+    """Accuracy per spoken word (concept) for one test, per condition and test language."""
+    part = trials[trials.test == test]
+    return part.groupby(["train_langs", "lang", "concept"]).correct.mean().rename("accuracy").reset_index()
+
+
+def curves(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Long format of the per-epoch metrics: (run, train_langs, epoch, metric, lang, value)."""
+    value_cols = [c for c in metrics.columns if c[:3] in ("ff_", "nf_", "nn_", "fn_")]
+    long = metrics.melt(
+        id_vars=["run", "train_langs", "seed", "epoch"],
+        value_vars=value_cols,
+        var_name="metric_lang",
+        value_name="value",
+    ).dropna(subset=["value"])
+    long[["test", "lang"]] = long.metric_lang.str.split("_", n=1, expand=True)
+    long["test name"] = long.test.map(TEST_NAMES)
+    return long.drop(columns="metric_lang")
+
+
+def first_results(summary: pd.DataFrame) -> pd.DataFrame:
+    """The first-results runs: seed 0 of each Table 1 condition (no links, 1x, the preset's size) of the
+    preset the page reports (`choose_preset`)."""
+    if summary.empty:
+        return summary
+    keep = summary[(summary.seed == 0) & summary.table1.astype(bool)]
+    if keep.empty:
+        return keep
+    return keep[keep.preset == choose_preset(keep.preset)].reset_index(drop=True)
+
+
+def choose_preset(presets: pd.Series) -> str:
+    """The preset a page reports: the one with the most runs (ties: the first by name). It depends on the runs
+    folder only, never on the machine that renders the book."""
+    counts = presets.value_counts()
+    return sorted(counts[counts == counts.max()].index)[0]

@@ -1,0 +1,181 @@
+"""The built-in miniature world: spoken words and pictures of the inventory, generated offline.
+
+`build(config, root)` writes WAV and PNG files plus the manifest. Same config -> byte-identical files;
+a second call with the same config reuses what exists (the config hash is recorded in `world.json`).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import soundfile as sf
+
+from vgslib.atomic import write_json
+from vgslib.config import Config
+from vgslib.sources import concepts, manifest, pictures, speech
+from vgslib.sources.parallel import batched, run_batches
+
+BATCH = 400  # items per fresh speech engine; fixed, so the files do not depend on the number of workers
+
+
+@dataclass(frozen=True)
+class WorldConfig(Config):
+    seed: int = 0  # everything random in the world derives from this seed
+    languages: tuple[str, ...] = concepts.LANGUAGES  # languages to synthesise
+    train_tokens: int = 300  # training tokens per familiar word per language
+    val_tokens: int = 10  # validation tokens per familiar word per language
+    test_tokens: int = 10  # test tokens per familiar word per language
+    novel_tokens: int = 30  # test tokens per novel word per language
+    train_speakers: int = 64  # training speakers per language (voice variants disjoint from val/test)
+    val_speakers: int = 8  # validation speakers per language
+    test_speakers: int = 16  # test speakers per language
+    train_images: int = 300  # augmented training images per familiar concept
+    val_images: int = 10  # clean validation images per familiar concept
+    test_images: int = 10  # clean test images per familiar concept
+    novel_images: int = 20  # clean test images per novel concept
+
+    def __post_init__(self):
+        for lang in self.languages:
+            concepts.check_language(lang)
+        for name in (
+            "train_tokens",
+            "val_tokens",
+            "test_tokens",
+            "novel_tokens",
+            "train_speakers",
+            "val_speakers",
+            "test_speakers",
+            "train_images",
+            "val_images",
+            "test_images",
+            "novel_images",
+        ):
+            if getattr(self, name) < 1:
+                raise ValueError(f"WorldConfig.{name} must be at least 1, got {getattr(self, name)}")
+
+
+def _rng(seed: int, *keys: str) -> np.random.Generator:
+    return np.random.default_rng([seed, *(speech._key(k) for k in keys)])
+
+
+def _audio_plan(cfg: WorldConfig) -> list[dict]:
+    """Every token to synthesise: (concept, lang, split, index, speaker)."""
+    plan = []
+    for lang in cfg.languages:
+        speakers = {
+            split: speech.make_speakers(lang, split, getattr(cfg, f"{split}_speakers"), cfg.seed)
+            for split in manifest.SPLITS
+        }
+        for c in concepts.CONCEPTS.values():
+            counts = (
+                {"train": cfg.train_tokens, "val": cfg.val_tokens, "test": cfg.test_tokens}
+                if c.familiar
+                else {"test": cfg.novel_tokens}
+            )
+            for split, n in counts.items():
+                for i in range(n):
+                    spk = speakers[split][i % len(speakers[split])]
+                    plan.append({"concept": c.name, "lang": lang, "split": split, "index": i, "speaker": spk})
+    return plan
+
+
+def _image_plan(cfg: WorldConfig) -> list[dict]:
+    """Every picture to render: sources alternate, pictograms cycle, so each concept covers both sets."""
+    plan = []
+    for c in concepts.CONCEPTS.values():
+        counts = (
+            {"train": cfg.train_images, "val": cfg.val_images, "test": cfg.test_images}
+            if c.familiar
+            else {"test": cfg.novel_images}
+        )
+        for split, n in counts.items():
+            for i in range(n):
+                source = pictures.SOURCES[i % len(pictures.SOURCES)]
+                pictogram = c.pictograms[(i // len(pictures.SOURCES)) % len(c.pictograms)]
+                plan.append({"concept": c.name, "split": split, "index": i, "source": source, "pictogram": pictogram})
+    return plan
+
+
+def _make_tokens(seed: int, folder: str, items: list[dict]) -> list[dict]:
+    """Synthesise a batch of tokens in order on a fresh engine (see `speech.ESpeak`)."""
+    rows = []
+    with speech.ESpeak() as engine:
+        for item in items:
+            c, lang, split, i, spk = item["concept"], item["lang"], item["split"], item["index"], item["speaker"]
+            word = concepts.CONCEPTS[c].words[lang]
+            token_id = f"{lang}-{c}-{split}-{i:04d}"
+            wave = speech.speak(engine, word, spk, _rng(seed, "audio", token_id))
+            rel = os.path.join("audio", lang, split, f"{token_id}.wav")
+            os.makedirs(os.path.dirname(os.path.join(folder, rel)), exist_ok=True)
+            sf.write(os.path.join(folder, rel), wave, speech.SAMPLE_RATE, subtype="PCM_16")
+            rows.append(
+                {
+                    "id": token_id,
+                    "concept": c,
+                    "word": word,
+                    "lang": lang,
+                    "speaker": spk.id,
+                    "split": split,
+                    "path": rel,
+                    "start": 0.0,
+                    "end": len(wave) / speech.SAMPLE_RATE,
+                    "corpus": "miniature",
+                }
+            )
+    return rows
+
+
+def _make_pictures(seed: int, folder: str, items: list[dict]) -> list[dict]:
+    return [_make_picture(seed, folder, item) for item in items]
+
+
+def _make_picture(seed: int, folder: str, item: dict) -> dict:
+    c, split, i, source, pictogram = (item[k] for k in ("concept", "split", "index", "source", "pictogram"))
+    image_id = f"{c}-{split}-{i:04d}"
+    render = pictures.render_augmented if split == "train" else pictures.render_clean
+    rel = os.path.join("images", split, f"{image_id}.png")
+    os.makedirs(os.path.dirname(os.path.join(folder, rel)), exist_ok=True)
+    render(source, pictogram, _rng(seed, "image", image_id)).save(os.path.join(folder, rel), compress_level=1)
+    return {"id": image_id, "concept": c, "split": split, "source": source, "path": rel, "pictogram": pictogram}
+
+
+def build(cfg: WorldConfig, root: str, progress: bool = True, num_workers: int | None = None) -> manifest.Manifest:
+    """Build the world into `root` (or reuse it when it was built with the same config)."""
+    stamp = os.path.join(root, "world.json")
+    if os.path.exists(stamp):
+        with open(stamp) as f:
+            if json.load(f).get("digest") == cfg.digest():
+                return manifest.load(root)
+    # Build next to the target and swap in at the end: an interrupted build never looks complete.
+    tmp = root.rstrip("/") + f".{os.getpid()}.partial"
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    workers = num_workers or min(os.cpu_count() or 1, 4)
+    audio_rows = run_batches(
+        functools.partial(_make_tokens, cfg.seed, tmp), batched(_audio_plan(cfg), BATCH), workers, "speech", progress
+    )
+    image_rows = run_batches(
+        functools.partial(_make_pictures, cfg.seed, tmp),
+        batched(_image_plan(cfg), BATCH),
+        workers,
+        "pictures",
+        progress,
+    )
+    images = pd.DataFrame(image_rows)
+    result = manifest.Manifest(
+        root=tmp,
+        audio=manifest.validate(pd.DataFrame(audio_rows), "audio", "miniature audio"),
+        images=manifest.validate(images, "images", "miniature images"),
+    )
+    manifest.save(result)
+    images[["id", "pictogram"]].to_csv(os.path.join(tmp, "pictograms.csv"), index=False, lineterminator="\n")
+    write_json(os.path.join(tmp, "world.json"), {"digest": cfg.digest(), "config": cfg.to_dict()})
+    shutil.rmtree(root, ignore_errors=True)
+    os.replace(tmp, root)
+    return manifest.load(root)

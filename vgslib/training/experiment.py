@@ -1,0 +1,230 @@
+"""One run, end to end: a condition's config -> features -> training with per-epoch evaluation -> its run
+directory (see `vgslib.runs` for the files).
+
+Epoch 0 is the untrained model. After every epoch: validation loss on frozen validation groups, test
+accuracies on the stored trials, a checkpoint to resume from. The reported model is the epoch with the
+lowest validation loss. An interrupted run resumes after its last completed epoch with the same numbers.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from vgslib import recipe, runs
+from vgslib.atomic import atomic_path, write_json
+from vgslib.encoders.base import resolve_device
+from vgslib.encoders.prepare import StudyData, prepare
+from vgslib.model.accounting import count_parameters
+from vgslib.model.towers import VGSModel
+from vgslib.recipe import RunConfig
+from vgslib.sources import concepts
+from vgslib.training import trials
+from vgslib.training.evaluate import Evaluation, analysis_subset, evaluate, validation_loss
+from vgslib.training.groups import ConceptSampler, Groups, Pool, sample_groups
+from vgslib.training.loop import lr_lambda, optimizer, split_batches, train_epoch
+
+VAL_SEED = 12345  # the frozen validation groups do not depend on the run's seed
+
+
+@dataclass
+class RunData:
+    """What one run trains and tests on, held in the training precision."""
+
+    audio: Pool  # familiar training tokens of the training languages
+    images: Pool  # familiar training pictures
+    audio_val: Pool
+    images_val: Pool
+    audio_test: Pool  # every test token of the tested languages
+    images_test: Pool  # every test picture
+    trials: pd.DataFrame  # the stored trials of the tested languages
+    analysis: np.ndarray  # rows of `audio_test` whose embeddings the run keeps
+    val_batches: list[Groups]  # frozen validation groups, in batches
+
+
+@dataclass
+class Training:
+    """The model and what updates it."""
+
+    model: VGSModel
+    opt: torch.optim.Optimizer
+    sched: torch.optim.lr_scheduler.LRScheduler
+    samplers: tuple[ConceptSampler, ConceptSampler]
+    device: torch.device
+
+
+def run(
+    cfg: RunConfig,
+    run_dir: str | None = None,
+    data: StudyData | None = None,
+    progress: bool = True,
+    stop_after_epoch: int | None = None,
+) -> str:
+    """Train and evaluate one condition into `run_dir`; resume it if it was interrupted; skip it if done."""
+    run_dir = run_dir or recipe.run_dir(cfg)
+    runs.open_run(run_dir, cfg.to_dict(), cfg.digest(), cfg.condition.to_dict())
+    if runs.is_complete(run_dir):
+        return run_dir
+    device = set_up_device(cfg)
+    write_json(os.path.join(run_dir, "env.json"), runs.environment(str(device)))
+    d = load_run_data(cfg, data or prepare(cfg.data, progress=progress))
+    tr = build_training(cfg, d, device)
+    start_epoch, best, metrics = resume(run_dir, tr)
+    begin = time.time()
+    for epoch in range(start_epoch, cfg.train.epochs + 1):
+        row, ev = train_and_evaluate(epoch, cfg, d, tr, run_dir, progress)
+        if row["val_loss"] < best["val_loss"]:
+            best = {"epoch": epoch, "val_loss": row["val_loss"]}
+            save_best(run_dir, tr.model, ev, d)
+        metrics.append(row)
+        runs.write_metrics(run_dir, metrics)
+        save_checkpoint(run_dir, tr, epoch, best)
+        if progress:
+            accs = " ".join(f"{k}={v:.3f}" for k, v in row.items() if k[:3] in ("ff_", "nf_"))
+            print(f"epoch {epoch:2d}  val_loss {row['val_loss']:.4f}  {accs}", flush=True)
+        if stop_after_epoch is not None and stop_after_epoch <= epoch < cfg.train.epochs:
+            return run_dir  # simulated interruption (tests)
+    finish(run_dir, tr.model, metrics, best, time.time() - begin)
+    return run_dir
+
+
+def set_up_device(cfg: RunConfig) -> torch.device:
+    if cfg.train.threads:
+        torch.set_num_threads(cfg.train.threads)
+    return resolve_device(cfg.train.device)
+
+
+def feature_pool(data: StudyData, split: str, langs, familiar_only: bool, precision: str = "fp32") -> Pool:
+    """The items of `split` (audio of `langs`, or images for lang ""), held in the training precision: bf16
+    autocast would round each batch's inputs to bf16 anyway, so rounding once up front changes no number."""
+    parts = []
+    for lang in langs:
+        f = data.audio[(split, lang)] if lang else data.images[split]
+        labels = data.labels("audio" if lang else "image", split, lang or None).to_numpy()
+        parts.append((f, labels, lang or ""))
+    pool = Pool.from_features(parts, torch.bfloat16 if precision == "bf16" else torch.float32)
+    return pool.subset(np.isin(pool.concept, concepts.FAMILIAR_NAMES)) if familiar_only else pool
+
+
+def load_run_data(cfg: RunConfig, data: StudyData) -> RunData:
+    """The run's pools, its trials and its frozen validation groups."""
+    t, p = cfg.train, cfg.train.precision
+    missing = sorted(lang for lang in set(t.languages) | set(cfg.tested) if ("train", lang) not in data.audio)
+    if missing:
+        raise ValueError(f"the corpus has no audio for language(s) {missing}")
+    audio_val, images_val = feature_pool(data, "val", t.languages, True, p), feature_pool(data, "val", [""], True, p)
+    audio_test = feature_pool(data, "test", cfg.tested, False, p)
+    table = trials.stored(data, cfg.trial_seed)
+    val_groups = sample_groups(
+        np.arange(len(audio_val)), audio_val, images_val, np.random.default_rng(VAL_SEED), t.num_negatives, t.links
+    )
+    return RunData(
+        audio=feature_pool(data, "train", t.languages, True, p),
+        images=feature_pool(data, "train", [""], True, p),
+        audio_val=audio_val,
+        images_val=images_val,
+        audio_test=audio_test,
+        images_test=feature_pool(data, "test", [""], False, p),
+        trials=table[table.lang.isin(cfg.tested)].reset_index(drop=True),
+        analysis=analysis_subset(audio_test, cfg.analysis_tokens),
+        val_batches=split_batches(val_groups, t.batch_groups),
+    )
+
+
+def build_training(cfg: RunConfig, d: RunData, device: torch.device) -> Training:
+    """The seeded model, Adam and the warm-up + cosine schedule over every step of the run."""
+    t = cfg.train
+    samplers = (ConceptSampler(d.audio.concept), ConceptSampler(d.images.concept))
+    torch.manual_seed(t.seed)
+    model = VGSModel(cfg.model, d.audio.tokens.shape[-1], d.images.tokens.shape[-1]).to(device)
+    opt = optimizer(model, t)
+    steps_per_epoch = -(-len(d.audio) * t.anchor_repeats // t.batch_groups)
+    total, warmup = steps_per_epoch * t.epochs, int(round(steps_per_epoch * t.warmup_epochs))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_lambda(s, total, warmup, t.lr, t.min_lr))
+    return Training(model, opt, sched, samplers, device)
+
+
+def resume(run_dir: str, tr: Training) -> tuple[int, dict, list[dict]]:
+    """(first epoch to run, best so far, metrics so far): from `last.pt` if the run was interrupted."""
+    path = os.path.join(run_dir, "last.pt")
+    if not os.path.exists(path):
+        return 0, {"epoch": -1, "val_loss": float("inf")}, []
+    state = torch.load(path, map_location=tr.device, weights_only=False)
+    tr.model.load_state_dict(state["model"])
+    tr.opt.load_state_dict(state["opt"])
+    tr.sched.load_state_dict(state["sched"])
+    metrics = [m for m in runs.read_metrics(run_dir) if m["epoch"] <= state["epoch"]]
+    return state["epoch"] + 1, state["best"], metrics
+
+
+def train_and_evaluate(
+    epoch: int, cfg: RunConfig, d: RunData, tr: Training, run_dir: str, progress: bool
+) -> tuple[dict, Evaluation]:
+    """One epoch of training (none for epoch 0), then validation loss and test accuracies: its metrics row."""
+    t = cfg.train
+    row: dict = {"epoch": epoch}
+    if epoch > 0:
+        row.update(
+            train_epoch(
+                tr.model, tr.opt, tr.sched, epoch, t, d.audio, d.images, tr.device, run_dir, progress, tr.samplers
+            )
+        )
+    row["lr"] = tr.sched.get_last_lr()[0]
+    row["val_loss"] = validation_loss(tr.model, d.val_batches, d.audio_val, d.images_val, tr.device, t.precision)
+    ev = evaluate(tr.model, d.audio_test, d.images_test, d.trials, tr.device, t.precision)
+    row.update(ev.accuracies())
+    return row, ev
+
+
+def save_best(run_dir: str, model: VGSModel, ev: Evaluation, d: RunData) -> None:
+    """The best epoch's weights, scored trials and analysis embeddings."""
+    with atomic_path(os.path.join(run_dir, "best.pt")) as tmp:
+        torch.save(model.state_dict(), tmp)
+    with atomic_path(os.path.join(run_dir, "trials.csv")) as tmp:
+        ev.scored.to_csv(tmp, index=False)
+    subset, audio_test, images_test = d.analysis, d.audio_test, d.images_test
+    with atomic_path(os.path.join(run_dir, "embeddings.npz")) as tmp:
+        np.savez(
+            tmp,
+            audio_id=audio_test.ids[subset],
+            audio_emb=ev.audio_emb[subset],
+            audio_concept=audio_test.concept[subset],
+            audio_lang=audio_test.lang[subset],
+            image_id=images_test.ids,
+            image_emb=ev.image_emb,
+            image_concept=images_test.concept,
+        )
+
+
+def save_checkpoint(run_dir: str, tr: Training, epoch: int, best: dict) -> None:
+    """Everything a resumed run needs to continue after `epoch`."""
+    state = {
+        "model": tr.model.state_dict(),
+        "opt": tr.opt.state_dict(),
+        "sched": tr.sched.state_dict(),
+        "epoch": epoch,
+        "best": best,
+    }
+    with atomic_path(os.path.join(run_dir, "last.pt")) as tmp:
+        torch.save(state, tmp)
+
+
+def finish(run_dir: str, model: VGSModel, metrics: list[dict], best: dict, seconds: float) -> None:
+    """`done.json`, written last: the best epoch's accuracies and the run's size and cost."""
+    best_row = next(m for m in metrics if m["epoch"] == best["epoch"])
+    write_json(
+        os.path.join(run_dir, runs.COMPLETE),
+        {
+            "best_epoch": best["epoch"],
+            "best_val_loss": best["val_loss"],
+            **{k: v for k, v in best_row.items() if k[:3] in ("ff_", "nf_", "nn_", "fn_")},
+            "parameters": count_parameters(model),
+            "steps": sum(m.get("steps", 0) for m in metrics),
+            "seconds_this_session": round(seconds, 1),
+        },
+    )

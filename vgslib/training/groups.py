@@ -1,0 +1,122 @@
+"""In-memory feature pools and the training groups of protocol §5.
+
+A group is built around one anchor audio token: 1 positive image of the anchor's concept, 11 negative images
+and 11 negative audio tokens, each negative drawn by picking a familiar concept other than the anchor's
+(uniformly, with replacement) and then a random item of it. With `links`, each anchor also gets a partner:
+a token of the same concept in the other training language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from vgslib.encoders.features import Features
+from vgslib.sources import concepts
+
+FAMILIAR_INDEX = {name: i for i, name in enumerate(concepts.FAMILIAR_NAMES)}
+
+
+@dataclass
+class Pool:
+    """Items of one modality as a padded tensor, with labels; `batch(idx)` cuts the padding to the batch."""
+
+    ids: np.ndarray  # (N,)
+    tokens: torch.Tensor  # (N, T_max, D)
+    lengths: torch.Tensor  # (N,)
+    concept: np.ndarray  # (N,) concept names
+    lang: np.ndarray  # (N,) language codes ("" for images)
+
+    @classmethod
+    def from_features(cls, parts: list[tuple[Features, np.ndarray, str]], dtype=torch.float32) -> Pool:
+        """Stack (features, concept labels, lang) parts into one pool of `dtype` tokens."""
+        items, ids, labels, langs = [], [], [], []
+        for f, concept, lang in parts:
+            items += [torch.from_numpy(f.item(i)).to(dtype) for i in range(len(f))]
+            ids.append(np.asarray(f.ids, dtype=str))
+            labels.append(np.asarray(concept, dtype=str))
+            langs.append(np.full(len(f), lang))
+        lengths = torch.tensor([len(t) for t in items])
+        tokens = torch.nn.utils.rnn.pad_sequence(items, batch_first=True)  # (N, T_max, D)
+        return cls(np.concatenate(ids), tokens, lengths, np.concatenate(labels), np.concatenate(langs))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def batch(self, idx: torch.Tensor, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        lengths = self.lengths[idx]
+        x = self.tokens[:, : int(lengths.max())].index_select(0, idx)  # (B, T, D); 2x faster than tokens[idx, :T]
+        pad = torch.arange(x.shape[1])[None, :] >= lengths[:, None]  # (B, T), True = padding
+        return x.to(device, non_blocking=True), pad.to(device, non_blocking=True)
+
+    def subset(self, keep: np.ndarray) -> Pool:
+        keep_t = torch.from_numpy(np.flatnonzero(keep))
+        return Pool(self.ids[keep], self.tokens[keep_t], self.lengths[keep_t], self.concept[keep], self.lang[keep])
+
+
+class ConceptSampler:
+    """Random items of a given concept (and language), vectorised."""
+
+    def __init__(self, concept: np.ndarray, lang: np.ndarray | None = None):
+        keys = [(c, l) for c, l in zip(concept, lang)] if lang is not None else [(c, "") for c in concept]
+        self.members: dict[tuple, np.ndarray] = {}
+        for i, key in enumerate(keys):
+            self.members.setdefault(key, []).append(i)
+        self.members = {k: np.asarray(v) for k, v in self.members.items()}
+
+    def draw(self, concept: np.ndarray, rng: np.random.Generator, lang: np.ndarray | None = None) -> np.ndarray:
+        out = np.empty(concept.shape, dtype=np.int64)
+        keys = np.stack([concept, lang if lang is not None else np.full(concept.shape, "")], -1)
+        flat_keys, flat_out = keys.reshape(-1, 2), out.reshape(-1)
+        for key in sorted({tuple(k) for k in flat_keys}):  # sorted: a set's order changes between processes
+            where = np.flatnonzero((flat_keys[:, 0] == key[0]) & (flat_keys[:, 1] == key[1]))
+            members = self.members.get(key)
+            if members is None:
+                raise ValueError(f"no training items of concept {key[0]!r}" + (f" in {key[1]!r}" if key[1] else ""))
+            flat_out[where] = members[rng.integers(len(members), size=len(where))]
+        return out
+
+
+def negative_concepts(anchor_concept: np.ndarray, num: int, rng: np.random.Generator) -> np.ndarray:
+    """(G, num) familiar concepts, each uniform over the 12 concepts other than the anchor's."""
+    names = np.asarray(concepts.FAMILIAR_NAMES)
+    anchor = np.asarray([FAMILIAR_INDEX[c] for c in anchor_concept])
+    offset = rng.integers(1, len(names), size=(len(anchor), num))
+    return names[(anchor[:, None] + offset) % len(names)]
+
+
+@dataclass
+class Groups:
+    anchor: np.ndarray  # (G,) audio pool index
+    positive: np.ndarray  # (G,) image pool index
+    neg_images: np.ndarray  # (G, K) image pool indices
+    neg_audio: np.ndarray  # (G, K) audio pool indices
+    partner: np.ndarray | None = None  # (G,) audio pool index, same concept, other language (links)
+
+
+def sample_groups(
+    anchors: np.ndarray,
+    audio: Pool,
+    images: Pool,
+    rng: np.random.Generator,
+    num_negatives: int = 11,
+    links: bool = False,
+    audio_sampler: ConceptSampler | None = None,
+    image_sampler: ConceptSampler | None = None,
+) -> Groups:
+    audio_sampler = audio_sampler or ConceptSampler(audio.concept)
+    image_sampler = image_sampler or ConceptSampler(images.concept)
+    anchor_concept = audio.concept[anchors]
+    positive = image_sampler.draw(anchor_concept, rng)
+    neg_images = image_sampler.draw(negative_concepts(anchor_concept, num_negatives, rng), rng)
+    neg_audio = audio_sampler.draw(negative_concepts(anchor_concept, num_negatives, rng), rng)
+    partner = None
+    if links:
+        langs = sorted(set(audio.lang))
+        if len(langs) != 2:
+            raise ValueError(f"links needs exactly two training languages, got {langs}")
+        other = np.where(audio.lang[anchors] == langs[0], langs[1], langs[0])
+        partner = ConceptSampler(audio.concept, audio.lang).draw(anchor_concept, rng, lang=other)
+    return Groups(anchors, positive, neg_images, neg_audio, partner)

@@ -1,0 +1,129 @@
+"""Test trials (protocol §6), generated once from a fixed seed from the test split only.
+
+Each trial is a spoken test word and two test pictures of the same pictogram source:
+- ff (familiar–familiar): a familiar word; its concept's picture vs another familiar concept's;
+- nf (novel–familiar, the ME test): a novel word; its concept's picture vs a familiar concept's;
+- nn (novel–novel): a novel word; its concept's picture vs another novel concept's;
+- fn (familiar–novel control): a familiar word; its concept's picture vs a novel concept's — shows whether a
+  model simply prefers or avoids novel pictures.
+The target is always the picture of the word's concept; `correct` means it scored higher.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+
+from vgslib import paths
+from vgslib.atomic import atomic_path
+from vgslib.config import stable_hash
+from vgslib.encoders.features import rows_key
+from vgslib.encoders.prepare import StudyData
+from vgslib.sources import concepts
+from vgslib.sources.manifest import Manifest
+
+TRIALS_PER_WORD = 50
+TESTS = {  # test -> (word group, distractor group)
+    "ff": ("familiar", "familiar"),
+    "nf": ("novel", "familiar"),
+    "nn": ("novel", "novel"),
+    "fn": ("familiar", "novel"),
+}
+
+
+def _group(name: str) -> tuple[str, ...]:
+    return concepts.FAMILIAR_NAMES if name == "familiar" else concepts.TESTED_NOVEL_NAMES
+
+
+def generate(
+    m: Manifest, langs: list[str] | tuple[str, ...], seed: int = 0, per_word: int = TRIALS_PER_WORD
+) -> pd.DataFrame:
+    """All trials for the test languages; the same manifest and seed always give the same table."""
+    audio = m.audio[m.audio.split == "test"]
+    images = m.images[m.images.split == "test"]
+    rows = []
+    for lang in langs:
+        concepts.check_language(lang)
+        for test, (word_group, distractor_group) in TESTS.items():
+            rng = np.random.default_rng([seed, sum(map(ord, lang)), sum(map(ord, test))])
+            for concept in _group(word_group):
+                tokens = audio[(audio.lang == lang) & (audio.concept == concept)]
+                targets = images[images.concept == concept]
+                if tokens.empty or targets.empty:
+                    raise ValueError(f"no test {'audio in ' + lang if tokens.empty else 'pictures'} for {concept!r}")
+                others = images[images.concept.isin([c for c in _group(distractor_group) if c != concept])]
+                for _ in range(per_word):
+                    token = tokens.iloc[rng.integers(len(tokens))]
+                    target = targets.iloc[rng.integers(len(targets))]
+                    same_source = others[others.source == target.source]
+                    if same_source.empty:
+                        raise ValueError(f"no {distractor_group} test picture from {target.source} for {concept!r}")
+                    distractor = same_source.iloc[rng.integers(len(same_source))]
+                    rows.append(
+                        {
+                            "test": test,
+                            "lang": lang,
+                            "audio_id": token.id,
+                            "word": token.word,
+                            "concept": concept,
+                            "target_id": target.id,
+                            "distractor_id": distractor.id,
+                            "distractor_concept": distractor.concept,
+                            "source": target.source,
+                        }
+                    )
+    return pd.DataFrame(rows)
+
+
+def stored(data: StudyData, seed: int) -> pd.DataFrame:
+    """The trials of every language of the corpus, generated once per (test split, seed) and stored."""
+    test = data.manifest.select("audio", "test")
+    key = stable_hash([rows_key(test), rows_key(data.manifest.select("images", "test")), seed])
+    path = os.path.join(paths.data_root(), "trials", f"trials-{key}.csv")
+    if os.path.exists(path):
+        return pd.read_csv(path)
+    table = generate(data.manifest, sorted(set(test.lang)), seed=seed)
+    with atomic_path(path) as tmp:  # several runs may generate the same trials at once
+        table.to_csv(tmp, index=False)
+    return table
+
+
+def score(
+    trials: pd.DataFrame,
+    audio_emb: dict[str, np.ndarray],
+    image_emb: np.ndarray,
+    image_index: dict[str, int],
+    audio_index: dict[str, dict[str, int]],
+) -> pd.DataFrame:
+    """Vectorised: per language, gather the embeddings of every trial and compare two dot products.
+
+    audio_emb: lang -> (N_lang, E) unit vectors; audio_index: lang -> id -> row; image_emb (M, E).
+    """
+    out = []
+    for lang, part in trials.groupby("lang", sort=False):
+        a = audio_emb[lang][part["audio_id"].map(audio_index[lang]).to_numpy()]  # (n, E)
+        t = image_emb[part["target_id"].map(image_index).to_numpy()]  # (n, E)
+        d = image_emb[part["distractor_id"].map(image_index).to_numpy()]  # (n, E)
+        st, sd = (a * t).sum(1), (a * d).sum(1)
+        out.append(part.assign(target_score=st, distractor_score=sd, correct=st > sd))
+    return pd.concat(out).loc[trials.index]
+
+
+def score_naive(trials: pd.DataFrame, audio_emb, image_emb, image_index, audio_index) -> pd.DataFrame:
+    """A per-trial loop, the reference implementation `score` is tested against."""
+    correct, st, sd = [], [], []
+    for r in trials.itertuples():
+        a = audio_emb[r.lang][audio_index[r.lang][r.audio_id]]
+        t_score = float(np.dot(a, image_emb[image_index[r.target_id]]))
+        d_score = float(np.dot(a, image_emb[image_index[r.distractor_id]]))
+        st.append(t_score)
+        sd.append(d_score)
+        correct.append(t_score > d_score)
+    return trials.assign(target_score=st, distractor_score=sd, correct=correct)
+
+
+def accuracy(scored: pd.DataFrame) -> pd.DataFrame:
+    """Accuracy per test and language."""
+    return scored.groupby(["test", "lang"], sort=False)["correct"].mean().rename("accuracy").reset_index()
