@@ -4,7 +4,10 @@ achieved FLOP/s."""
 
 from __future__ import annotations
 
+import pandas as pd
 from torch import nn
+
+from vgslib.model.towers import SIZES, ModelConfig, VGSModel
 
 
 def count_parameters(module: nn.Module) -> int:
@@ -47,3 +50,33 @@ def reference_flops_per_item(input_dim: int, width: int, embed_dim: int, num_tok
     proj = 2 * num_tokens * input_dim * w
     layer = 2 * T * (3 * w * w + w * w + 8 * w * w) + 2 * 2 * T * T * w  # q/k/v, output, feed-forward; attention
     return proj + layer + 2 * w * embed_dim
+
+
+INPUTS = {"miniature": (256, 256), "reference encoders": (768, 2048)}  # (audio, image) feature widths
+
+
+def parameter_table() -> pd.DataFrame:
+    """Trainable parameters of every model size, on the miniature's and on the reference's encoders."""
+    rows = []
+    for size in list(SIZES) + ["3d"]:
+        cfg = ModelConfig(size=size)
+        for corpus, (da, di) in INPUTS.items():
+            rows.append(
+                {
+                    "size": size,
+                    "width w": cfg.width,
+                    "embedding e": cfg.embed_dim,
+                    "heads": max(1, cfg.width // 64),
+                    "inputs": f"{corpus} ({da} / {di})",
+                    "parameters": count_parameters(VGSModel(cfg, da, di)),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def paper_step_gflop(groups: int = 60, per_group: int = 12, audio_tokens: int = 50, image_tokens: int = 64) -> float:
+    """Forward + backward (3x forward) GFLOP of one training step of the paper's md model on the reference's
+    encoders: `groups` x (1 + 11) audio items and images of about 50 speech frames and 64 picture tokens."""
+    (da, di), w = INPUTS["reference encoders"], ModelConfig(size="md").width
+    per_item = flops_per_item(da, w, w, audio_tokens) + flops_per_item(di, w, w, image_tokens)
+    return 3 * groups * per_group * per_item / 1e9

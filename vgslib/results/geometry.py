@@ -225,3 +225,21 @@ def across_seeds(table: pd.DataFrame, value: str, by: list[str], level: float = 
         return pd.Series({"mean": mean, "sem": sem, "low": mean - half, "high": mean + half, "runs": n})
 
     return table.groupby(by)[value].apply(summarise).unstack().reset_index()
+
+
+def frozen_translation(data, directions: list[str]) -> pd.DataFrame:
+    """The translation baseline before any VGS training: nearest-class-mean translation on the frozen encoder's
+    mean-pooled test features (`data`: the prepared StudyData), for directions "src→dst" as
+    `geometry_tables` names them."""
+    rows = []
+    for direction in directions:
+        src, dst = direction.split("→")
+        emb = {}
+        for lang in (src, dst):
+            pooled = data.audio[("test", lang)].mean_pooled()
+            emb[lang] = pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+        labels = {lang: data.labels("audio", "test", lang).to_numpy() for lang in (src, dst)}
+        for group, classes in (("familiar", concepts.FAMILIAR_NAMES), ("novel", concepts.TESTED_NOVEL_NAMES)):
+            accuracy = translation_accuracy(emb[src], labels[src], emb[dst], labels[dst], list(classes))
+            rows.append({"direction": direction, "group": group, "frozen features": accuracy})
+    return pd.DataFrame(rows)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pandas as pd
 from scipy import stats
 
+from vgslib.runs import read_metrics
+
+FF_BAR = 0.90  # familiar-familiar accuracy a model must reach before its ME test means anything
 TEST_NAMES = {"ff": "familiar–familiar", "nf": "novel–familiar (ME)", "nn": "novel–novel", "fn": "familiar–novel"}
 
 
@@ -64,3 +67,24 @@ def choose_preset(presets: pd.Series) -> str:
     folder only, never on the machine that renders the book."""
     counts = presets.value_counts()
     return sorted(counts[counts == counts.max()].index)[0]
+
+
+def preset_check(summary: pd.DataFrame) -> pd.DataFrame:
+    """Seed 0 of the English Table 1 run of every preset present: did it learn the familiar words?"""
+    en = summary[(summary.train_langs == "en") & (summary.seed == 0) & summary.table1.astype(bool)]
+    return pd.DataFrame(
+        {
+            "preset": en.preset,
+            "run": en.run,
+            "FF (en)": en.ff_en,
+            "NF (en)": en.nf_en,
+            "best epoch": en.best_epoch,
+            "validation loss": en.best_val_loss,
+            "training steps": en.steps,
+        }
+    ).reset_index(drop=True)
+
+
+def training_seconds(run_dir: str) -> float:
+    """The sum of a run's epochs' training times (`metrics.jsonl`)."""
+    return sum(m.get("train_seconds", 0) for m in read_metrics(run_dir))

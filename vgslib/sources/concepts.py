@@ -123,3 +123,10 @@ def inventory_table():
         for c in CONCEPTS.values()
     ]
     return pd.DataFrame(rows)
+
+
+def substitutions_table():
+    """The reference's concepts replaced here, with their replacements and why, for the book."""
+    import pandas as pd
+
+    return pd.DataFrame([{"reference": k, "here": v[0], "why": v[1]} for k, v in SUBSTITUTIONS.items()])

@@ -1,0 +1,43 @@
+"""The book's pages narrate and call: their code lives in `vgslib.report`, where it is tested."""
+
+import glob
+import os
+import re
+
+import pytest
+
+from vgslib import paths
+
+PAGES = sorted(glob.glob(os.path.join(paths.REPO_ROOT, "book", "*.md")))
+MAX_LINES = 15  # a cell longer than this means the library is missing a function
+
+
+def _cells(page: str) -> list[str]:
+    text = open(page).read()
+    return [c for c in re.findall(r"```\{code-cell\}[^\n]*\n(.*?)\n```", text, re.S)]
+
+
+def _code(cell: str) -> list[str]:
+    return [line for line in cell.splitlines() if line.strip() and not line.startswith(":")]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=os.path.basename)
+def test_pages_define_no_functions_and_keep_cells_short(page):
+    for cell in _cells(page):
+        code = _code(cell)
+        assert not any(re.match(r"\s*(def|class|lambda)\b", line) for line in code), (page, code[0])
+        assert len(code) <= MAX_LINES, f"{os.path.basename(page)}: a cell of {len(code)} lines starts {code[0]!r}"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=os.path.basename)
+def test_pages_never_build_data(page):
+    code = "\n".join(line for cell in _cells(page) for line in _code(cell))
+    for builder in ("prepare(", "miniature.build", "load_or_pretrain", "experiment.run", "run_grid"):
+        assert builder not in code, f"{os.path.basename(page)} calls {builder}"
+
+
+def test_the_ff_bar_is_written_once():
+    """The 90 % familiar–familiar bar is a library constant, never a literal in a page."""
+    for page in PAGES:
+        code = "\n".join(line for cell in _cells(page) for line in _code(cell))
+        assert not re.search(r"\b0\.9\b", code), page

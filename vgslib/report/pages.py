@@ -1,0 +1,138 @@
+"""What the book's ingredient and back-matter pages compute: they narrate, and call these.
+
+Every function reads what `make prepare` and the runs wrote; none builds data. A page glues the numbers a
+function returns (`glue_all`) and displays its tables.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pandas as pd
+
+from vgslib import paths, runs
+from vgslib.encoders import probe
+from vgslib.encoders.prepare import REPORT
+from vgslib.sources import manifest
+from vgslib.sources.manifest import Manifest
+
+HOW_TO_PREPARE = "run `make prepare` (or `python -m vgslib prepare`) first"
+HOW_TO_RUN = "run `make book` (or `python -m vgslib grid table1`) first"
+
+
+def glue_all(numbers: dict) -> None:
+    """Glue every (name, value) for the page's prose (`{glue:text}` roles), without displaying them."""
+    from myst_nb import glue
+
+    for name, value in numbers.items():
+        glue(name, value, display=False)
+
+
+def require_runs(table: pd.DataFrame) -> pd.DataFrame:
+    """`table` if it holds complete runs, else an error saying how to make them."""
+    if table.empty:
+        raise RuntimeError(f"no complete runs: {HOW_TO_RUN}")
+    return table
+
+
+def _read_json(path: str) -> dict:
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path} does not exist; {HOW_TO_PREPARE}")
+    with open(path) as f:
+        return json.load(f)
+
+
+# ----------------------------------------------------------------------------- the miniature world
+
+
+def world() -> tuple[Manifest, dict]:
+    """The prepared miniature world: its manifest and its `world.json` (config and digest)."""
+    record = _read_json(os.path.join(paths.world_dir(), "world.json"))
+    return manifest.load(paths.world_dir()), record
+
+
+def world_numbers(m: Manifest, record: dict) -> dict:
+    """The data chapter's numbers: sizes of the world and the settings that made it."""
+    cfg = record["config"]
+    speakers = {
+        f"n_speakers_{split}": int(m.audio[m.audio.split == split].groupby("lang").speaker.nunique().min())
+        for split in manifest.SPLITS
+    }
+    return {
+        "n_tokens": len(m.audio),
+        "n_images": len(m.images),
+        "n_speakers": m.audio.groupby("lang").speaker.nunique().min(),
+        **speakers,
+        "train_tokens": cfg["train_tokens"],
+        "novel_tokens": cfg["novel_tokens"],
+        "train_images": cfg["train_images"],
+        "novel_images": cfg["novel_images"],
+        "world_digest": record["digest"],
+        "mean_duration": float((m.audio.end - m.audio.start).mean()),
+    }
+
+
+def audio_examples(m: Manifest, words=("dog", "umbrella", "butterfly"), per_word: int = 2) -> pd.DataFrame:
+    """Test tokens to listen to: `per_word` speakers of each word in each language."""
+    test = m.audio[m.audio.split == "test"]
+    picks = [
+        test[(test.lang == lang) & (test.concept == concept)].drop_duplicates("speaker").head(per_word)
+        for lang in sorted(test.lang.unique())
+        for concept in words
+    ]
+    return pd.concat(picks)
+
+
+# ----------------------------------------------------------------------------- the frozen encoders
+
+
+def encoder_report() -> tuple[pd.DataFrame, dict]:
+    """The probe table and the encoders chapter's numbers (probe accuracies, pre-training settings and time)."""
+    report = pd.read_csv(os.path.join(paths.data_root(), "probe.csv"), keep_default_na=False)
+    data_cfg = _read_json(os.path.join(paths.data_root(), REPORT))
+    pretrained = {}
+    for name, digest in data_cfg["encoders"].values():
+        meta = os.path.join(paths.encoders_dir(), f"{name}-{digest.split('-v')[0]}.json")
+        if os.path.exists(meta):
+            with open(meta) as f:
+                pretrained[name] = json.load(f)
+    audio = report[report.modality == "audio"].set_index("lang").accuracy
+    img_cfg, aud_cfg = data_cfg["config"]["image_pretrain"], data_cfg["config"]["audio_pretrain"]
+    numbers = {
+        "probe_image": 100 * float(report[report.modality == "image"].accuracy.iloc[0]),
+        "probe_audio_min": 100 * float(audio.min()),
+        "probe_audio_max": 100 * float(audio.max()),
+        "probe_bar": 100 * probe.BAR,
+        "probe_all_pass": "pass" if bool(report.passes.all()) else "do **not** all pass",
+        "seconds_image": float(pretrained.get("mini-image", {}).get("seconds", float("nan"))),
+        "seconds_audio": float(pretrained.get("mini-audio", {}).get("seconds", float("nan"))),
+        "img_pictograms": img_cfg["num_pictograms"],
+        "img_steps": img_cfg["steps"],
+        "aud_words": aud_cfg["num_pseudowords"],
+        "aud_steps": aud_cfg["steps"],
+    }
+    return report, numbers
+
+
+def data_config_json() -> str:
+    """The recorded data config (world, encoders, pre-training) as pretty JSON, or "" if nothing is prepared."""
+    path = os.path.join(paths.data_root(), REPORT)
+    return json.dumps(_read_json(path), indent=2) if os.path.exists(path) else ""
+
+
+# ----------------------------------------------------------------------------- runs and their machines
+
+
+def run_environments(summary: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Each run with the commit and device it ran on, and the first run's `env.json`."""
+    envs = [runs.load_run(d)["env"] or {} for d in summary.dir]
+    table = summary[["run", "preset", "train_langs", "seed", "best_epoch", "steps", "seconds_this_session"]].assign(
+        commit=[e.get("git", {}).get("commit", "")[:10] for e in envs],
+        device=[e.get("device", "") for e in envs],
+    )
+    return table, envs[0] if envs else {}
+
+
+def package_versions(env: dict) -> pd.DataFrame:
+    return pd.DataFrame(sorted((env.get("packages") or {}).items()), columns=["package", "version"])
