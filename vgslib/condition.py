@@ -110,4 +110,9 @@ class Condition:
     @classmethod
     def from_label(cls, train_langs: str, **fields) -> Condition:
         """A condition from its training languages as one string ("en+fr")."""
-        return cls(languages=tuple(train_langs.split(LANGUAGE_JOIN)), **fields)
+        return cls(languages=parse_languages(train_langs), **fields)
+
+
+def parse_languages(text: str) -> tuple[str, ...]:
+    """ "en+fr" -> ("en", "fr"): the one place that reads languages written as one string."""
+    return tuple(part.strip() for part in text.split(LANGUAGE_JOIN) if part.strip())

@@ -14,6 +14,7 @@ import typing
 from dataclasses import dataclass, field
 
 from vgslib import recipe
+from vgslib.condition import parse_languages
 from vgslib.recipe import RunConfig
 
 
@@ -72,7 +73,7 @@ class TrainParams:
         preset = self.preset
         base = recipe.make_config(preset)  # fails early on an unknown preset
         train: dict = {
-            "languages": _languages(self.train_languages),
+            "languages": list(parse_languages(self.train_languages)),
             "seed": self.seed,
             "links": self.links,
             "anchor_repeats": self.anchor_repeats,
@@ -99,17 +100,13 @@ class TrainParams:
             "model": model,
             "data": data,
             "name": self.name,
-            "test_languages": _languages(self.test_languages),
+            "test_languages": list(parse_languages(self.test_languages)),
         }
         return recipe.make_config(preset, overrides)
 
     def run_dir(self, cfg: RunConfig | None = None) -> str:
         """The run directory these parameters write: `output_dir`, or the condition's default folder."""
         return os.path.abspath(self.output_dir) if self.output_dir else recipe.run_dir(cfg or self.to_config())
-
-
-def _languages(text: str) -> list[str]:
-    return [part.strip() for part in text.split("+") if part.strip()]
 
 
 def convert(name: str, type_name: str, value):

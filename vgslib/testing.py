@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 
+from vgslib.condition import parse_languages
 from vgslib.sources.media import SAMPLE_RATE
 from vgslib.sources.miniature import WorldConfig
 
@@ -176,7 +177,7 @@ def fake_trials(rng: np.random.Generator, runs: list[tuple[str, str, int, float]
     every training language."""
     rows = []
     for run, train_langs, seed, p in runs:
-        for lang in train_langs.split("+"):
+        for lang in parse_languages(train_langs):
             for test in ("ff", "nf"):
                 for concept in ("dog", "ball"):
                     rows += [

@@ -72,6 +72,12 @@ def test_mini_encoders_pretrain_cache_and_shapes(tmp_path):
     assert a.shape == (26, pretrain.TOKEN_DIM) and b.shape == (7, pretrain.TOKEN_DIM)  # 25 tokens/s
     assert np.allclose(aenc.encode_batch([waves[1]])[0], b, atol=1e-5)  # padding does not leak
 
+    # The encoder config's device reaches the mini encoders (a `meta` device holds no data: placement only).
+    on_meta = pretrain.load_or_pretrain(
+        EncoderConfig(kind="mini-audio", device="meta"), aud_cfg, cache_dir=str(tmp_path), progress=False
+    )
+    assert on_meta.device == torch.device("meta") and next(on_meta.model.parameters()).is_meta
+
 
 def test_pretraining_material_avoids_the_inventory():
     from vgslib.sources import concepts

@@ -6,10 +6,7 @@ from vgslib.report import findings
 def _contrasts(effects):
     """GLMM contrast rows with log odds ratios and 95 % intervals of half-width 0.2, p_holm 0.01."""
     return pd.DataFrame(
-        [
-            {"log_odds_ratio": e, "low": e - 0.2, "high": e + 0.2, "p_holm": 0.01, "estimator": "GLMM"}
-            for e in effects
-        ]
+        [{"log_odds_ratio": e, "low": e - 0.2, "high": e + 0.2, "p_holm": 0.01, "estimator": "GLMM"} for e in effects]
     )
 
 

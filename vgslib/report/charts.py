@@ -246,8 +246,8 @@ def seeds_chart(runs: pd.DataFrame, test: str, title: str) -> alt.LayerChart:
     """Accuracy of every run (a dot per seed) and the mean over seeds (a bar), per condition and test
     language, with chance at 50 %; `runs` comes from `study.per_run`."""
     data = runs[runs.test == test].assign(panel=lambda t: "tested on " + t.lang.str.upper())
-    order = sorted(data.condition_label.unique(), key=lambda s: ("+" in s, s))  # monolingual first
-    data = data.assign(rank=data.condition_label.map({label: i for i, label in enumerate(order)}))
+    order = data.drop_duplicates("condition_label").sort_values(["bilingual", "condition_label"]).condition_label
+    data = data.assign(rank=data.condition_label.map({label: i for i, label in enumerate(order)}))  # mono first
     x = alt.X("condition_label:N", sort=alt.EncodingSortField("rank"), title="trained on")
     y = alt.Y("accuracy:Q", title="accuracy", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False))
     base = alt.Chart(data).properties(width=alt.Step(34), height=220)

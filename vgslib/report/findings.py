@@ -134,8 +134,9 @@ def me_chapter(trials: pd.DataFrame, preset: str) -> dict:
     numbers = {
         "preset": preset,
         "n_runs": int(per_run.run_id.nunique()),
-        "seeds_text": f"{seeds} seeds per condition" if seeds == seeds_max else f"{seeds} to {seeds_max} seeds "
-        "per condition",
+        "seeds_text": f"{seeds} seeds per condition"
+        if seeds == seeds_max
+        else f"{seeds} to {seeds_max} seeds per condition",
         **{f"nf_{lang}": mean_of(lang, lang, "nf") for lang in LANGS},
         **{f"ff_{lang}": mean_of(lang, lang, "ff") for lang in LANGS},
         "ff_min": 100 * float(ff["mean"].min()),

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from vgslib.condition import parse_languages
 from vgslib.encoders.prepare import StudyData
 from vgslib.results import geometry, tables
 from vgslib.sources import concepts
@@ -43,6 +44,9 @@ class Space:
         geo = {k: v[v.run.isin(first.run)] if len(v) else v for k, v in geo_all.items()}
         langs_of = dict(zip(summary.run, summary.train_langs))
         return cls(m, summary, first, dict(zip(first.run, first.dir)), langs_of, geo, geo_all)
+
+    def languages(self, run: str) -> tuple[str, ...]:
+        return parse_languages(self.langs_of[run])
 
     def familiar_image_variance(self, kind: str) -> pd.Series:
         var = self.geo_all["variance"]
@@ -117,7 +121,7 @@ class Space:
     def example(self) -> tuple[str, dict, np.ndarray, str]:
         """The run single-model figures show (the English monolingual one, else another monolingual one), its
         embeddings, and the rows of its first test language."""
-        mono = [n for n in self.run_dirs if "+" not in self.langs_of[n]]
+        mono = [n for n in self.run_dirs if len(self.languages(n)) == 1]
         english = [n for n in mono if self.langs_of[n] == "en"]
         name = (english or mono or list(self.run_dirs))[0]
         r = geometry.run_embeddings(self.run_dirs[name], self.manifest)
@@ -180,7 +184,7 @@ class Space:
         from vgslib.report import charts
 
         name, r, sel, lang = self.example()
-        bi = [n for n in self.run_dirs if "+" in self.langs_of[n] and lang in self.langs_of[n].split("+")]
+        bi = [n for n in self.run_dirs if len(self.languages(n)) == 2 and lang in self.languages(n)]
         if not bi:
             nothing = {"proc_before": NAN, "proc_after": NAN, "proc_pair": "(no bilingual run)"}
             return Markdown("*No bilingual run to align to.*"), nothing

@@ -24,7 +24,7 @@ FAMILIES = {
 
 def per_run(trials: pd.DataFrame) -> pd.DataFrame:
     """Accuracy of each run on each (test language, test)."""
-    keys = ["condition_label", "train_langs", "preset", "table1", "seed", "run_id", "lang", "test"]
+    keys = ["condition_label", "train_langs", "bilingual", "preset", "table1", "seed", "run_id", "lang", "test"]
     return trials.groupby(keys).correct.agg(accuracy="mean", n_trials="size").reset_index()
 
 
