@@ -70,5 +70,5 @@ def test_main_job_smoke(tmp_path):
     me = (html / "book" / "me.html").read_text()
     assert "Table 1, replicated" in me and "EN NF" in me
     bilingual = (html / "book" / "bilingual.html").read_text()
-    assert "en+nl vs en" in bilingual and "GLMM (Bayes, Laplace)" in bilingual
+    assert "en+nl vs en" in bilingual and "GLMM (Bayes, NUTS)" in bilingual
     assert "train_languages" in (html / "book" / "rerun.html").read_text()

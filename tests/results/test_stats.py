@@ -52,4 +52,19 @@ def test_per_seed_binomial_and_holm():
     assert len(table) == 2 and (table.p < 0.05).all()
     adjusted = stats.holm([0.01, 0.04, 0.03])
     assert np.allclose(adjusted, [0.03, 0.06, 0.06])
+    with_ceiling = stats.holm([0.01, float("nan"), 0.04])  # a ceiling cell has no test and does not count
+    assert np.isnan(with_ceiling[1]) and np.allclose(with_ceiling[[0, 2]], [0.02, 0.04])
+
+
+def test_the_laplace_fit_is_seeded():
+    trials = _simulate(0.3, effect=-0.2, seeds=3, words=8, per_word=20)
+    assert stats.contrast(trials, "cond", "ref") == stats.contrast(trials, "cond", "ref")
+
+
+def test_gee_uses_a_t_reference_with_few_runs():
+    trials = _simulate(0.3, effect=-0.5, seeds=3)
+    gee = stats.gee_contrast(trials, "cond", "ref")
+    half_width = (gee["high"] - gee["low"]) / 2
+    se = half_width / stats.stats.t.ppf(0.975, 6 - 2)  # 6 runs, 2 parameters
+    assert gee["estimator"] == "GEE (runs, bias-reduced, t)" and half_width > stats.Z95 * se
     assert pytest.approx(stats.Z95, abs=1e-3) == 1.96

@@ -71,22 +71,23 @@ def test_contrasts_recover_a_known_bilingual_effect_with_both_estimators():
     trials = _trials(
         {("en", False, 1, "sm"): 0.8, ("fr", False, 1, "sm"): 0.8, ("en+fr", False, 1, "sm"): 0.0}, seeds=4
     )
-    table = study.contrasts(trials, "nf")
-    assert set(table.estimator) == {"GLMM (Bayes, Laplace)", "GEE (runs, bias-reduced)"}
+    table = study.contrasts(trials, "nf", estimators=("laplace", "gee"))  # the sampled GLMM: test_glmm.py
+    assert set(table.estimator) == {"GLMM (Laplace approximation)", "GEE (runs, bias-reduced, t)"}
     assert len(table) == 4  # two test languages x two estimators
     for _, row in table.iterrows():
         # the truth within three standard errors, and the interval excludes no effect
         assert abs(row.log_odds_ratio + 0.8) < 1.5 * (row.high - row.low) / 2 and row.high < 0, row.to_dict()
         assert row.p_holm >= row.p_approx
-    chance = study.versus_chance(trials, "nf").set_index(["condition_label", "lang"])
+    chance = study.versus_chance(trials, "nf", estimator="laplace").set_index(["condition_label", "lang"])
+    assert (chance.p_holm >= chance.p_approx).all()
     assert chance.loc[("en", "en"), "low"] > 0.5 and chance.loc[("en+fr", "fr"), "low"] < 0.5
     assert chance.loc[("en", "en"), "seeds_above_chance"] >= 3
 
 
-def test_single_seed_contrasts_use_the_glmm_only():
+def test_single_seed_contrasts_have_no_gee():
     trials = _trials({("en", False, 1, "sm"): 0.8, ("en+fr", False, 1, "sm"): 0.0}, seeds=1)
-    table = study.contrasts(trials, "nf")
-    assert list(table.estimator) == ["GLMM (Bayes, Laplace)"] and table.log_odds_ratio.iloc[0] < 0
+    table = study.contrasts(trials, "nf", estimators=("laplace", "gee"))
+    assert list(table.estimator) == ["GLMM (Laplace approximation)"] and table.log_odds_ratio.iloc[0] < 0
 
 
 def test_study_charts_compile_with_vega_lite():
@@ -98,7 +99,7 @@ def test_study_charts_compile_with_vega_lite():
         {("en", False, 1, "sm"): 0.8, ("fr", False, 1, "sm"): 0.8, ("en+fr", False, 1, "sm"): 0.0}, seeds=2
     )
     seeds = charts.seeds_chart(study.per_run(trials), "nf", "NF")
-    forest = charts.forest_chart(study.contrasts(trials, "nf"), "contrasts")
+    forest = charts.forest_chart(study.contrasts(trials, "nf", estimators=("laplace", "gee")), "contrasts")
     for chart in (seeds, forest):
         svg = vl_convert.vegalite_to_svg(chart.to_dict())
         assert svg.startswith("<svg") and "en+fr" in svg

@@ -100,13 +100,13 @@ def first_results_verdict(first: dict) -> str:
 
 def versus_chance_table(chance: pd.DataFrame) -> pd.DataFrame:
     """`study.versus_chance` as the book shows it: tested / trained in capitals, seeds above chance as "k of n"."""
-    return chance.assign(
+    shown = chance.assign(
         trained=chance.condition_label.str.upper(),
         tested=chance.lang.str.upper(),
         seeds_above=chance.seeds_above_chance.astype(str) + " of " + chance.seeds.astype(str),
-    )[["tested", "trained", "raw_accuracy", "accuracy", "low", "high", "p_approx", "seeds_above"]].sort_values(
-        ["tested", "trained"]
-    )
+    ).rename(columns={"rhat": "R-hat", "ess_bulk": "ESS"})
+    columns = ["tested", "trained", "raw_accuracy", "accuracy", "low", "high", "p_holm", "R-hat", "ESS", "seeds_above"]
+    return shown[[c for c in columns if c in shown]].sort_values(["tested", "trained"])
 
 
 # ----------------------------------------------------------------------------- does the model show ME?
@@ -207,7 +207,10 @@ def contrast_table(table: pd.DataFrame):
         tested=table.lang.str.upper(),
         contrast=table.condition + " vs " + table.reference,
         accuracies=[f"{_pct(c)} vs {_pct(r)}" for c, r in zip(table.condition_accuracy, table.reference_accuracy)],
-        effect=[f"{m:+.2f} [{lo:+.2f}, {hi:+.2f}]" for m, lo, hi in zip(table.log_odds_ratio, table.low, table.high)],
+        effect=[
+            f"{m:+.2f} [{lo:+.2f}, {hi:+.2f}]" if np.isfinite(m) else "ceiling: no effect size"
+            for m, lo, hi in zip(table.log_odds_ratio, table.low, table.high)
+        ],
     )
     columns = ["tested", "contrast", "accuracies", "estimator", "effect", "p_approx", "p_holm"]
     return out[columns].style.hide(axis="index").format({"p_approx": "{:.2g}", "p_holm": "{:.2g}"})

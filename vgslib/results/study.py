@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vgslib.results import stats
+from vgslib.results import glmm, stats
 
 FAMILIES = {
     "bilingual": "monolingual vs bilingual",
@@ -53,17 +53,30 @@ def table1_display(table: pd.DataFrame, order=("en", "fr", "nl", "en+fr", "en+nl
     return wide
 
 
-def versus_chance(trials: pd.DataFrame, test: str = "nf") -> pd.DataFrame:
-    """Per condition and test language: the GLMM's accuracy against 50 % (random intercepts for seed and
-    word), and how many seeds' own binomial tests are above chance at 5 %."""
+ESTIMATORS = {
+    "glmm": "the sampled Bayesian GLMM (primary; vgslib.results.glmm)",
+    "laplace": "statsmodels' BinomialBayesMixedGLM at its posterior mode (a fast approximation)",
+    "gee": "GEE with runs as clusters, bias-reduced errors and t references (contrasts only)",
+}
+
+
+def versus_chance(trials: pd.DataFrame, test: str = "nf", estimator: str = "glmm") -> pd.DataFrame:
+    """Per condition and test language: the accuracy of a typical seed and word against 50 % by `estimator`
+    (random intercepts for seed, word and, in the GLMM, seed x word), Holm-corrected over the cells, and how
+    many seeds' own binomial tests are above chance at 5 %."""
+    fit_cell = {"glmm": glmm.vs_chance, "laplace": stats.vs_chance}[estimator]
     rows = []
     part = trials[trials.test == test]
     for (label, lang), cell in part.groupby(["condition_label", "lang"]):
-        fit = stats.vs_chance(cell)
         seeds = stats.per_seed_binomial(cell)
         above = int(((seeds.accuracy > 0.5) & (seeds.p < 0.05)).sum())
-        rows.append({"condition_label": label, "lang": lang, "test": test, **fit, "seeds_above_chance": above})
-    return pd.DataFrame(rows)
+        rows.append(
+            {"condition_label": label, "lang": lang, "test": test, **fit_cell(cell), "seeds_above_chance": above}
+        )
+    table = pd.DataFrame(rows)
+    if len(table):
+        table["p_holm"] = stats.holm(table.p_approx)
+    return table
 
 
 def contrast_pairs(trials: pd.DataFrame) -> list[dict]:
@@ -98,18 +111,20 @@ def contrast_pairs(trials: pd.DataFrame) -> list[dict]:
     ]
 
 
-def contrasts(trials: pd.DataFrame, test: str = "nf", families=tuple(FAMILIES), gee: bool = True) -> pd.DataFrame:
-    """Every available contrast on one test, by the GLMM and (cross-check) by GEE, Holm-corrected within
+def contrasts(
+    trials: pd.DataFrame, test: str = "nf", families=tuple(FAMILIES), estimators=("glmm", "gee")
+) -> pd.DataFrame:
+    """Every available contrast on one test by each of `estimators` (see `ESTIMATORS`), Holm-corrected within
     each family and estimator; log odds ratios (condition vs reference) with 95 % intervals. The GEE, whose
     clusters are runs, needs at least two runs of each condition."""
+    fitters = {"glmm": glmm.contrast, "laplace": stats.contrast, "gee": stats.gee_contrast}
     part = trials[trials.test == test]
     runs_of = part.groupby("condition_label").run_id.nunique()
     rows = []
     for pair in (p for p in contrast_pairs(part) if p["family"] in families):
         cell = part[part.lang == pair["lang"]]
-        fits = [stats.contrast(cell, pair["condition"], pair["reference"])]
-        if gee and min(runs_of[pair["condition"]], runs_of[pair["reference"]]) >= 2:
-            fits.append(stats.gee_contrast(cell, pair["condition"], pair["reference"]))
+        enough_runs = min(runs_of[pair["condition"]], runs_of[pair["reference"]]) >= 2
+        fits = [fitters[e](cell, pair["condition"], pair["reference"]) for e in estimators if e != "gee" or enough_runs]
         accuracy = cell.groupby("condition_label").correct.mean()
         for fit in fits:
             rows.append(
