@@ -13,7 +13,7 @@ import os
 import typing
 from dataclasses import dataclass, field
 
-from vgslib import recipe
+from vgslib import paths, recipe
 from vgslib.condition import parse_languages
 from vgslib.recipe import RunConfig
 
@@ -22,28 +22,8 @@ def param(default, help: str):
     return field(default=default, metadata={"help": help})
 
 
-@dataclass(frozen=True)
-class TrainParams:
-    preset: str = param("laptop", "paper | laptop | smoke: the recipe to start from")
-    train_languages: str = param("en", "one or two of en, fr, nl joined by +, e.g. en+fr")
-    seed: int = param(0, "the run's seed: sampling, initialisation, dropout")
-    size: str = param("", "model size xsm | sm | md | lg | 3d (empty: the preset value)")
-    links: bool = param(False, "bilingual only: add a same-concept token of the other language to every group")
-    anchor_repeats: int = param(1, "every anchor this many times per epoch (2: the 2x control)")
-    epochs: int = param(0, "training epochs (0: the preset value; warm-up scales along)")
-    scale: float = param(0.0, "logit scale (0: the preset value, 100)")
-    learn_scale: bool = param(False, "learn the scale (clamped) instead of fixing it")
-    precision: str = param("", "fp32 | bf16 (empty: the preset value)")
-    test_languages: str = param("", "languages to test, joined by + (empty: the training languages)")
-    corpus: str = param("miniature", "miniature, or the folder of a real corpus manifest")
-    audio_encoder: str = param("mini-audio", "mini-audio | wavlm")
-    audio_encoder_path: str = param("", "wavlm: a model id or local folder")
-    image_encoder: str = param("mini-image", "mini-image | dino-resnet50")
-    image_encoder_path: str = param("", "dino-resnet50: a local checkpoint")
-    data_overrides: str = param("", "JSON merged into the data config, e.g. world.train_tokens")
-    name: str = param("", "the condition's name (empty: derived from the config)")
-    output_dir: str = param("", "the run directory (empty: runs/ and the run name, e.g. en+fr-sm-laptop-seed3)")
-    progress: bool = param(True, "progress bars and a line per epoch")
+class NotebookParams:
+    """A notebook's parameters as a frozen dataclass: its fields are the `parameters` cell."""
 
     @classmethod
     def spec(cls) -> dict[str, dict]:
@@ -64,9 +44,33 @@ class TrainParams:
         return {name: convert(name, spec[name]["type"], value) for name, value in given.items()}
 
     @classmethod
-    def from_mapping(cls, values: dict) -> TrainParams:
+    def from_mapping(cls, values: dict):
         """The parameters found in `values` (e.g. a notebook's globals), validated; others are ignored."""
         return cls(**cls.validate({k: values[k] for k in cls.spec() if k in values}))
+
+
+@dataclass(frozen=True)
+class TrainParams(NotebookParams):
+    preset: str = param("laptop", "paper | laptop | smoke: the recipe to start from")
+    train_languages: str = param("en", "one or two of en, fr, nl joined by +, e.g. en+fr")
+    seed: int = param(0, "the run's seed: sampling, initialisation, dropout")
+    size: str = param("", "model size xsm | sm | md | lg | 3d (empty: the preset value)")
+    links: bool = param(False, "bilingual only: add a same-concept token of the other language to every group")
+    anchor_repeats: int = param(1, "every anchor this many times per epoch (2: the 2x control)")
+    epochs: int = param(0, "training epochs (0: the preset value; warm-up scales along)")
+    scale: float = param(0.0, "logit scale (0: the preset value, 100)")
+    learn_scale: bool = param(False, "learn the scale (clamped) instead of fixing it")
+    precision: str = param("", "fp32 | bf16 (empty: the preset value)")
+    test_languages: str = param("", "languages to test, joined by + (empty: the training languages)")
+    corpus: str = param("miniature", "miniature, or the folder of a real corpus manifest")
+    audio_encoder: str = param("mini-audio", "mini-audio | wavlm")
+    audio_encoder_path: str = param("", "wavlm: a model id or local folder")
+    image_encoder: str = param("mini-image", "mini-image | dino-resnet50")
+    image_encoder_path: str = param("", "dino-resnet50: a local checkpoint")
+    data_overrides: str = param("", "JSON merged into the data config, e.g. world.train_tokens")
+    name: str = param("", "the condition's name (empty: derived from the config)")
+    output_dir: str = param("", "the run directory (empty: runs/ and the run name, e.g. en+fr-sm-laptop-seed3)")
+    progress: bool = param(True, "progress bars and a line per epoch")
 
     def to_config(self) -> RunConfig:
         """The flat parameters -> a validated RunConfig (0 / "" mean: the preset's value)."""
@@ -138,3 +142,31 @@ def _bool(value) -> bool:
     if str(value).lower() in ("false", "0", "no"):
         return False
     raise ValueError(value)
+
+
+@dataclass(frozen=True)
+class AnalysisParams(NotebookParams):
+    runs_dir: str = param("", "the runs folder to analyse (empty: runs/)")
+    preset: str = param("", "whose runs to analyse (empty: the preset with the most runs)")
+    tests: str = param("nf+ff", "tests whose contrasts to estimate, joined by +")
+    families: str = param("bilingual+links+resample+size", "contrast families, joined by +")
+    estimators: str = param("glmm+gee", "contrast estimators, joined by +: glmm, gee, laplace")
+    output_dir: str = param("", "the results folder (empty: results/ and the preset)")
+    progress: bool = param(True, "a line per table")
+
+    def runs(self) -> str:
+        return os.path.abspath(self.runs_dir) if self.runs_dir else paths.runs_root()
+
+    def folder(self, preset: str | None = None) -> str:
+        """Where the results go: `output_dir`, or results/<preset> (default: this parameter's preset)."""
+        return os.path.abspath(self.output_dir) if self.output_dir else paths.results_dir(preset or self.preset)
+
+    def items(self, field_name: str) -> tuple[str, ...]:
+        """A '+'-joined parameter as a tuple (the analysis checks what each may hold)."""
+        values = tuple(v.strip() for v in getattr(self, field_name).split("+") if v.strip())
+        if not values:
+            raise ValueError(f"parameter {field_name!r} is empty")
+        return values
+
+
+NOTEBOOK_PARAMS = {"train.py": TrainParams, "analyse.py": AnalysisParams}  # the notebooks' declared parameters

@@ -1,4 +1,5 @@
-"""Where generated things live: `$VGSLIB_DATA` (default `data/` at the repository root) and `runs/`."""
+"""Where generated things live: `$VGSLIB_DATA` (default `data/` at the repository root), `runs/` and
+`results/`."""
 
 from __future__ import annotations
 
@@ -25,3 +26,8 @@ def encoders_dir() -> str:
 
 def runs_root() -> str:
     return os.environ.get("VGSLIB_RUNS", os.path.join(REPO_ROOT, "runs"))
+
+
+def results_dir(preset: str) -> str:
+    """The analysis notebook's output for one preset's runs: `$VGSLIB_RESULTS/<preset>` (default `results/`)."""
+    return os.path.join(os.environ.get("VGSLIB_RESULTS", os.path.join(REPO_ROOT, "results")), preset)

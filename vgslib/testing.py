@@ -7,8 +7,9 @@ import os
 import numpy as np
 import pandas as pd
 import soundfile as sf
+from scipy.special import expit
 
-from vgslib.condition import parse_languages
+from vgslib.condition import Condition, parse_languages
 from vgslib.sources.media import SAMPLE_RATE
 from vgslib.sources.miniature import WorldConfig
 
@@ -185,4 +186,29 @@ def fake_trials(rng: np.random.Generator, runs: list[tuple[str, str, int, float]
                          "concept": concept, "correct": bool(c)}
                         for c in rng.random(per_word) < p
                     ]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def study_trials(conditions, seeds=3, words=6, per_word=30, rng_seed=0):
+    """Fake per-trial results with the condition columns runs.load_runs adds: conditions maps
+    (train_langs, links, repeats, size) -> NF log odds."""
+    rng = np.random.default_rng(rng_seed)
+    rows = []
+    for (train, links, repeats, size), logit in conditions.items():
+        for seed in range(seeds):
+            c = Condition.from_label(train, links=links, anchor_repeats=repeats, size=size, seed=seed)
+            for lang in c.languages:
+                for test, shift in (("nf", logit), ("ff", 3.0)):
+                    for w in range(words):
+                        correct = rng.random(per_word) < expit(shift)
+                        rows += [
+                            {
+                                "test": test,
+                                "lang": lang,
+                                "concept": f"w{w}",
+                                "correct": bool(ok),
+                                **c.columns(),
+                            }
+                            for ok in correct
+                        ]
     return pd.DataFrame(rows)

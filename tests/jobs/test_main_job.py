@@ -19,6 +19,7 @@ def _run(cmd, env, timeout=900):
 
 def test_main_job_smoke(tmp_path):
     env = {**os.environ, "VGSLIB_DATA": str(tmp_path / "data"), "VGSLIB_RUNS": str(tmp_path / "runs")}
+    env["VGSLIB_RESULTS"] = str(tmp_path / "results")
     cfg = tmp_path / "data-config.json"
     cfg.write_text(json.dumps(testing.tiny_data_config().to_dict()))
     out = _run([sys.executable, "-m", "vgslib", "prepare", "--config", str(cfg), "--quiet"], env).stdout
@@ -49,6 +50,11 @@ def test_main_job_smoke(tmp_path):
             ],
             env,
         )
+    # The analysis notebook through papermill (the fast estimators here; the sampled GLMM: tests/results).
+    analyse = [sys.executable, "-m", "vgslib", "notebook", "analyse", "-p", "estimators", "laplace+gee"]
+    _run(analyse + ["-p", "progress", "false"], env)
+    assert (tmp_path / "results" / "smoke" / "summary.json").exists()
+    assert (tmp_path / "results" / "smoke" / "analyse.ipynb").exists()
     _run([sys.executable, "-m", "vgslib", "book", "--path-output", str(tmp_path / "book")], env)
     html = tmp_path / "book" / "_build" / "html"
     for page in (
@@ -70,5 +76,5 @@ def test_main_job_smoke(tmp_path):
     me = (html / "book" / "me.html").read_text()
     assert "Table 1, replicated" in me and "EN NF" in me
     bilingual = (html / "book" / "bilingual.html").read_text()
-    assert "en+nl vs en" in bilingual and "GLMM (Bayes, NUTS)" in bilingual
+    assert "en+nl vs en" in bilingual and "GLMM (Laplace approximation)" in bilingual
     assert "train_languages" in (html / "book" / "rerun.html").read_text()

@@ -7,7 +7,7 @@ import pytest
 
 from vgslib import runs, testing
 from vgslib.jobs import notebooks
-from vgslib.params import TrainParams
+from vgslib.params import AnalysisParams, TrainParams
 
 
 def test_parameters_are_read_with_types_and_help():
@@ -18,10 +18,11 @@ def test_parameters_are_read_with_types_and_help():
     assert set(table.parameter) == set(spec) and table.meaning.str.len().min() > 0
 
 
-def test_the_notebooks_parameters_cell_is_the_declared_one():
-    """`notebooks/train.py` mirrors `TrainParams`: same names, order, types, defaults and help."""
-    cell = notebooks.parameters(notebooks.notebook_path("train"))
-    assert list(cell.items()) == list(TrainParams.spec().items())
+@pytest.mark.parametrize("name, declared", [("train", TrainParams), ("analyse", AnalysisParams)])
+def test_the_notebooks_parameters_cell_is_the_declared_one(name, declared):
+    """A notebook's `parameters` cell mirrors its declaration: same names, order, types, defaults and help."""
+    cell = notebooks.parameters(notebooks.notebook_path(name))
+    assert list(cell.items()) == list(declared.spec().items())
 
 
 @pytest.mark.parametrize(

@@ -3,37 +3,12 @@ import pandas as pd
 import pytest
 from scipy.special import expit
 
-from vgslib.condition import Condition
 from vgslib.results import study
-
-
-def _trials(conditions, seeds=3, words=6, per_word=30, rng_seed=0):
-    """Fake per-trial results with the condition columns runs.load_runs adds: conditions maps
-    (train_langs, links, repeats, size) -> NF log odds."""
-    rng = np.random.default_rng(rng_seed)
-    rows = []
-    for (train, links, repeats, size), logit in conditions.items():
-        for seed in range(seeds):
-            c = Condition.from_label(train, links=links, anchor_repeats=repeats, size=size, seed=seed)
-            for lang in c.languages:
-                for test, shift in (("nf", logit), ("ff", 3.0)):
-                    for w in range(words):
-                        correct = rng.random(per_word) < expit(shift)
-                        rows += [
-                            {
-                                "test": test,
-                                "lang": lang,
-                                "concept": f"w{w}",
-                                "correct": bool(ok),
-                                **c.columns(),
-                            }
-                            for ok in correct
-                        ]
-    return pd.DataFrame(rows)
+from vgslib.testing import study_trials
 
 
 def test_table1_is_the_mean_and_se_of_per_run_accuracies():
-    trials = _trials({("en", False, 1, "sm"): 0.8, ("en+fr", False, 1, "sm"): 0.2})
+    trials = study_trials({("en", False, 1, "sm"): 0.8, ("en+fr", False, 1, "sm"): 0.2})
     table = study.table1(trials)
     runs = trials[(trials.train_langs == "en") & (trials.test == "nf")].groupby("seed").correct.mean()
     row = table[(table.train_langs == "en") & (table.lang == "en") & (table.test == "nf")].iloc[0]
@@ -54,7 +29,7 @@ def test_contrast_pairs_follow_the_protocols_questions():
         ("en", False, 2, "sm"): 0.5,
         ("en", False, 1, "lg"): 0.5,
     }
-    trials = _trials(conditions, seeds=1, words=1, per_word=1)
+    trials = study_trials(conditions, seeds=1, words=1, per_word=1)
     pairs = {(p["family"], p["lang"], p["condition"], p["reference"]) for p in study.contrast_pairs(trials)}
     assert pairs == {
         ("bilingual", "en", "en+fr", "en"),
@@ -68,7 +43,7 @@ def test_contrast_pairs_follow_the_protocols_questions():
 
 
 def test_contrasts_recover_a_known_bilingual_effect_with_both_estimators():
-    trials = _trials(
+    trials = study_trials(
         {("en", False, 1, "sm"): 0.8, ("fr", False, 1, "sm"): 0.8, ("en+fr", False, 1, "sm"): 0.0}, seeds=4
     )
     table = study.contrasts(trials, "nf", estimators=("laplace", "gee"))  # the sampled GLMM: test_glmm.py
@@ -85,7 +60,7 @@ def test_contrasts_recover_a_known_bilingual_effect_with_both_estimators():
 
 
 def test_single_seed_contrasts_have_no_gee():
-    trials = _trials({("en", False, 1, "sm"): 0.8, ("en+fr", False, 1, "sm"): 0.0}, seeds=1)
+    trials = study_trials({("en", False, 1, "sm"): 0.8, ("en+fr", False, 1, "sm"): 0.0}, seeds=1)
     table = study.contrasts(trials, "nf", estimators=("laplace", "gee"))
     assert list(table.estimator) == ["GLMM (Laplace approximation)"] and table.log_odds_ratio.iloc[0] < 0
 
@@ -95,7 +70,7 @@ def test_study_charts_compile_with_vega_lite():
 
     from vgslib.report import charts
 
-    trials = _trials(
+    trials = study_trials(
         {("en", False, 1, "sm"): 0.8, ("fr", False, 1, "sm"): 0.8, ("en+fr", False, 1, "sm"): 0.0}, seeds=2
     )
     seeds = charts.seeds_chart(study.per_run(trials), "nf", "NF")

@@ -72,3 +72,24 @@ def test_vectorised_scoring_matches_the_naive_loop(table, tiny_world):
     )
     acc = trials.accuracy(fast)
     assert set(acc.test) == set(trials.TESTS) and acc.accuracy.between(0, 1).all()
+
+
+def test_each_test_draws_its_own_stream(table):
+    """NF and FN once shared a random stream (equal character sums): their k-th trials drew alike."""
+    nf = table[(table.test == "nf") & (table.lang == "en")].reset_index(drop=True)
+    fn = table[(table.test == "fn") & (table.lang == "en")].reset_index(drop=True)
+    n = min(len(nf), len(fn))
+    naive = np.random.default_rng([0, sum(map(ord, "en")), sum(map(ord, "nf"))])
+    shared = np.random.default_rng([0, sum(map(ord, "en")), sum(map(ord, "fn"))])
+    assert naive.integers(1 << 30) == shared.integers(1 << 30)  # the old streams were one
+    assert trials._stream("nf") != trials._stream("fn")
+    assert (nf.target_id.iloc[:n].str.split("-").str[-1] != fn.target_id.iloc[:n].str.split("-").str[-1]).any()
+
+
+def test_a_tie_counts_as_correct_as_in_the_reference():
+    table = pd.DataFrame([{"lang": "en", "audio_id": "a", "target_id": "t", "distractor_id": "d", "test": "ff"}])
+    emb = {"en": np.array([[1.0, 0.0]])}
+    images = np.array([[0.5, 0.5], [0.5, -0.5]])  # equal dot products with the audio
+    fast = trials.score(table, emb, images, {"t": 0, "d": 1}, {"en": {"a": 0}})
+    slow = trials.score_naive(table, emb, images, {"t": 0, "d": 1}, {"en": {"a": 0}})
+    assert bool(fast.correct.iloc[0]) and bool(slow.correct.iloc[0])

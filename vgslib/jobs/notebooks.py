@@ -16,10 +16,10 @@ import sys
 import tempfile
 
 from vgslib import paths
-from vgslib.params import TrainParams, convert
+from vgslib.params import NOTEBOOK_PARAMS, AnalysisParams, TrainParams, convert
 
 NOTEBOOK_DIR = os.path.join(paths.REPO_ROOT, "notebooks")
-DECLARED = {"train.py": TrainParams}  # notebooks whose parameters the library declares
+DECLARED = NOTEBOOK_PARAMS  # notebooks whose parameters the library declares
 
 
 def notebook_path(name: str) -> str:
@@ -67,8 +67,11 @@ def validate(path: str, given: dict) -> dict:
     return {name: convert(name, spec[name]["type"], value) for name, value in given.items()}
 
 
-def execute(name: str, params: dict, output: str, cwd: str | None = None, timeout: int | None = None) -> str:
-    """Validate, convert with jupytext, execute with papermill into `output` (an .ipynb)."""
+def execute(
+    name: str, params: dict, output: str, cwd: str | None = None, timeout: int | None = None, echo: bool = False
+) -> str:
+    """Validate, convert with jupytext, execute with papermill into `output` (an .ipynb); with `echo`, what the
+    notebook prints is shown here as it runs."""
     import jupytext
     import papermill
 
@@ -85,6 +88,8 @@ def execute(name: str, params: dict, output: str, cwd: str | None = None, timeou
             kernel_name="python3",
             cwd=cwd or NOTEBOOK_DIR,
             progress_bar=False,
+            stdout_file=sys.stdout if echo else None,
+            stderr_file=sys.stderr if echo else None,
             execution_timeout=timeout,
         )
     return output
@@ -121,17 +126,20 @@ def main(argv=None) -> int:
         print(parameter_table(args.notebook).to_string(index=False))
         return 0
     params = dict(args.p)
-    if params.get("output_dir"):  # the notebook runs in notebooks/: make paths absolute first
-        params["output_dir"] = os.path.abspath(params["output_dir"])
+    for name in ("output_dir", "runs_dir"):  # the notebook runs in notebooks/: make paths absolute first
+        if params.get(name):
+            params[name] = os.path.abspath(params[name])
     output = args.output
     if not output:
         if os.path.basename(notebook_path(args.notebook)) == "train.py":
             run_dir = train_run_dir(params)
             params.setdefault("output_dir", run_dir)
             output = os.path.join(run_dir, "notebook.ipynb")
+        elif os.path.basename(notebook_path(args.notebook)) == "analyse.py":
+            output = os.path.join(AnalysisParams(**AnalysisParams.validate(params)).folder(), "analyse.ipynb")
         else:
             output = os.path.join(paths.data_root(), "notebooks", f"{args.notebook}.ipynb")
-    execute(args.notebook, params, output)
+    execute(args.notebook, params, output, echo=True)
     print(f"executed notebook: {output}")
     return 0
 

@@ -1,4 +1,4 @@
-"""The main job, stage by stage: prepare the miniature -> run the grid -> render the book.
+"""The main job, stage by stage: prepare the miniature -> run the grid -> the statistics -> render the book.
 
     python -m vgslib pipeline              # the Table 1 grid (6 conditions x 5 seeds)
     python -m vgslib pipeline --grid full  # every condition of the study (`make book FULL=1`)
@@ -22,9 +22,11 @@ def stages(grid: str, preset: str | None, workers: int | None) -> list[tuple[str
         run_grid += ["--preset", preset]
     if workers:
         run_grid += ["--workers", str(workers)]
+    analyse = [sys.executable, "-m", "vgslib", "notebook", "analyse"] + (["-p", "preset", preset] if preset else [])
     return [
         ("prepare the miniature", [sys.executable, "-m", "vgslib", "prepare"]),
         (f"train and test ({grid} grid)", run_grid),
+        ("statistics (notebooks/analyse.py)", analyse),
         ("render the book", [sys.executable, "-m", "vgslib", "book"]),
     ]
 

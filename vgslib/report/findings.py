@@ -1,7 +1,8 @@
 """What the result chapters compute: the numbers their prose glues, the tables they show, and their verdicts.
 
-Each function takes the tidy tables of `runs.load_runs()`; verdicts are sentences chosen by the numbers, so
-a chapter says plainly whether the miniature reproduces a finding of the paper.
+Each function takes the tidy tables of `runs.load_runs()` and the statistics the analysis notebook wrote
+(`vgslib.results.analysis`; the chapters fit no model themselves); verdicts are sentences chosen by the
+numbers, so a chapter says plainly whether the miniature reproduces a finding of the paper.
 """
 
 from __future__ import annotations
@@ -118,12 +119,12 @@ def table1_runs(trials: pd.DataFrame) -> tuple[str, pd.DataFrame]:
     return preset, trials[trials.preset == preset]
 
 
-def me_chapter(trials: pd.DataFrame, preset: str) -> dict:
+def me_chapter(trials: pd.DataFrame, preset: str, results: dict) -> dict:
     """The ME chapter's Table 1 (FF, NF, FN), per-run accuracies, tests against chance and numbers."""
     t1 = trials[trials.table1]
     per_run = study.per_run(t1)
-    table = study.table1(t1, tests=("ff", "nf", "fn"))
-    chance = study.versus_chance(t1, "nf")
+    table = results["table1"]
+    chance = results["chance"][results["chance"].condition_label.isin(set(t1.condition_label))]
     seeds, seeds_max = int(table.seeds.min()), int(table.seeds.max())
 
     def mean_of(train, lang, test):
@@ -216,13 +217,13 @@ def contrast_table(table: pd.DataFrame):
     return out[columns].style.hide(axis="index").format({"p_approx": "{:.2g}", "p_holm": "{:.2g}"})
 
 
-def family_section(trials: pd.DataFrame, family: str) -> list:
-    """What a control family's section shows: its contrasts and forest chart, or how to make its runs."""
+def family_section(contrasts: pd.DataFrame, family: str) -> list:
+    """What a control family's section shows: its NF contrasts and forest chart, or how to make its runs."""
     from IPython.display import Markdown
 
     from vgslib.report import charts
 
-    part = study.contrasts(trials, "nf", families=[family])
+    part = contrasts[(contrasts.family == family) & (contrasts.test == "nf")] if len(contrasts) else contrasts
     if part.empty:
         return [Markdown("*No runs of this control yet: `make book FULL=1` trains them.*")]
     return [
@@ -238,10 +239,10 @@ def _reliable(table: pd.DataFrame, sign: int) -> int:
     return int((side & (table.p_holm < 0.05)).sum())
 
 
-def bilingual_chapter(trials: pd.DataFrame, preset: str) -> dict:
+def bilingual_chapter(contrasts: pd.DataFrame, preset: str) -> dict:
     """Monolingual vs bilingual contrasts on NF and FF, and the chapter's numbers."""
-    nf = study.contrasts(trials, "nf", families=["bilingual"])
-    ff = study.contrasts(trials, "ff", families=["bilingual"])
+    bilingual = contrasts[contrasts.family == "bilingual"]
+    nf, ff = bilingual[bilingual.test == "nf"], bilingual[bilingual.test == "ff"]
     glmm, gee = (nf[nf.estimator.str.startswith(e)] for e in ("GLMM", "GEE"))
     ff_glmm = ff[ff.estimator.str.startswith("GLMM")]
     both = glmm.merge(gee, on=["lang", "condition", "reference"], suffixes=("", "_gee"))

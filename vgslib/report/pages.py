@@ -36,6 +36,13 @@ def require_runs(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def study_results(preset: str) -> dict:
+    """The statistics the analysis notebook wrote for `preset`'s runs (`vgslib.results.analysis.read`)."""
+    from vgslib.results import analysis
+
+    return analysis.read(paths.results_dir(preset))
+
+
 def _read_json(path: str) -> dict:
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path} does not exist; {HOW_TO_PREPARE}")

@@ -111,12 +111,20 @@ def contrast_pairs(trials: pd.DataFrame) -> list[dict]:
     ]
 
 
+def check_options(families, estimators) -> None:
+    """Unknown contrast families or estimators are errors that name them."""
+    for what, given, known in (("families", families, FAMILIES), ("estimators", estimators, ESTIMATORS)):
+        if set(given) - set(known):
+            raise ValueError(f"unknown {what} {sorted(set(given) - set(known))}; known {what} are {sorted(known)}")
+
+
 def contrasts(
     trials: pd.DataFrame, test: str = "nf", families=tuple(FAMILIES), estimators=("glmm", "gee")
 ) -> pd.DataFrame:
     """Every available contrast on one test by each of `estimators` (see `ESTIMATORS`), Holm-corrected within
     each family and estimator; log odds ratios (condition vs reference) with 95 % intervals. The GEE, whose
     clusters are runs, needs at least two runs of each condition."""
+    check_options(families, estimators)
     fitters = {"glmm": glmm.contrast, "laplace": stats.contrast, "gee": stats.gee_contrast}
     part = trials[trials.test == test]
     runs_of = part.groupby("condition_label").run_id.nunique()

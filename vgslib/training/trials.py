@@ -6,12 +6,14 @@ Each trial is a spoken test word and two test pictures of the same pictogram sou
 - nn (novel–novel): a novel word; its concept's picture vs another novel concept's;
 - fn (familiar–novel control): a familiar word; its concept's picture vs a novel concept's — shows whether a
   model simply prefers or avoids novel pictures.
-The target is always the picture of the word's concept; `correct` means it scored higher.
+The target is always the picture of the word's concept; `correct` means it scored at least as high as the
+distractor (a tie counts as correct, as in the reference).
 """
 
 from __future__ import annotations
 
 import os
+import zlib
 
 import numpy as np
 import pandas as pd
@@ -25,12 +27,19 @@ from vgslib.sources import concepts
 from vgslib.sources.manifest import Manifest
 
 TRIALS_PER_WORD = 50
+TRIALS_VERSION = 2  # bump when generation changes (2: a random stream per test name), so stored trials are redone
 TESTS = {  # test -> (word group, distractor group)
     "ff": ("familiar", "familiar"),
     "nf": ("novel", "familiar"),
     "nn": ("novel", "novel"),
     "fn": ("familiar", "novel"),
 }
+
+
+def _stream(name: str) -> int:
+    """A random stream per language and test. (A sum of character codes, as before, gave "nf" and "fn" the
+    same stream: their trials drew the same tokens and pictures.)"""
+    return zlib.crc32(name.encode())
 
 
 def _group(name: str) -> tuple[str, ...]:
@@ -47,7 +56,7 @@ def generate(
     for lang in langs:
         concepts.check_language(lang)
         for test, (word_group, distractor_group) in TESTS.items():
-            rng = np.random.default_rng([seed, sum(map(ord, lang)), sum(map(ord, test))])
+            rng = np.random.default_rng([seed, _stream(lang), _stream(test)])
             for concept in _group(word_group):
                 tokens = audio[(audio.lang == lang) & (audio.concept == concept)]
                 targets = images[images.concept == concept]
@@ -80,7 +89,7 @@ def generate(
 def stored(data: StudyData, seed: int) -> pd.DataFrame:
     """The trials of every language of the corpus, generated once per (test split, seed) and stored."""
     test = data.manifest.select("audio", "test")
-    key = stable_hash([rows_key(test), rows_key(data.manifest.select("images", "test")), seed])
+    key = stable_hash([rows_key(test), rows_key(data.manifest.select("images", "test")), seed, TRIALS_VERSION])
     path = os.path.join(paths.data_root(), "trials", f"trials-{key}.csv")
     if os.path.exists(path):
         return pd.read_csv(path)
@@ -107,7 +116,7 @@ def score(
         t = image_emb[part["target_id"].map(image_index).to_numpy()]  # (n, E)
         d = image_emb[part["distractor_id"].map(image_index).to_numpy()]  # (n, E)
         st, sd = (a * t).sum(1), (a * d).sum(1)
-        out.append(part.assign(target_score=st, distractor_score=sd, correct=st > sd))
+        out.append(part.assign(target_score=st, distractor_score=sd, correct=st >= sd))  # a tie counts as correct
     return pd.concat(out).loc[trials.index]
 
 
@@ -120,7 +129,7 @@ def score_naive(trials: pd.DataFrame, audio_emb, image_emb, image_index, audio_i
         d_score = float(np.dot(a, image_emb[image_index[r.distractor_id]]))
         st.append(t_score)
         sd.append(d_score)
-        correct.append(t_score > d_score)
+        correct.append(t_score >= d_score)
     return trials.assign(target_score=st, distractor_score=sd, correct=correct)
 
 

@@ -1,0 +1,88 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # The study's statistics
+#
+# Every table of the study, computed once from the runs of one preset and written into a results folder that
+# the book reads. Run it with `python -m vgslib notebook analyse` (`make book` does, after the grid), or on
+# another runs folder, e.g. `paper`-preset runs made on a GPU cluster:
+# `python -m vgslib notebook analyse -p runs_dir /path/to/runs -p preset paper`; rebuilding the book then
+# re-renders every number from it.
+
+# %% tags=["parameters"]
+runs_dir: str = ""  # the runs folder to analyse (empty: runs/)
+preset: str = ""  # whose runs to analyse (empty: the preset with the most runs)
+tests: str = "nf+ff"  # tests whose contrasts to estimate, joined by +
+families: str = "bilingual+links+resample+size"  # contrast families, joined by +
+estimators: str = "glmm+gee"  # contrast estimators, joined by +: glmm, gee, laplace
+output_dir: str = ""  # the results folder (empty: results/ and the preset)
+progress: bool = True  # a line per table
+
+# %% [markdown]
+# The parameters, validated again after papermill's injection, and the runs they name:
+
+# %%
+import time
+
+from IPython.display import display
+
+from vgslib import runs
+from vgslib.params import AnalysisParams
+from vgslib.results import analysis, study, tables
+
+params = AnalysisParams.from_mapping(globals())
+trials = runs.load_runs(params.runs())["trials"]
+if trials.empty:
+    raise RuntimeError(f"no complete runs in {params.runs()}: train some first (`make book` or the grid)")
+preset = params.preset or tables.choose_preset(trials.preset)
+trials = trials[trials.preset == preset]
+folder = params.folder(preset)
+print(f"{trials.run.nunique()} runs of the {preset} preset -> {folder}")
+print("estimators:", {e: study.ESTIMATORS[e] for e in params.items("estimators")})
+
+# %% [markdown]
+# Table 1, per-run accuracies, ME against chance and the contrast families (each estimator named in its rows):
+
+# %%
+start = time.time()
+results = analysis.analyse(
+    trials, params.items("tests"), params.items("families"), params.items("estimators"), progress=params.progress
+)
+seconds = time.time() - start
+results["chance"]
+
+# %% [markdown]
+# The contrasts, and the fits whose sampler diagnostics failed (R-hat above 1.01 or bulk ESS below 400):
+
+# %%
+contrasts = results["contrasts"]
+checked = contrasts[contrasts.estimator.str.contains("NUTS")] if len(contrasts) else contrasts
+failed = checked[checked.diagnostics_ok == False]  # noqa: E712 (NaN: a ceiling row, nothing sampled)
+print(f"{len(contrasts)} contrast rows, {len(failed)} sampled fits with failed diagnostics")
+display(contrasts)
+
+# %% [markdown]
+# Written last: `summary.json` marks the folder complete.
+
+# %%
+summary = {
+    "preset": preset,
+    "runs_dir": params.runs(),
+    "runs": int(trials.run.nunique()),
+    "tests": list(params.items("tests")),
+    "families": list(params.items("families")),
+    "estimators": list(params.items("estimators")),
+    "seconds": round(seconds, 1),
+}
+analysis.write(results, trials, folder, summary)
+display(summary)
