@@ -34,6 +34,7 @@ progress: bool = True  # a line per table
 # %%
 import time
 
+import pandas as pd
 from IPython.display import display
 
 from vgslib import runs
@@ -66,9 +67,8 @@ results["chance"]
 
 # %%
 contrasts = results["contrasts"]
-checked = contrasts[contrasts.estimator.str.contains("NUTS")] if len(contrasts) else contrasts
-failed = checked[checked.diagnostics_ok == False]  # noqa: E712 (NaN: a ceiling row, nothing sampled)
-print(f"{len(contrasts)} contrast rows, {len(failed)} sampled fits with failed diagnostics")
+ok = contrasts.get("diagnostics_ok", pd.Series(dtype=object)).dropna().astype(bool)  # sampled fits only
+print(f"{len(contrasts)} contrast rows, {len(ok)} sampled fits, {int((~ok).sum())} with failed diagnostics")
 display(contrasts)
 
 # %% [markdown]

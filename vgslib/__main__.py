@@ -4,7 +4,8 @@ python -m vgslib prepare                  # miniature world -> frozen encoders -
 python -m vgslib notebook train -p ...    # one condition: the training notebook through papermill
 python -m vgslib grid table1              # many conditions on dask.distributed
 python -m vgslib book                     # render the book
-python -m vgslib pipeline                 # the main job: prepare -> grid -> book (what `make book` runs)
+python -m vgslib pipeline                 # the main job: prepare -> grid -> statistics -> book (`make book`)
+python -m vgslib compare-lme4 results/laptop   # our estimates beside analysis/glmer.R's, for the appendix
 """
 
 from __future__ import annotations
@@ -37,9 +38,47 @@ def prepare(argv: list[str]) -> int:
     return 0
 
 
+def compare_lme4(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m vgslib compare-lme4",
+        description="write the appendix's comparison with lme4 (analysis/lme4-comparison.csv and .json)",
+    )
+    parser.add_argument("folder", help="an analysis folder on which analysis/glmer.R has run")
+    args = parser.parse_args(argv)
+    import datetime
+    import subprocess
+
+    from vgslib import runs
+    from vgslib.atomic import atomic_path, write_json
+    from vgslib.report.pages import LME4_COMPARISON
+    from vgslib.results.analysis import compare_with_lme4, read
+
+    table = compare_with_lme4(args.folder)
+    summary = read(args.folder)["summary"]
+    version = ["Rscript", "-e", "cat(as.character(packageVersion('lme4')))"]
+    record = {
+        "date": datetime.date.today().isoformat(),
+        "preset": summary["preset"],
+        "runs": summary["runs"],
+        "commit": runs.git_commit()["commit"],
+        "runs_commit": (runs.load_run(runs.load_runs(summary["runs_dir"])["runs"].dir.iloc[0])["env"] or {})
+        .get("git", {})
+        .get("commit", ""),
+        "lme4": subprocess.run(version, capture_output=True, text=True).stdout.strip(),
+        "max_abs_difference": float((table.ours - table.lme4).abs().max()),
+        "width_ratio": float(((table.lme4_high - table.lme4_low) / (table.ours_high - table.ours_low)).mean()),
+    }
+    with atomic_path(LME4_COMPARISON + ".csv") as tmp:
+        table.round(4).to_csv(tmp, index=False)
+    write_json(LME4_COMPARISON + ".json", record)
+    print(table.round(3).to_string(index=False))
+    print(record)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    commands = {"prepare": prepare}
+    commands = {"prepare": prepare, "compare-lme4": compare_lme4}
     jobs = {"notebook": "notebooks", "grid": "grid", "book": "book", "pipeline": "pipeline"}
     if not argv or argv[0] not in commands.keys() | jobs.keys():
         print(__doc__)

@@ -136,7 +136,17 @@ def main(argv=None) -> int:
             params.setdefault("output_dir", run_dir)
             output = os.path.join(run_dir, "notebook.ipynb")
         elif os.path.basename(notebook_path(args.notebook)) == "analyse.py":
-            output = os.path.join(AnalysisParams(**AnalysisParams.validate(params)).folder(), "analyse.ipynb")
+            analysis = AnalysisParams(**AnalysisParams.validate(params))
+            if (
+                not analysis.preset
+            ):  # the preset with the most runs, named here so the notebook lands beside its results
+                from vgslib import runs
+                from vgslib.results.tables import choose_preset
+
+                found = runs.load_runs(analysis.runs())["runs"]
+                if not found.empty:
+                    params["preset"] = choose_preset(found.preset)
+            output = os.path.join(analysis.folder(params.get("preset")), "analyse.ipynb")
         else:
             output = os.path.join(paths.data_root(), "notebooks", f"{args.notebook}.ipynb")
     execute(args.notebook, params, output, echo=True)

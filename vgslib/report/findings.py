@@ -124,7 +124,7 @@ def me_chapter(trials: pd.DataFrame, preset: str, results: dict) -> dict:
     t1 = trials[trials.table1]
     per_run = study.per_run(t1)
     table = results["table1"]
-    chance = results["chance"][results["chance"].condition_label.isin(set(t1.condition_label))]
+    chance = results["chance"]
     seeds, seeds_max = int(table.seeds.min()), int(table.seeds.max())
 
     def mean_of(train, lang, test):

@@ -143,3 +143,76 @@ def run_environments(summary: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
 
 def package_versions(env: dict) -> pd.DataFrame:
     return pd.DataFrame(sorted((env.get("packages") or {}).items()), columns=["package", "version"])
+
+
+# ----------------------------------------------------------------------------- the statistics appendix
+
+LME4_COMPARISON = os.path.join(paths.REPO_ROOT, "analysis", "lme4-comparison")  # .csv and .json, committed
+
+
+def statistics_numbers(results: dict) -> dict:
+    """The appendix's numbers: the analysis's settings and its sampler checks."""
+    from vgslib.results import glmm
+
+    checks = sampler_checks(results)
+    return {
+        "preset": results["summary"]["preset"],
+        "seconds": float(results["summary"].get("seconds", float("nan"))),
+        "chains": glmm.CHAINS,
+        "tune": glmm.TUNE,
+        "draws": glmm.DRAWS,
+        "rhat_max": glmm.RHAT_MAX,
+        "ess_min": glmm.ESS_MIN,
+        "n_fits": len(checks),
+        "worst_rhat": float(checks["R-hat"].max()) if len(checks) else float("nan"),
+        "worst_ess": float(checks["bulk ESS"].min()) if len(checks) else float("nan"),
+        "n_failed": int((~checks["passed"]).sum()) if len(checks) else 0,
+    }
+
+
+def sampler_checks(results: dict) -> pd.DataFrame:
+    """Every sampled fit of the analysis with its R-hat, bulk ESS, divergences and whether it passed."""
+    parts = []
+    for name, label in (("chance", "vs chance"), ("first_chance", "vs chance (seed 0)"), ("contrasts", "contrast")):
+        table = results[name]
+        if "rhat" not in table or table.empty:
+            continue
+        sampled = table[table.rhat.notna()]
+        what = (
+            sampled.condition_label + " on " + sampled.lang.str.upper()
+            if "condition_label" in sampled
+            else sampled.condition + " vs " + sampled.reference + " on " + sampled.lang.str.upper()
+            + " (" + sampled.test.str.upper() + ")"
+        )  # fmt: skip
+        parts.append(
+            pd.DataFrame(
+                {
+                    "fit": label,
+                    "what": what,
+                    "R-hat": sampled.rhat,
+                    "bulk ESS": sampled.ess_bulk,
+                    "divergences": sampled.divergences,
+                    "passed": sampled.diagnostics_ok.astype(bool),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def lme4_comparison() -> tuple[pd.DataFrame, str]:
+    """The committed comparison with lme4 and a sentence saying where it comes from (or how to make it)."""
+    if not os.path.exists(LME4_COMPARISON + ".csv"):
+        return pd.DataFrame(), (
+            "*No comparison yet: run the analysis notebook, then `Rscript analysis/glmer.R results/<preset>` "
+            "(R with lme4), then `python -m vgslib compare-lme4 results/<preset>`.*"
+        )
+    table = pd.read_csv(LME4_COMPARISON + ".csv")
+    record = _read_json(LME4_COMPARISON + ".json")
+    note = (
+        f"Made on {record['date']} from the {record['runs']} runs of the `{record['preset']}` preset's Table 1 grid "
+        f"(trained at commit {record['runs_commit'][:10]}, analysed at {record['commit'][:10]}; lme4 "
+        f"{record['lme4']}). Across the {len(table)} estimates the "
+        f"largest difference between the two point estimates is {record['max_abs_difference']:.2f} on the log "
+        f"odds scale; lme4's intervals are on average {record['width_ratio']:.2f} times as wide as ours."
+    )
+    return table, note
