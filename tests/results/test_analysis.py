@@ -1,0 +1,31 @@
+import pandas as pd
+import pytest
+
+from vgslib.results import analysis
+from vgslib.testing import study_trials
+
+
+def test_the_study_is_analysed_once_and_read_back(tmp_path):
+    trials = study_trials(
+        {("en", False, 1, "sm"): 0.8, ("fr", False, 1, "sm"): 0.8, ("en+fr", False, 1, "sm"): 0.0}, seeds=2
+    )
+    tables = analysis.analyse(trials, estimators=("laplace", "gee"), progress=False)
+    assert set(tables) == set(analysis.TABLES)
+    assert set(tables["contrasts"].test) == {"nf", "ff"} and set(tables["contrasts"].family) == {"bilingual"}
+    assert set(tables["first_chance"].seeds) == {1} and set(tables["chance"].seeds) == {2}
+    with pytest.raises(FileNotFoundError, match="no complete analysis"):
+        analysis.read(str(tmp_path))
+    analysis.write(tables, trials, str(tmp_path), {"preset": "laptop"})
+    back = analysis.read(str(tmp_path))
+    assert back["summary"] == {"preset": "laptop"}
+    pd.testing.assert_frame_equal(back["chance"], tables["chance"].reset_index(drop=True), check_dtype=False)
+    r_table = pd.read_csv(tmp_path / "trials.csv")
+    assert list(r_table.columns) == analysis.R_COLUMNS and set(r_table.correct) <= {0, 1}
+
+
+def test_one_preset_at_a_time_and_known_families_only():
+    trials = study_trials({("en", False, 1, "sm"): 0.8}, seeds=1, words=1, per_word=2)
+    with pytest.raises(ValueError, match="one preset at a time"):
+        analysis.analyse(pd.concat([trials, trials.assign(preset="paper")]), progress=False)
+    with pytest.raises(ValueError, match=r"unknown families \['sizes'\]"):
+        analysis.analyse(trials, families=("sizes",), estimators=("laplace",), progress=False)

@@ -1,0 +1,121 @@
+"""The study's statistics computed once, into a results folder that the book reads (it fits no model itself).
+
+`analyse` takes the per-trial table of `runs.load_runs()` (one preset's runs) and returns every table of the
+study: Table 1, per-run accuracies, ME against chance (Table 1 cells and the seed-0 first results), and the
+contrast families on NF and FF. `write` stores them as CSV beside a `summary.json` (what was analysed, by
+which estimators, how long it took) and the per-trial table for R users (`trials.csv`, the columns
+`analysis/glmer.R` reads); `read` loads them back. `notebooks/analyse.py` is the papermill face of this.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pandas as pd
+
+from vgslib.atomic import atomic_path, write_json
+from vgslib.results import study
+
+TABLES = ("table1", "per_run", "chance", "first_chance", "contrasts")
+R_COLUMNS = ["correct", "test", "lang", "condition_label", "run_id", "seed", "concept", "preset"]
+
+
+def analyse(
+    trials: pd.DataFrame,
+    tests=("nf", "ff"),
+    families=tuple(study.FAMILIES),
+    estimators=("glmm", "gee"),
+    progress: bool = True,
+) -> dict[str, pd.DataFrame]:
+    """Every table of the study for one preset's trials (labelled with their recorded conditions)."""
+    if trials.preset.nunique() != 1:
+        raise ValueError(f"analyse one preset at a time; these trials hold {sorted(trials.preset.unique())}")
+    study.check_options(families, estimators)
+    t1 = trials[trials.table1]
+    first = t1[t1.seed == 0]
+    chance_estimator = "glmm" if "glmm" in estimators else "laplace"
+    steps = [
+        ("table1", lambda: study.table1(t1, tests=("ff", "nf", "fn"))),
+        ("per_run", lambda: study.per_run(trials)),
+        ("chance", lambda: study.versus_chance(t1, "nf", estimator=chance_estimator)),  # Holm over Table 1's cells
+        ("first_chance", lambda: study.versus_chance(first, "nf", estimator=chance_estimator)),
+        ("contrasts", lambda: pd.concat([study.contrasts(trials, t, families, estimators) for t in tests])),
+    ]
+    out = {}
+    for name, step in steps:
+        start = time.time()
+        out[name] = step()
+        if progress:
+            print(f"{name}: {len(out[name])} rows in {time.time() - start:.0f} s", flush=True)
+    return out
+
+
+def write(tables: dict[str, pd.DataFrame], trials: pd.DataFrame, folder: str, summary: dict) -> None:
+    """The tables as CSV, the per-trial table for R, and `summary.json` written last (a complete folder)."""
+    for name, table in tables.items():
+        with atomic_path(os.path.join(folder, f"{name}.csv")) as tmp:
+            table.to_csv(tmp, index=False)
+    with atomic_path(os.path.join(folder, "trials.csv")) as tmp:
+        trials[R_COLUMNS].assign(correct=trials.correct.astype(int)).to_csv(tmp, index=False)
+    write_json(os.path.join(folder, "summary.json"), summary)
+
+
+def read(folder: str) -> dict:
+    """The tables `write` stored, and the summary; a folder without `summary.json` is not complete."""
+    path = os.path.join(folder, "summary.json")
+    if not os.path.exists(path):
+        raise FileNotFoundError(
+            f"{folder} holds no complete analysis: run `make book`, or `python -m vgslib notebook analyse`"
+        )
+    with open(path) as f:
+        out: dict = {"summary": json.load(f)}
+    for name in TABLES:
+        try:
+            out[name] = pd.read_csv(os.path.join(folder, f"{name}.csv"))
+        except pd.errors.EmptyDataError:  # a table without rows (e.g. no contrasts yet)
+            out[name] = pd.DataFrame()
+    return out
+
+
+def compare_with_lme4(folder: str) -> pd.DataFrame:
+    """Our estimates beside lme4's (`analysis/glmer.R` run on the same folder): one row per contrast and per
+    chance cell, with each estimator's estimate and interval on the log odds scale."""
+    import numpy as np
+
+    ours = read(folder)
+    chance_r = pd.read_csv(os.path.join(folder, "glmer-chance.csv"))
+    contrasts_r = pd.read_csv(os.path.join(folder, "glmer-contrasts.csv"))
+    logit = lambda p: np.log(p / (1 - p))  # noqa: E731
+    chance = ours["chance"].merge(chance_r, on=["condition_label", "lang"], suffixes=("", "_lme4"))
+    rows = [
+        {
+            "what": f"{r.condition_label} on {r.lang.upper()} vs chance",
+            "ours": logit(r.accuracy),
+            "ours_low": logit(r.low),
+            "ours_high": logit(r.high),
+            "lme4": logit(r.accuracy_lme4),
+            "lme4_low": logit(r.low_lme4),
+            "lme4_high": logit(r.high_lme4),
+            "ours_estimator": r.estimator,
+        }
+        for r in chance.itertuples()
+    ]
+    keys = ["family", "lang", "condition", "reference", "test"]
+    main = ours["contrasts"][ours["contrasts"].estimator.str.startswith("GLMM")]
+    pairs = main.merge(contrasts_r, on=keys, suffixes=("", "_lme4"))
+    rows += [
+        {
+            "what": f"{r.condition} vs {r.reference} on {r.lang.upper()} ({r.test.upper()})",
+            "ours": r.log_odds_ratio,
+            "ours_low": r.low,
+            "ours_high": r.high,
+            "lme4": r.log_odds_ratio_lme4,
+            "lme4_low": r.low_lme4,
+            "lme4_high": r.high_lme4,
+            "ours_estimator": r.estimator,
+        }
+        for r in pairs.itertuples()
+    ]
+    return pd.DataFrame(rows)
