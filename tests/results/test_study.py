@@ -1,7 +1,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.special import expit
 
 from vgslib.results import study
 from vgslib.testing import study_trials
@@ -78,3 +77,15 @@ def test_study_charts_compile_with_vega_lite():
     for chart in (seeds, forest):
         svg = vl_convert.vegalite_to_svg(chart.to_dict())
         assert svg.startswith("<svg") and "en+fr" in svg
+
+
+def test_table1_at_epoch_0_reads_the_untrained_models_metrics():
+    from vgslib.condition import Condition
+
+    rows = []
+    for seed, (ff, nf) in enumerate([(0.50, 0.54), (0.48, 0.56)]):
+        c = Condition(("en",), seed=seed)
+        rows += [{**c.columns(), "epoch": 0, "ff_en": ff, "nf_en": nf}, {**c.columns(), "epoch": 1, "ff_en": 0.9}]
+    table = study.table1_at_epoch(pd.DataFrame(rows))
+    nf = table[table.test == "nf"].iloc[0]
+    assert nf["mean"] == pytest.approx(0.55) and nf["seeds"] == 2 and set(table.test) == {"ff", "nf"}

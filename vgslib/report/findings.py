@@ -105,8 +105,8 @@ def versus_chance_table(chance: pd.DataFrame) -> pd.DataFrame:
         trained=chance.condition_label.str.upper(),
         tested=chance.lang.str.upper(),
         seeds_above=chance.seeds_above_chance.astype(str) + " of " + chance.seeds.astype(str),
-    ).rename(columns={"rhat": "R-hat", "ess_bulk": "ESS"})
-    columns = ["tested", "trained", "raw_accuracy", "accuracy", "low", "high", "p_holm", "R-hat", "ESS", "seeds_above"]
+    ).rename(columns={"rhat": "R-hat", "ess_bulk": "ESS", "raw_accuracy": "raw", "seeds_above": "seeds above"})
+    columns = ["tested", "trained", "raw", "accuracy", "low", "high", "p_holm", "R-hat", "ESS", "seeds above"]
     return shown[[c for c in columns if c in shown]].sort_values(["tested", "trained"])
 
 
@@ -119,9 +119,11 @@ def table1_runs(trials: pd.DataFrame) -> tuple[str, pd.DataFrame]:
     return preset, trials[trials.preset == preset]
 
 
-def me_chapter(trials: pd.DataFrame, preset: str, results: dict) -> dict:
-    """The ME chapter's Table 1 (FF, NF, FN), per-run accuracies, tests against chance and numbers."""
+def me_chapter(trials: pd.DataFrame, preset: str, results: dict, metrics: pd.DataFrame) -> dict:
+    """The ME chapter's Table 1 (FF, NF, FN) trained and untrained (epoch 0), per-run accuracies, tests against
+    chance and numbers."""
     t1 = trials[trials.table1]
+    untrained = study.table1_at_epoch(metrics[metrics.preset == preset], epoch=0)
     per_run = study.per_run(t1)
     table = results["table1"]
     chance = results["chance"]
@@ -146,8 +148,12 @@ def me_chapter(trials: pd.DataFrame, preset: str, results: dict) -> dict:
         "chance_above": int((chance.low > 0.5).sum()),
         "chance_below": int((chance.high < 0.5).sum()),
         "fn_min": 100 * float(fn["mean"].min()),
+        "nf0_min": 100 * float(untrained[untrained.test == "nf"]["mean"].min()),
+        "nf0_max": 100 * float(untrained[untrained.test == "nf"]["mean"].max()),
+        "ff0_max": 100 * float(untrained[untrained.test == "ff"]["mean"].max()),
     }
-    return {"t1": t1, "per_run": per_run, "table": table, "chance": chance, "numbers": numbers}
+    return {"t1": t1, "per_run": per_run, "table": table, "chance": chance, "numbers": numbers,
+            "untrained": untrained}  # fmt: skip
 
 
 def fn_verdict(table: pd.DataFrame) -> str:

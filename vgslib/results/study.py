@@ -36,6 +36,17 @@ def table1(trials: pd.DataFrame, tests=("ff", "nf")) -> pd.DataFrame:
     return out.rename(columns={"count": "seeds"}).drop(columns="std")
 
 
+def table1_at_epoch(metrics: pd.DataFrame, epoch: int = 0, tests=("ff", "nf")) -> pd.DataFrame:
+    """Table 1 from the per-epoch metrics at one epoch (0: the untrained model), in `table1`'s columns."""
+    at = metrics[metrics.table1.astype(bool) & (metrics.epoch == epoch)]
+    columns = [c for c in at.columns if c.split("_")[0] in tests and c.count("_") == 1]
+    long = at.melt(id_vars=["train_langs", "preset", "seed"], value_vars=columns, value_name="accuracy").dropna()
+    long[["test", "lang"]] = long.variable.str.split("_", n=1, expand=True)
+    out = long.groupby(["train_langs", "preset", "lang", "test"]).accuracy.agg(["mean", "std", "count"]).reset_index()
+    out["se"] = out["std"] / np.sqrt(out["count"])
+    return out.rename(columns={"count": "seeds"}).drop(columns="std")
+
+
 def table1_display(table: pd.DataFrame, order=("en", "fr", "nl", "en+fr", "en+nl", "fr+nl")) -> pd.DataFrame:
     """Table 1's layout: a row per training condition, a column per (test language, test), "mean ± se" in %."""
     cells = table.assign(
