@@ -9,10 +9,10 @@ def test_conditions_are_declared_once():
     first = grid.conditions("first-results", "laptop")
     assert [c["train_languages"] for c in first] == list(grid.TABLE1) and {c["seed"] for c in first} == {0}
     table1 = grid.conditions("table1", "laptop")
-    assert len(table1) == 30 and len({grid.run_dir_for(c) for c in table1}) == 30
+    assert len(table1) == 30 and len({grid.train_run_dir(c) for c in table1}) == 30
     full = grid.conditions("full", "laptop")
-    dirs = [os.path.basename(grid.run_dir_for(c)) for c in full]
-    assert len(set(dirs)) == len(dirs) and set(map(grid.run_dir_for, table1)) <= set(map(grid.run_dir_for, full))
+    dirs = [os.path.basename(grid.train_run_dir(c)) for c in full]
+    assert len(set(dirs)) == len(dirs) and set(map(grid.train_run_dir, table1)) <= set(map(grid.train_run_dir, full))
     # links x 3 pairs, 2x x 3 languages, md and lg x 3 (sm is Table 1's), x 5 seeds; 3-d x 3; the paper run
     assert len(full) == 30 + 5 * (3 + 3 + 6) + 3 + 1
     assert "en-md-paper-seed0" in dirs and "en+fr-links-sm-laptop-seed4" in dirs

@@ -22,6 +22,7 @@ import time
 from tqdm.auto import tqdm
 
 from vgslib import paths, runs
+from vgslib.jobs.notebooks import train_run_dir
 from vgslib.params import TrainParams
 from vgslib.recipe import default_preset
 
@@ -48,15 +49,11 @@ def conditions(grid: str, preset: str, seeds=range(5)) -> list[dict]:
     out.append({"train_languages": "en", "preset": "paper", "seed": 0})  # the paper recipe's FF check (model chapter)
     unique, seen = [], set()
     for c in out:  # a size equal to the preset's is the same run as the Table 1 one
-        key = run_dir_for(c)
+        key = train_run_dir(c)
         if key not in seen:
             seen.add(key)
             unique.append(c)
     return unique
-
-
-def run_dir_for(params: dict) -> str:
-    return TrainParams(**TrainParams.validate(params)).run_dir()
 
 
 WIDTH_COST = {"xsm": 0.5, "sm": 1, "md": 2, "lg": 4, "3d": 1}  # a step's cost relative to width 128
@@ -87,7 +84,7 @@ def run_one(params: dict, runs_root: str | None = None) -> dict:
     if runs_root:
         os.environ["VGSLIB_RUNS"] = runs_root
     try:
-        run_dir = run_dir_for(params)
+        run_dir = train_run_dir(params)
     except (ValueError, FileNotFoundError) as err:  # invalid parameters: report, do not stop the grid
         return {"params": params, "dir": None, "code": 2, "status": "invalid", "log": str(err)}
     if runs.is_complete(run_dir):
