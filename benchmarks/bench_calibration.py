@@ -8,16 +8,19 @@ Targets (the statistics issue): 95 % intervals cover the truth in 93-97 % of stu
 """
 
 import argparse
+import os
 import time
 
 import pandas as pd
 
+from vgslib.atomic import write_text
 from vgslib.results.calibration import Design, run
+from vgslib.runs import git_commit
 
-SCENARIOS = [  # name, design, true log odds ratio
-    ("null, words alike", Design(), 0.0),
+SCENARIOS = [  # name, design, true log odds ratio; the hardest null first
     ("null, words respond differently", Design(word_slope_sd=0.5), 0.0),
     ("effect -0.3, words respond differently", Design(word_slope_sd=0.5), -0.3),
+    ("null, words alike", Design(), 0.0),
     ("effect -0.6, words respond differently", Design(word_slope_sd=0.5), -0.6),
 ]
 
@@ -25,16 +28,22 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--studies", type=int, default=200)
     parser.add_argument("--estimators", nargs="+", default=["glmm", "laplace", "gee"])
-    parser.add_argument("--out", default="", help="also write the table as CSV")
+    parser.add_argument(
+        "--out", default="", help="also write the table as CSV, row by row; rows already in it are kept, not rerun"
+    )
     args = parser.parse_args()
-    rows = []
-    for name, design, effect in SCENARIOS:
+    done = pd.read_csv(args.out) if args.out and os.path.exists(args.out) else pd.DataFrame()
+    rows = done.to_dict("records")
+    commit = git_commit()
+    for seed, (name, design, effect) in enumerate(SCENARIOS):
         for estimator in args.estimators:
+            key = (name, estimator, args.studies)
+            if any((r["scenario"], r["estimator"], r["studies"]) == key for r in rows):
+                continue
             start = time.time()
-            result = run(design, name, effect, estimator, args.studies, seed=SCENARIOS.index((name, design, effect)))
-            rows.append({**result, "seconds per study": (time.time() - start) / args.studies})
-            print(pd.DataFrame(rows[-1:]).to_string(index=False, header=len(rows) == 1), flush=True)
-    table = pd.DataFrame(rows)
-    if args.out:
-        table.to_csv(args.out, index=False)
-    print(table.to_string(index=False))
+            result = run(design, name, effect, estimator, args.studies, seed=seed)
+            rows.append({**result, "seconds per study": (time.time() - start) / args.studies, "commit": commit})
+            print(pd.DataFrame(rows[-1:]).to_string(index=False), flush=True)
+            if args.out:
+                write_text(args.out, pd.DataFrame(rows).to_csv(index=False))
+    print(pd.DataFrame(rows).to_string(index=False))
