@@ -34,7 +34,7 @@ if __name__ == "__main__":
     args = parser.parse_args()
     done = pd.read_csv(args.out) if args.out and os.path.exists(args.out) else pd.DataFrame()
     rows = done.to_dict("records")
-    commit = git_commit()
+    commit = git_commit()["commit"][:10]
     for seed, (name, design, effect) in enumerate(SCENARIOS):
         for estimator in args.estimators:
             key = (name, estimator, args.studies)
