@@ -2,7 +2,8 @@
 
 - `config.json`: the run's full config, its digest, and its condition (`vgslib.condition`);
 - `env.json`: versions, machine, git commit; `metrics.jsonl`: one row per epoch;
-- `last.pt` (resume), `best.pt`, `trials.csv` (one row per scored trial), `embeddings.npz` (analysis subset);
+- `last.pt` (resume), `best.pt`, `trials.csv` (one row per scored trial), `embeddings.npz` (analysis subset),
+  `embeddings-epoch0.npz` (the same items embedded by the untrained model);
 - `done.json`, written last: a run without it is incomplete.
 
 `load_run` / `load_runs` turn run directories into tidy DataFrames; results and the book read runs only
@@ -25,6 +26,8 @@ from vgslib import paths
 from vgslib.atomic import write_json, write_jsonl
 from vgslib.condition import Condition
 
+EMBEDDINGS = "embeddings.npz"  # the reported (best) epoch's analysis embeddings
+UNTRAINED_EMBEDDINGS = "embeddings-epoch0.npz"  # the same items embedded by the untrained model
 COMPLETE = "done.json"  # written last: a run without it is incomplete (interrupted or failed)
 
 
@@ -160,6 +163,7 @@ def load_runs(root: str | None = None, complete_only: bool = True) -> dict[str, 
     return {"metrics": cat(metrics), "trials": cat(trials), "runs": pd.DataFrame(summaries)}
 
 
-def load_embeddings(run_dir: str) -> dict[str, np.ndarray]:
-    with np.load(os.path.join(run_dir, "embeddings.npz"), allow_pickle=False) as data:
+def load_embeddings(run_dir: str, untrained: bool = False) -> dict[str, np.ndarray]:
+    """The analysis embeddings of the reported epoch, or of the untrained model (epoch 0)."""
+    with np.load(os.path.join(run_dir, UNTRAINED_EMBEDDINGS if untrained else EMBEDDINGS), allow_pickle=False) as data:
         return {k: data[k] for k in data.files}

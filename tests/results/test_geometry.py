@@ -88,3 +88,31 @@ def test_across_seeds_interval_by_hand():
     half = stats.t.ppf(0.975, 2) * 1.0 / np.sqrt(3)
     assert out.loc["a", "mean"] == 2.0 and out.loc["a", "low"] == pytest.approx(2 - half)
     assert out.loc["b", "runs"] == 1 and np.isnan(out.loc["b", "low"])
+
+
+def test_bilingual_audio_variance_per_language_and_pooled(tmp_path):
+    """A bilingual run's audio variance comes per language and over both languages together (the reference's
+    form): two languages placed apart are each tight, and pooled they are spread."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    words = list(concepts.FAMILIAR_NAMES[:3])
+    ids = [f"{lang}{i}" for lang in ("en", "fr") for i in range(30)]
+    offset = {"en": [3, 0, 0], "fr": [0, 3, 0]}
+    audio_emb = _unit(np.stack([np.asarray(offset[i[:2]]) + rng.normal(0, 0.3, 3) for i in ids]))
+    audio = pd.DataFrame({"id": ids, "concept": [words[k % 3] for k in range(60)], "word": "w",
+                          "lang": [i[:2] for i in ids], "speaker": "s"})  # fmt: skip
+    images = pd.DataFrame({"id": ["i0", "i1", "i2"], "concept": words, "source": "openmoji"})
+    image_emb = _unit(rng.normal(size=(3, 3)))
+    image_id = np.array(images.id.tolist())
+    np.savez(
+        tmp_path / "embeddings.npz", audio_id=np.array(ids), audio_emb=audio_emb, image_id=image_id, image_emb=image_emb
+    )
+    tables = geometry.geometry_tables({"en+fr": str(tmp_path)}, SimpleNamespace(audio=audio, images=images))
+    var = tables["variance"].set_index("lang")
+    assert set(var.index) == {"(images)", "en", "fr", geometry.BOTH}
+    pooled = var.loc[geometry.BOTH, "pooled"]
+    assert pooled == pytest.approx(geometry.total_variance(audio_emb))
+    assert pooled > 2 * max(var.loc["en", "pooled"], var.loc["fr", "pooled"])

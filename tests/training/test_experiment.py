@@ -37,7 +37,8 @@ def test_run_writes_a_complete_run_directory(study, tmp_path):
     run = runs.load_run(run_dir)
     assert run["complete"] and run["config"]["preset"] == "smoke"
     assert list(run["metrics"].epoch) == [0, 1, 2]
-    assert {"ff_en", "nf_en", "ff_nl", "nf_nl", "val_loss"} <= set(run["metrics"].columns)
+    assert {"ff_en", "nf_en", "ff_nl", "nf_nl", "val_loss", "val_ff_en", "val_ff_nl"} <= set(run["metrics"].columns)
+    assert run["metrics"].val_ff_en.between(0, 1).all() and "val_ff_en" in run["done"]
     assert run["env"]["git"]["commit"] is not None and run["env"]["packages"]["torch"]
     trials = run["trials"]
     assert {
@@ -56,6 +57,10 @@ def test_run_writes_a_complete_run_directory(study, tmp_path):
     emb = runs.load_embeddings(run_dir)
     assert np.allclose(np.linalg.norm(emb["audio_emb"], axis=1), 1, atol=1e-3)
     assert set(emb["audio_lang"]) == {"en", "nl"}
+    untrained = runs.load_embeddings(run_dir, untrained=True)  # epoch 0: same items, other vectors
+    assert (untrained["audio_id"] == emb["audio_id"]).all() and not np.allclose(
+        untrained["audio_emb"], emb["audio_emb"]
+    )
     tidy = runs.load_runs(str(tmp_path))
     assert len(tidy["runs"]) == 1 and tidy["trials"]["train_langs"].iloc[0] == "en+nl"
 

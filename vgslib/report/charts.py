@@ -131,6 +131,26 @@ def curves_chart(long: pd.DataFrame, val: pd.DataFrame) -> alt.VConcatChart:
     return alt.vconcat(loss, acc).resolve_scale(color="independent")
 
 
+def schedule_chart(curves: pd.DataFrame) -> alt.Chart:
+    """Validation loss per epoch of each candidate schedule (colour) in each condition (column), log scale;
+    `curves` from `analysis/laptop-preset.csv`."""
+    data = curves[curves.epoch > 0].assign(
+        schedule=lambda t: t.epochs.astype(str) + " epochs, lr " + t.lr.map("{:g}".format)
+    )
+    return (
+        alt.Chart(data)
+        .mark_line(point=alt.OverlayMarkDef(size=12))
+        .encode(
+            x=alt.X("epoch:Q", title="epoch"),
+            y=alt.Y("val_loss:Q", title="validation loss", scale=alt.Scale(type="log")),
+            color=alt.Color("schedule:N", title="schedule"),
+            tooltip=["condition", "schedule", "epoch", alt.Tooltip("val_loss:Q", format=".3f")],
+        )
+        .properties(width=170, height=150)
+        .facet(column=alt.Column("condition:N", title="trained on (seed 0)"))
+    )
+
+
 def word_heatmap(table: pd.DataFrame, title: str) -> alt.Chart:
     """Accuracy per word (rows) and condition x test language (columns), from `results.per_word`."""
     data = table.assign(condition=table["train_langs"] + " → " + table["lang"])

@@ -67,12 +67,22 @@ def first_results(tidy: dict) -> dict:
             "mono_nf": mono_nf}  # fmt: skip
 
 
-def first_results_table(acc: pd.DataFrame) -> pd.DataFrame:
-    """Accuracy (%) per (tested on, trained on) and test."""
+def first_results_table(acc: pd.DataFrame, metrics: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Accuracy (%) per (tested on, trained on) and test; with `metrics`, the untrained model's (epoch 0)
+    accuracy beside each trained one."""
     table = acc.assign(test=acc.test.map(tables.TEST_NAMES), accuracy=(100 * acc.accuracy).round(1))
     wide = table.pivot_table(index=["lang", "train_langs"], columns="test", values="accuracy")
     wide.index.names = ["tested on", "trained on"]
-    return wide[[tables.TEST_NAMES[t] for t in ("ff", "nf", "nn", "fn")]]
+    wide = wide[[tables.TEST_NAMES[t] for t in ("ff", "nf", "nn", "fn")]]
+    if metrics is None:
+        return wide
+    untrained = study.table1_at_epoch(metrics, 0, tests=("ff", "nf", "nn", "fn"))
+    untrained = untrained.assign(test=untrained.test.map(tables.TEST_NAMES), mean=(100 * untrained["mean"]).round(1))
+    epoch0 = untrained.pivot_table(index=["lang", "train_langs"], columns="test", values="mean")
+    epoch0.index.names = wide.index.names
+    columns = [(name, "trained") for name in wide.columns] + [(name, "epoch 0") for name in wide.columns]
+    both = pd.concat({"trained": wide, "epoch 0": epoch0.reindex(wide.index)[wide.columns]}, axis=1).swaplevel(axis=1)
+    return both[[c for pair in zip(columns[: len(wide.columns)], columns[len(wide.columns) :]) for c in pair]]
 
 
 def first_results_verdict(first: dict) -> str:
@@ -97,6 +107,11 @@ def first_results_verdict(first: dict) -> str:
     elif n["n_langs"] and n["n_weaker"] == n["n_langs"]:
         verdict += " As in the paper, the bilingual models' ME accuracy is lower in every test language."
     return verdict
+
+
+def untrained_table(metrics: pd.DataFrame, preset: str, tests=("ff", "nf")) -> pd.DataFrame:
+    """Table 1's layout for the untrained models (epoch 0) of `preset`'s Table 1 runs."""
+    return study.table1_display(study.table1_at_epoch(metrics[metrics.preset == preset], 0, tests))
 
 
 def versus_chance_table(chance: pd.DataFrame) -> pd.DataFrame:

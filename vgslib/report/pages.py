@@ -147,6 +147,30 @@ def package_versions(env: dict) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- the statistics appendix
 
+LAPTOP_SCHEDULE = os.path.join(paths.REPO_ROOT, "analysis", "laptop-preset.csv")  # committed validation sweep
+
+
+def schedule_numbers(choice: pd.DataFrame) -> dict:
+    """The model chapter's numbers about the laptop schedule: the rule, what it picks, what the preset uses."""
+    from vgslib import recipe
+    from vgslib.results import tables
+
+    chosen = choice[choice.chosen]
+    if chosen.empty:
+        raise ValueError(f"no candidate schedule in {LAPTOP_SCHEDULE} passes the rule: {tables.SCHEDULE_RULE}")
+    pick = chosen.iloc[0]
+    seven = choice[choice.epochs == 7]
+    train = recipe.make_config("laptop").train
+    return {
+        "schedule_rule": tables.SCHEDULE_RULE,
+        "schedule_epochs": int(pick.epochs),
+        "schedule_lr": f"{pick.lr:g}",
+        "preset_epochs": train.epochs,
+        "preset_lr": f"{train.lr:g}",
+        "schedule_ratio_7": float(seven.mean_best_val_loss.min() / pick.mean_best_val_loss) if len(seven) else None,
+    }
+
+
 LME4_COMPARISON = os.path.join(paths.REPO_ROOT, "analysis", "lme4-comparison")  # .csv and .json, committed
 
 

@@ -30,6 +30,7 @@ class Space:
     langs_of: dict  # run name -> training languages
     geo: dict  # geometry tables of the first runs
     geo_all: dict  # geometry tables of every run of the preset
+    geo_untrained: dict  # the same for the untrained models (epoch 0) of those runs
 
     @classmethod
     def load(cls, tidy: dict, m: Manifest) -> Space:
@@ -37,19 +38,22 @@ class Space:
         first = tables.first_results(summary)
         every = summary[(summary["size"] != "3d") & (summary.preset == first.preset.iloc[0])]
         geo_all = geometry.geometry_tables(dict(zip(every.run, every.dir)), m)
-        for table in geo_all.values():
+        geo_untrained = geometry.geometry_tables(dict(zip(every.run, every.dir)), m, untrained=True)
+        for table in [*geo_all.values(), *geo_untrained.values()]:
             if len(table):
                 table["train_langs"] = table.run.map(dict(zip(summary.run, summary.train_langs)))
                 table["kind"] = table.run.map(dict(zip(summary.run, summary.kind)))
         geo = {k: v[v.run.isin(first.run)] if len(v) else v for k, v in geo_all.items()}
         langs_of = dict(zip(summary.run, summary.train_langs))
-        return cls(m, summary, first, dict(zip(first.run, first.dir)), langs_of, geo, geo_all)
+        return cls(m, summary, first, dict(zip(first.run, first.dir)), langs_of, geo, geo_all, geo_untrained)
 
     def languages(self, run: str) -> tuple[str, ...]:
         return parse_languages(self.langs_of[run])
 
-    def familiar_image_variance(self, kind: str) -> pd.Series:
-        var = self.geo_all["variance"]
+    def familiar_image_variance(self, kind: str, untrained: bool = False) -> pd.Series:
+        var = (self.geo_untrained if untrained else self.geo_all)["variance"]
+        if var.empty:
+            return pd.Series(dtype=float)
         return var[(var.modality == "image") & (var.group == "familiar") & (var.kind == kind)]["pooled"]
 
     def numbers(self) -> dict:
@@ -62,7 +66,10 @@ class Space:
             )
         else:
             verdict = "not comparable (one kind of model is missing)"
+        mono_0, bi_0 = (self.familiar_image_variance(k, untrained=True) for k in ("monolingual", "bilingual"))
         return {
+            "var_img_mono0": float(mono_0.mean()) if len(mono_0) else NAN,
+            "var_img_bi0": float(bi_0.mean()) if len(bi_0) else NAN,
             "var_img_mono": float(mono_v.mean()) if len(mono_v) else NAN,
             "var_img_bi": float(bi_v.mean()) if len(bi_v) else NAN,
             "n_mono": int(len(mono_v)),
@@ -71,9 +78,12 @@ class Space:
             "var_verdict": verdict,
         }
 
-    def variance_by_kind(self) -> pd.DataFrame:
-        """Pooled variance of familiar embeddings by kind of model, a t interval over runs."""
-        var = self.geo_all["variance"]
+    def variance_by_kind(self, untrained: bool = False) -> pd.DataFrame:
+        """Pooled variance of familiar embeddings by kind of model, a t interval over runs (of the untrained
+        models, epoch 0: `untrained`)."""
+        var = (self.geo_untrained if untrained else self.geo_all)["variance"]
+        if var.empty:
+            return pd.DataFrame(columns=["embeddings", "kind", "mean", "low", "high", "runs"])
         img = var[(var.modality == "image") & (var.group == "familiar")]
         audio = var[(var.modality == "audio") & (var.group == "familiar")]
         rows = pd.concat(

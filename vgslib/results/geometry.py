@@ -6,11 +6,13 @@ Every function takes unit-norm embeddings (rows) and labels, and returns numbers
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 from scipy.linalg import orthogonal_procrustes
 
-from vgslib.runs import load_embeddings
+from vgslib.runs import UNTRAINED_EMBEDDINGS, load_embeddings
 from vgslib.sources import concepts
 
 
@@ -136,6 +138,8 @@ def translation_accuracy(emb_from, labels_from, emb_to, labels_to, classes: list
     means from the other language's embeddings; only the given classes take part."""
     labels_from, labels_to = np.asarray(labels_from), np.asarray(labels_to)
     classes = [c for c in classes if (labels_from == c).any() and (labels_to == c).any()]
+    if not classes:
+        return float("nan")  # no class in both languages (e.g. no novel words in the analysis subset)
     keep = np.isin(labels_from, classes)
     means = class_means(emb_to, labels_to, classes)
     predicted = np.asarray(classes)[np.argmax(emb_from[keep] @ means.T, axis=1)]
@@ -164,9 +168,10 @@ def procrustes_align(source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray
 # ----------------------------------------------------------------------------- runs -> tidy tables
 
 
-def run_embeddings(run_dir: str, manifest) -> dict[str, pd.DataFrame | np.ndarray]:
-    """A run's analysis embeddings with their metadata (word, lang, speaker / source) from the manifest."""
-    e = load_embeddings(run_dir)
+def run_embeddings(run_dir: str, manifest, untrained: bool = False) -> dict[str, pd.DataFrame | np.ndarray]:
+    """A run's analysis embeddings (of the untrained model: `untrained`) with their metadata (word, lang,
+    speaker / source) from the manifest."""
+    e = load_embeddings(run_dir, untrained)
     audio = manifest.audio.set_index("id").loc[e["audio_id"], ["concept", "word", "lang", "speaker"]].reset_index()
     images = manifest.images.set_index("id").loc[e["image_id"], ["concept", "source"]].reset_index()
     for table in (audio, images):
@@ -174,11 +179,19 @@ def run_embeddings(run_dir: str, manifest) -> dict[str, pd.DataFrame | np.ndarra
     return {"audio": audio, "audio_emb": e["audio_emb"], "images": images, "image_emb": e["image_emb"]}
 
 
-def geometry_tables(run_dirs: dict[str, str], manifest) -> dict[str, pd.DataFrame]:
-    """Variance, modality gap and translation per run and test language; keys of `run_dirs` are run names."""
+BOTH = "both"  # the `lang` of a bilingual's variance computed over the audio of both languages pooled
+
+
+def geometry_tables(run_dirs: dict[str, str], manifest, untrained: bool = False) -> dict[str, pd.DataFrame]:
+    """Variance, modality gap and translation per run and test language; keys of `run_dirs` are run names.
+    A bilingual's audio variance comes per language and, as the reference computes it, over both languages
+    together (`lang` = `BOTH`). With `untrained`, the same for the untrained models (epoch 0), where a run
+    recorded them."""
     variances, gaps, translations = [], [], []
     for name, run_dir in run_dirs.items():
-        r = run_embeddings(run_dir, manifest)
+        if untrained and not os.path.exists(os.path.join(run_dir, UNTRAINED_EMBEDDINGS)):
+            continue  # a run made before epoch-0 embeddings were kept
+        r = run_embeddings(run_dir, manifest, untrained)
         keep_img = r["images"].concept.isin(list(concepts.FAMILIAR_NAMES) + list(concepts.TESTED_NOVEL_NAMES))
         img, img_lab = r["image_emb"][keep_img.to_numpy()], r["images"].concept[keep_img].to_numpy()
         table = variance_table({"image": img}, {"image": img_lab}).assign(run=name, lang="(images)")
@@ -189,7 +202,9 @@ def geometry_tables(run_dirs: dict[str, str], manifest) -> dict[str, pd.DataFram
             a, lab = r["audio_emb"][sel], r["audio"].concept[sel].to_numpy()
             variances.append(variance_table({"audio": a}, {"audio": lab}).assign(run=name, lang=lang))
             gaps.append({"run": name, "lang": lang, **modality_gap(a, img)})
-        if len(langs) == 2:
+        if len(langs) == 2:  # a bilingual's audio of both languages together, as the reference computes it
+            both = r["audio"].concept.to_numpy()
+            variances.append(variance_table({"audio": r["audio_emb"]}, {"audio": both}).assign(run=name, lang=BOTH))
             for src, dst in ((langs[0], langs[1]), (langs[1], langs[0])):
                 s, d = (r["audio"].lang == src).to_numpy(), (r["audio"].lang == dst).to_numpy()
                 for group, classes in (("familiar", concepts.FAMILIAR_NAMES), ("novel", concepts.TESTED_NOVEL_NAMES)):

@@ -70,12 +70,14 @@ def choose_preset(presets: pd.Series) -> str:
 
 
 def preset_check(summary: pd.DataFrame) -> pd.DataFrame:
-    """Seed 0 of the English Table 1 run of every preset present: did it learn the familiar words?"""
+    """Seed 0 of the English Table 1 run of every preset present: did it learn the familiar words? The gate is
+    FF on validation trials (NaN for runs made before it was recorded); FF on the test split beside it."""
     en = summary[(summary.train_langs == "en") & (summary.seed == 0) & summary.table1.astype(bool)]
     return pd.DataFrame(
         {
             "preset": en.preset,
             "run": en.run,
+            "validation FF (en)": en.val_ff_en if "val_ff_en" in en else float("nan"),
             "FF (en)": en.ff_en,
             "NF (en)": en.nf_en,
             "best epoch": en.best_epoch,
@@ -83,6 +85,32 @@ def preset_check(summary: pd.DataFrame) -> pd.DataFrame:
             "training steps": en.steps,
         }
     ).reset_index(drop=True)
+
+
+SCHEDULE_RULE = (
+    "Among the candidate schedules, the shortest one (a) whose best epoch is not its last in most of the runs "
+    "(more epochs no longer lower the validation loss), (b) whose best validation loss is within 10 % of the "
+    "lowest any candidate reaches, run by run, and (c) whose validation FF is at least 90 % in every language."
+)
+
+
+def schedule_choice(curves: pd.DataFrame, within: float = 0.1) -> pd.DataFrame:
+    """One row per candidate schedule (epochs, lr) of a sweep's validation curves (`analysis/laptop_preset.py`)
+    with the checks of `SCHEDULE_RULE` and whether it is chosen; `curves` holds validation numbers only."""
+    best = curves.loc[curves.groupby(["condition", "epochs", "lr"]).val_loss.idxmin()]
+    best = best.assign(last=best.epoch == best.epochs)
+    best = best.assign(close=best.val_loss <= (1 + within) * best.groupby("condition").val_loss.transform("min"))
+    best = best.join(curves.filter(like="val_ff_").min(axis=1).rename("min_val_ff"))
+    table = best.groupby(["epochs", "lr"]).agg(
+        runs=("condition", "size"),
+        best_is_last=("last", "sum"),
+        close_to_lowest=("close", "sum"),
+        min_val_ff=("min_val_ff", "min"),
+        mean_best_val_loss=("val_loss", "mean"),
+    )
+    table = table.reset_index().sort_values(["epochs", "lr"], ascending=[True, False], ignore_index=True)
+    ok = (table.best_is_last * 2 < table.runs) & (table.close_to_lowest == table.runs) & (table.min_val_ff >= FF_BAR)
+    return table.assign(passes=ok, chosen=ok & (ok.cumsum() == 1))
 
 
 def training_seconds(run_dir: str) -> float:

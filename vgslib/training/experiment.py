@@ -1,9 +1,10 @@
 """One run, end to end: a condition's config -> features -> training with per-epoch evaluation -> its run
 directory (see `vgslib.runs` for the files).
 
-Epoch 0 is the untrained model. After every epoch: validation loss on frozen validation groups, test
-accuracies on the stored trials, a checkpoint to resume from. The reported model is the epoch with the
-lowest validation loss. An interrupted run resumes after its last completed epoch with the same numbers.
+Epoch 0 is the untrained model. After every epoch: validation loss on frozen validation groups, FF accuracy
+on validation trials (`val_ff_<lang>`), test accuracies on the stored trials, a checkpoint to resume from.
+The reported model is the epoch with the lowest validation loss. An interrupted run resumes after its last
+completed epoch with the same numbers.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class RunData:
     audio_test: Pool  # every test token of the tested languages
     images_test: Pool  # every test picture
     trials: pd.DataFrame  # the stored trials of the tested languages
+    val_trials: pd.DataFrame  # familiar-familiar trials of the validation split (the FF gate for settings)
     analysis: np.ndarray  # rows of `audio_test` whose embeddings the run keeps
     val_batches: list[Groups]  # frozen validation groups, in batches
 
@@ -78,6 +80,8 @@ def run(
     begin = time.time()
     for epoch in range(start_epoch, cfg.train.epochs + 1):
         row, ev = train_and_evaluate(epoch, cfg, d, tr, run_dir, progress)
+        if epoch == 0:  # the untrained model's embeddings, for the geometry chapter's epoch-0 comparison
+            save_embeddings(os.path.join(run_dir, runs.UNTRAINED_EMBEDDINGS), ev, d)
         if row["val_loss"] < best["val_loss"]:
             best = {"epoch": epoch, "val_loss": row["val_loss"]}
             save_best(run_dir, tr.model, ev, d)
@@ -131,6 +135,7 @@ def load_run_data(cfg: RunConfig, data: StudyData) -> RunData:
         audio_test=audio_test,
         images_test=feature_pool(data, "test", [""], False, p),
         trials=table[table.lang.isin(cfg.tested)].reset_index(drop=True),
+        val_trials=trials.generate(data.manifest, t.languages, seed=VAL_SEED, split="val", tests=("ff",)),
         analysis=analysis_subset(audio_test, cfg.analysis_tokens),
         val_batches=split_batches(val_groups, t.batch_groups),
     )
@@ -176,6 +181,8 @@ def train_and_evaluate(
         )
     row["lr"] = tr.sched.get_last_lr()[0]
     row["val_loss"] = validation_loss(tr.model, d.val_batches, d.audio_val, d.images_val, tr.device, t.precision)
+    val = evaluate(tr.model, d.audio_val, d.images_val, d.val_trials, tr.device, t.precision)
+    row.update({f"val_{k}": v for k, v in val.accuracies().items()})
     ev = evaluate(tr.model, d.audio_test, d.images_test, d.trials, tr.device, t.precision)
     row.update(ev.accuracies())
     return row, ev
@@ -187,8 +194,13 @@ def save_best(run_dir: str, model: VGSModel, ev: Evaluation, d: RunData) -> None
         torch.save(model.state_dict(), tmp)
     with atomic_path(os.path.join(run_dir, "trials.csv")) as tmp:
         ev.scored.to_csv(tmp, index=False)
+    save_embeddings(os.path.join(run_dir, runs.EMBEDDINGS), ev, d)
+
+
+def save_embeddings(path: str, ev: Evaluation, d: RunData) -> None:
+    """The analysis subset's audio embeddings and every test picture's, with their labels."""
     subset, audio_test, images_test = d.analysis, d.audio_test, d.images_test
-    with atomic_path(os.path.join(run_dir, "embeddings.npz")) as tmp:
+    with atomic_path(path) as tmp:
         np.savez(
             tmp,
             audio_id=audio_test.ids[subset],
@@ -222,7 +234,7 @@ def finish(run_dir: str, model: VGSModel, metrics: list[dict], best: dict, secon
         {
             "best_epoch": best["epoch"],
             "best_val_loss": best["val_loss"],
-            **{k: v for k, v in best_row.items() if k[:3] in ("ff_", "nf_", "nn_", "fn_")},
+            **{k: v for k, v in best_row.items() if k[:3] in ("ff_", "nf_", "nn_", "fn_") or k[:7] == "val_ff_"},
             "parameters": count_parameters(model),
             "steps": sum(m.get("steps", 0) for m in metrics),
             "seconds_this_session": round(seconds, 1),

@@ -2,13 +2,15 @@
 
 A group is built around one anchor audio token: 1 positive image of the anchor's concept, 11 negative images
 and 11 negative audio tokens, each negative drawn by picking a familiar concept other than the anchor's
-(uniformly, with replacement) and then a random item of it. With `links`, each anchor also gets a partner:
-a token of the same concept in the other training language.
+(uniformly, with replacement) and then a random item of it. Without links a bilingual model's negative audio
+comes from both languages pooled. With `links`, each anchor also gets a partner, a token of the same concept in
+the other training language, and, as in the reference, the anchor's negative audio comes from its own language
+while the partner has its own negatives: audio of the other language and images, drawn independently.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import torch
@@ -94,6 +96,14 @@ class Groups:
     neg_images: np.ndarray  # (G, K) image pool indices
     neg_audio: np.ndarray  # (G, K) audio pool indices
     partner: np.ndarray | None = None  # (G,) audio pool index, same concept, other language (links)
+    partner_neg_audio: np.ndarray | None = None  # (G, K) audio of the partner's language (links)
+    partner_neg_images: np.ndarray | None = None  # (G, K) images drawn for the partner (links)
+
+    def __getitem__(self, s: slice) -> Groups:
+        """The groups `s` (a slice), every field cut alike."""
+        return Groups(
+            **{f.name: None if getattr(self, f.name) is None else getattr(self, f.name)[s] for f in fields(self)}
+        )
 
 
 def sample_groups(
@@ -111,12 +121,22 @@ def sample_groups(
     anchor_concept = audio.concept[anchors]
     positive = image_sampler.draw(anchor_concept, rng)
     neg_images = image_sampler.draw(negative_concepts(anchor_concept, num_negatives, rng), rng)
-    neg_audio = audio_sampler.draw(negative_concepts(anchor_concept, num_negatives, rng), rng)
-    partner = None
-    if links:
-        langs = sorted(set(audio.lang))
-        if len(langs) != 2:
-            raise ValueError(f"links needs exactly two training languages, got {langs}")
-        other = np.where(audio.lang[anchors] == langs[0], langs[1], langs[0])
-        partner = ConceptSampler(audio.concept, audio.lang).draw(anchor_concept, rng, lang=other)
-    return Groups(anchors, positive, neg_images, neg_audio, partner)
+    if not links:
+        neg_audio = audio_sampler.draw(negative_concepts(anchor_concept, num_negatives, rng), rng)
+        return Groups(anchors, positive, neg_images, neg_audio)
+    langs = sorted(set(audio.lang))
+    if len(langs) != 2:
+        raise ValueError(f"links needs exactly two training languages, got {langs}")
+    by_lang = ConceptSampler(audio.concept, audio.lang)
+    own = audio.lang[anchors]
+    other = np.where(own == langs[0], langs[1], langs[0])
+    per_group = (len(anchors), num_negatives)
+    neg_audio = by_lang.draw(
+        negative_concepts(anchor_concept, num_negatives, rng), rng, np.broadcast_to(own[:, None], per_group)
+    )
+    partner = by_lang.draw(anchor_concept, rng, lang=other)
+    partner_neg_audio = by_lang.draw(
+        negative_concepts(anchor_concept, num_negatives, rng), rng, np.broadcast_to(other[:, None], per_group)
+    )
+    partner_neg_images = image_sampler.draw(negative_concepts(anchor_concept, num_negatives, rng), rng)
+    return Groups(anchors, positive, neg_images, neg_audio, partner, partner_neg_audio, partner_neg_images)

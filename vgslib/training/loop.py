@@ -69,35 +69,27 @@ def encode_items(model, pool: Pool, idx: np.ndarray, device, audio: bool) -> tor
 
 
 def group_loss(model: VGSModel, groups: Groups, audio: Pool, images: Pool, device) -> torch.Tensor:
-    """The reference's loss, or with links the mean of audio1<->image, audio2<->image and audio1<->audio2."""
-    a_idx = [groups.anchor[:, None], groups.neg_audio]
-    if groups.partner is not None:
-        a_idx.append(groups.partner[:, None])
-    a = encode_items(model, audio, np.concatenate(a_idx, 1), device, audio=True)  # (G, 1 + K [+1], E)
-    i = encode_items(
-        model, images, np.concatenate([groups.positive[:, None], groups.neg_images], 1), device, audio=False
-    )  # (G, 1 + K, E)
+    """The reference's loss; with links, the mean of audio1<->image, audio2<->image and audio1<->audio2, each
+    side against the negatives drawn for it (the anchor's audio in its language, the partner's in the other)."""
     K = groups.neg_audio.shape[1]
-    anchor, neg_a, pos, neg_i = a[:, 0], a[:, 1 : K + 1], i[:, 0], i[:, 1:]
-    loss = symmetric_group_loss(anchor, pos, neg_a, neg_i, model.scale)
     if groups.partner is None:
-        return loss
-    partner = a[:, K + 1]
-    loss2 = symmetric_group_loss(partner, pos, neg_a, neg_i, model.scale)
-    loss3 = symmetric_group_loss(anchor, partner, neg_a, neg_a, model.scale)
-    return (loss + loss2 + loss3) / 3
+        a = encode_items(model, audio, np.concatenate([groups.anchor[:, None], groups.neg_audio], 1), device, True)
+        i = encode_items(model, images, np.concatenate([groups.positive[:, None], groups.neg_images], 1), device, False)
+        return symmetric_group_loss(a[:, 0], i[:, 0], a[:, 1:], i[:, 1:], model.scale)  # a, i: (G, 1 + K, E)
+    a_idx = [groups.anchor[:, None], groups.neg_audio, groups.partner[:, None], groups.partner_neg_audio]
+    i_idx = [groups.positive[:, None], groups.neg_images, groups.partner_neg_images]
+    a = encode_items(model, audio, np.concatenate(a_idx, 1), device, audio=True)  # (G, 2 + 2K, E)
+    i = encode_items(model, images, np.concatenate(i_idx, 1), device, audio=False)  # (G, 1 + 2K, E)
+    anchor, neg_a, partner, partner_neg_a = a[:, 0], a[:, 1 : K + 1], a[:, K + 1], a[:, K + 2 :]
+    pos, neg_i, partner_neg_i = i[:, 0], i[:, 1 : K + 1], i[:, K + 1 :]
+    loss1 = symmetric_group_loss(anchor, pos, neg_a, neg_i, model.scale)
+    loss2 = symmetric_group_loss(partner, pos, partner_neg_a, partner_neg_i, model.scale)
+    loss3 = symmetric_group_loss(anchor, partner, neg_a, partner_neg_a, model.scale)
+    return (loss1 + loss2 + loss3) / 3
 
 
 def split_batches(g: Groups, size: int) -> list[Groups]:
-    out = []
-    for first in range(0, len(g.anchor), size):
-        s = slice(first, first + size)
-        out.append(
-            Groups(
-                g.anchor[s], g.positive[s], g.neg_images[s], g.neg_audio[s], None if g.partner is None else g.partner[s]
-            )
-        )
-    return out
+    return [g[first : first + size] for first in range(0, len(g.anchor), size)]
 
 
 def train_epoch(

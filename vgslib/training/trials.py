@@ -47,28 +47,37 @@ def _group(name: str) -> tuple[str, ...]:
 
 
 def generate(
-    m: Manifest, langs: list[str] | tuple[str, ...], seed: int = 0, per_word: int = TRIALS_PER_WORD
+    m: Manifest,
+    langs: list[str] | tuple[str, ...],
+    seed: int = 0,
+    per_word: int = TRIALS_PER_WORD,
+    split: str = "test",
+    tests: tuple[str, ...] = tuple(TESTS),
 ) -> pd.DataFrame:
-    """All trials for the test languages; the same manifest and seed always give the same table."""
-    audio = m.audio[m.audio.split == "test"]
-    images = m.images[m.images.split == "test"]
+    """All trials of `tests` for the languages, from `split`; the same manifest and seed give the same table.
+    (`split="val", tests=("ff",)`: the familiar-familiar trials of the validation split, which settings are
+    chosen on.)"""
+    audio = m.audio[m.audio.split == split]
+    images = m.images[m.images.split == split]
     rows = []
     for lang in langs:
         concepts.check_language(lang)
-        for test, (word_group, distractor_group) in TESTS.items():
+        for test in tests:
+            word_group, distractor_group = TESTS[test]
             rng = np.random.default_rng([seed, _stream(lang), _stream(test)])
             for concept in _group(word_group):
                 tokens = audio[(audio.lang == lang) & (audio.concept == concept)]
                 targets = images[images.concept == concept]
                 if tokens.empty or targets.empty:
-                    raise ValueError(f"no test {'audio in ' + lang if tokens.empty else 'pictures'} for {concept!r}")
+                    missing = "audio in " + lang if tokens.empty else "pictures"
+                    raise ValueError(f"no {split} {missing} for {concept!r}")
                 others = images[images.concept.isin([c for c in _group(distractor_group) if c != concept])]
                 for _ in range(per_word):
                     token = tokens.iloc[rng.integers(len(tokens))]
                     target = targets.iloc[rng.integers(len(targets))]
                     same_source = others[others.source == target.source]
                     if same_source.empty:
-                        raise ValueError(f"no {distractor_group} test picture from {target.source} for {concept!r}")
+                        raise ValueError(f"no {distractor_group} {split} picture from {target.source} for {concept!r}")
                     distractor = same_source.iloc[rng.integers(len(same_source))]
                     rows.append(
                         {
