@@ -42,3 +42,31 @@ def test_embedding_map_compiles_with_vega_lite():
     )
     chart = charts.scatter_2d(points, "map")
     assert vl_convert.vegalite_to_svg((chart | chart).to_dict()).startswith("<svg")
+
+
+def test_the_calibration_section_reads_the_benchmark_and_flags_misses(tmp_path, monkeypatch):
+    from vgslib.report import pages
+
+    rows = []
+    for scenario, effect in (("null", 0.0), ("effect", -0.3)):
+        for estimator, coverage, rate in (("glmm", 0.95, 0.04), ("laplace", 0.85, 0.12), ("gee", 0.94, 0.05)):
+            rate = rate if effect == 0 else 0.5
+            rows.append({"scenario": scenario, "estimator": estimator, "effect": effect, "studies": 200,
+                         "coverage": coverage, "rate_p_below_0.05": rate, "bias": 0.0, "se_ratio": 1.0,
+                         "seconds per study": 1.0, "commit": "abc"})  # fmt: skip
+    path = tmp_path / "calibration.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    monkeypatch.setattr(pages, "CALIBRATION", str(path))
+    table, numbers = pages.calibration()
+    assert numbers["cal_glmm_fpr_max"] == 4.0 and numbers["cal_laplace_fpr_max"] == 12.0
+    assert numbers["cal_glmm_cov_min"] == numbers["cal_glmm_cov_max"] == 95.0 and numbers["cal_studies"] == 200
+    assert table.coverage_ok.tolist() == [True, False, True] * 2
+    spec = charts.calibration_chart(table, (0.93, 0.97), 0.06).to_dict()
+    assert len(spec["hconcat"]) == 2
+    monkeypatch.setattr(pages, "CALIBRATION", str(tmp_path / "missing.csv"))
+    try:
+        pages.calibration()
+    except FileNotFoundError as error:
+        assert "bench_calibration" in str(error)
+    else:
+        raise AssertionError("a missing benchmark file must be named")

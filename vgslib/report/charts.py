@@ -131,6 +131,30 @@ def curves_chart(long: pd.DataFrame, val: pd.DataFrame) -> alt.VConcatChart:
     return alt.vconcat(loss, acc).resolve_scale(color="independent")
 
 
+def calibration_chart(table: pd.DataFrame, coverage: tuple[float, float], fpr_max: float) -> alt.HConcatChart:
+    """Coverage of the 95 % intervals (target band shaded) and the rate of p < 0.05 (false positives under no
+    effect, with the target line; power under an effect) per scenario and estimator; `table` from
+    `pages.calibration`."""
+    data = table[["scenario", "estimator", "studies", "coverage"]].assign(positive=table["rate_p_below_0.05"])
+    y = alt.Y("scenario:N", title=None, sort=None)
+    tips = ["scenario", "estimator", "studies", alt.Tooltip("coverage:Q", format=".1%"),
+            alt.Tooltip("positive:Q", title="p < 0.05", format=".1%")]  # fmt: skip
+    band = alt.Chart(pd.DataFrame({"low": [coverage[0]], "high": [coverage[1]]}))
+    points = alt.Chart(data).mark_point(filled=True, size=60).encode(
+        x=alt.X("coverage:Q", title="95 % interval covers the truth", scale=alt.Scale(domain=[0.7, 1]),
+                axis=alt.Axis(format="%")),
+        y=y, yOffset="estimator:N", color=alt.Color("estimator:N", title="estimator"), tooltip=tips,
+    )  # fmt: skip
+    cov = alt.layer(band.mark_rect(opacity=0.15, color="green").encode(x="low:Q", x2="high:Q"), points)
+    bars = alt.Chart(data).mark_bar().encode(
+        x=alt.X("positive:Q", title="share of studies with p < 0.05", scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%")),
+        y=y, yOffset="estimator:N", color=alt.Color("estimator:N", title="estimator"), tooltip=tips,
+    )  # fmt: skip
+    line = alt.Chart(pd.DataFrame({"x": [fpr_max]})).mark_rule(strokeDash=[4, 3], color="black").encode(x="x:Q")
+    return alt.hconcat(cov.properties(width=260, height=200), alt.layer(bars, line).properties(width=260, height=200))
+
+
 def schedule_chart(curves: pd.DataFrame) -> alt.Chart:
     """Validation loss per epoch of each candidate schedule (colour) in each condition (column), log scale;
     `curves` from `analysis/laptop-preset.csv`."""

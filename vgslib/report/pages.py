@@ -147,6 +147,7 @@ def package_versions(env: dict) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- the statistics appendix
 
+NAN = float("nan")
 LAPTOP_SCHEDULE = os.path.join(paths.REPO_ROOT, "analysis", "laptop-preset.csv")  # committed validation sweep
 
 
@@ -167,8 +168,45 @@ def schedule_numbers(choice: pd.DataFrame) -> dict:
         "schedule_lr": f"{pick.lr:g}",
         "preset_epochs": train.epochs,
         "preset_lr": f"{train.lr:g}",
-        "schedule_ratio_7": float(seven.mean_best_val_loss.min() / pick.mean_best_val_loss) if len(seven) else None,
+        "schedule_ratio_7": float(seven.mean_best_val_loss.min() / pick.mean_best_val_loss) if len(seven) else NAN,
+        "schedule_last_7": int(seven.best_is_last.sum()),
+        "schedule_runs_7": int(seven.runs.sum()),
     }
+
+
+CALIBRATION = os.path.join(paths.REPO_ROOT, "analysis", "calibration.csv")  # committed benchmark output
+CALIBRATION_TARGETS = {"coverage": (0.93, 0.97), "false_positive_rate": 0.06}  # the statistics issue's targets
+
+
+def calibration() -> tuple[pd.DataFrame, dict]:
+    """The committed calibration benchmark (`benchmarks/bench_calibration.py`) and the appendix's numbers
+    about it: how many studies, at which commit, and how the primary estimator did against the targets."""
+    if not os.path.exists(CALIBRATION):
+        raise FileNotFoundError(
+            f"{CALIBRATION} is missing: run `python benchmarks/bench_calibration.py --out {CALIBRATION}`"
+        )
+    table = pd.read_csv(CALIBRATION)
+    low, high = CALIBRATION_TARGETS["coverage"]
+    null = table[table.effect == 0]
+    table = table.assign(
+        kind=["false positive rate" if e == 0 else "power" for e in table.effect],
+        coverage_ok=table.coverage.between(low, high),
+    )
+    glmm = table[table.estimator == "glmm"]
+    numbers = {
+        "cal_studies": int(table.studies.min()),
+        "cal_commit": str(table.commit.iloc[0]),
+        "cal_scenarios": int(table.scenario.nunique()),
+        "cal_glmm_cov_min": 100 * float(glmm.coverage.min()),
+        "cal_glmm_cov_max": 100 * float(glmm.coverage.max()),
+        "cal_glmm_fpr_max": 100 * float(null[null.estimator == "glmm"]["rate_p_below_0.05"].max()),
+        "cal_gee_fpr_max": 100 * float(null[null.estimator == "gee"]["rate_p_below_0.05"].max()),
+        "cal_laplace_fpr_max": 100 * float(null[null.estimator == "laplace"]["rate_p_below_0.05"].max()),
+        "cal_cov_low": 100 * low,
+        "cal_cov_high": 100 * high,
+        "cal_fpr_max": 100 * CALIBRATION_TARGETS["false_positive_rate"],
+    }
+    return table, numbers
 
 
 LME4_COMPARISON = os.path.join(paths.REPO_ROOT, "analysis", "lme4-comparison")  # .csv and .json, committed
