@@ -64,9 +64,5 @@ def test_the_calibration_section_reads_the_benchmark_and_flags_misses(tmp_path, 
     spec = charts.calibration_chart(table, (0.93, 0.97), 0.06).to_dict()
     assert len(spec["hconcat"]) == 2
     monkeypatch.setattr(pages, "CALIBRATION", str(tmp_path / "missing.csv"))
-    try:
-        pages.calibration()
-    except FileNotFoundError as error:
-        assert "bench_calibration" in str(error)
-    else:
-        raise AssertionError("a missing benchmark file must be named")
+    empty, numbers = pages.calibration()  # a missing file: the page says how to make it
+    assert empty.empty and "bench_calibration" in numbers["cal_note"] and np.isnan(numbers["cal_glmm_fpr_max"])
