@@ -5,13 +5,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: book test lint prepare runs venv clean
+.PHONY: book test lint prepare runs venv clean lock
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q -r requirements.lock
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
@@ -32,6 +32,13 @@ book: $(STAMP)
 test: $(STAMP)
 	$(PY) -m ruff check vgslib tests notebooks benchmarks
 	$(PY) -m pytest
+
+# Refresh the lock of exact versions after editing requirements.txt (resolves against the package index),
+# then run `make test` and `make book` before committing it.
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q pip-tools
+	$(PY) -m piptools compile -q --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock requirements.txt
 
 clean:
 	rm -rf _build

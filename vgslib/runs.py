@@ -77,7 +77,21 @@ def environment(device: str) -> dict:
         "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
         "packages": versions,
         "git": git_commit(),
+        "lock_sha256": lock_hash(),
     }
+
+
+LOCK = os.path.join(paths.REPO_ROOT, "requirements.lock")  # exact versions of every dependency (`make lock`)
+
+
+def lock_hash() -> str | None:
+    """SHA-256 of `requirements.lock`, which the environment was installed from (None without one)."""
+    import hashlib
+
+    if not os.path.exists(LOCK):
+        return None
+    with open(LOCK, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
 
 
 def open_run(run_dir: str, config: dict, digest: str, condition: dict) -> None:
