@@ -79,3 +79,47 @@ def test_mean_pooled_matches_naive():
     )
     naive = np.stack([f.item(i).mean(0) for i in range(3)])
     assert np.allclose(f.mean_pooled(), naive, atol=1e-6)
+
+
+class NaNEncoder(CountingEncoder):
+    """Like CountingEncoder, but one item's features are NaN."""
+
+    def __init__(self, bad_index: int):
+        super().__init__("nan")
+        self.bad_index, self.seen = bad_index, 0
+
+    def encode_batch(self, items):
+        out = super().encode_batch(items)
+        for k in range(len(out)):
+            if self.seen + k == self.bad_index:
+                out[k] = out[k] * np.nan
+        self.seen += len(out)
+        return out
+
+
+def test_non_finite_encoder_output_names_the_item(tiny_world, tmp_path):
+    store = features.FeatureStore(str(tmp_path))
+    rows = tiny_world.select("audio", "test", lang="en")
+    with pytest.raises(features.BadFeaturesError, match=rows.id.iloc[5]):
+        store.get(NaNEncoder(5), tiny_world, rows, "test", batch_size=4, progress=False)
+    assert not os.listdir(tmp_path)  # nothing half-written
+
+
+def test_a_corrupt_or_non_finite_cache_is_named_and_extracted_again(tiny_world, tmp_path):
+    store, enc = features.FeatureStore(str(tmp_path)), CountingEncoder()
+    rows = tiny_world.select("audio", "val", lang="en")
+    good = store.get(enc, tiny_world, rows, "val", progress=False)
+    path = store.path(enc, rows, "val")
+    open(path, "wb").write(b"PK\x03\x04 truncated")  # a cache file cut short
+    with pytest.raises(features.BadFeaturesError, match="cannot be read"):
+        features.load(path)
+    with pytest.warns(UserWarning, match="extracting these features again"):
+        again = store.get(enc, tiny_world, rows, "val", progress=False)
+    assert np.array_equal(again.tokens, good.tokens)
+    poisoned = features.Features(good.ids, good.tokens.copy(), good.offsets)
+    poisoned.tokens[poisoned.offsets[3]] = np.nan  # the first token of item 3
+    features.save(poisoned, path)
+    with pytest.raises(features.BadFeaturesError, match=f"item '{good.ids[3]}'"):
+        features.load(path)
+    with pytest.warns(UserWarning, match="NaN or infinite"):
+        assert np.isfinite(store.get(enc, tiny_world, rows, "val", progress=False).tokens).all()

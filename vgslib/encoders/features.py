@@ -4,11 +4,17 @@ A file's key hashes the encoder's config and the manifest rows it covers, so a c
 never reuses stale features. Files are written to a temporary name and renamed, so an interrupted
 extraction is never read as complete. Each split is one `.npz`: all token vectors stacked (float16) with
 per-item offsets, loaded into memory in one call.
+
+Bad data is named: an encoder output with NaN or infinite values stops the extraction naming the item, and a
+cached file that cannot be read or holds non-finite values (`BadFeaturesError`, naming the file and the item)
+is extracted again by `FeatureStore.get`, which says so.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
+import zipfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,6 +57,18 @@ class Features:
         return {item_id: i for i, item_id in enumerate(self.ids)}
 
 
+class BadFeaturesError(ValueError):
+    """A feature file that cannot be read, or features with NaN or infinite values; the message names them."""
+
+
+def first_non_finite(features: Features) -> str | None:
+    """The id of the first item whose tokens hold NaN or inf (None if every value is finite)."""
+    bad = ~np.isfinite(features.tokens).all(axis=1)
+    if not bad.any():
+        return None
+    return str(features.ids[np.searchsorted(features.offsets, np.flatnonzero(bad)[0], side="right") - 1])
+
+
 def rows_key(rows: pd.DataFrame) -> str:
     """Hash of the manifest rows an extraction covers (ids, paths and segment times)."""
     cols = [c for c in ("id", "path", "start", "end") if c in rows.columns]
@@ -77,7 +95,11 @@ class FeatureStore:
         """Features of `rows` (audio or image manifest rows) under `encoder`, extracted once and cached."""
         path = self.path(encoder, rows, name)
         if os.path.exists(path):
-            return load(path)
+            try:
+                return load(path)
+            except BadFeaturesError as err:
+                warnings.warn(f"{err}; extracting these features again", stacklevel=2)
+                os.remove(path)
         tokens, lengths = [], []
         with (
             torch.inference_mode(),
@@ -85,8 +107,14 @@ class FeatureStore:
         ):
             for first in range(0, len(rows), batch_size):
                 batch = rows.iloc[first : first + batch_size]
-                for out in encoder.encode_rows(manifest, batch):
-                    tokens.append(np.asarray(out, dtype=np.float16))
+                for item_id, out in zip(batch["id"], encoder.encode_rows(manifest, batch)):
+                    out = np.asarray(out, dtype=np.float16)
+                    if not np.isfinite(out).all():
+                        raise BadFeaturesError(
+                            f"the {encoder.name} encoder gave NaN or infinite features for item {item_id!r} "
+                            f"({name}); check its input file in the manifest"
+                        )
+                    tokens.append(out)
                     lengths.append(len(out))
                 bar.update(len(batch))
         features = Features(
@@ -104,5 +132,13 @@ def save(features: Features, path: str) -> None:
 
 
 def load(path: str) -> Features:
-    with np.load(path, allow_pickle=False) as data:
-        return Features(ids=data["ids"], tokens=data["tokens"].astype(np.float32), offsets=data["offsets"])
+    """The features of `path`; `BadFeaturesError` naming the file (and item) if it is unreadable or not finite."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            features = Features(ids=data["ids"], tokens=data["tokens"].astype(np.float32), offsets=data["offsets"])
+    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile) as err:
+        raise BadFeaturesError(f"the feature file {path} cannot be read ({type(err).__name__}: {err})") from err
+    item = first_non_finite(features)
+    if item is not None:
+        raise BadFeaturesError(f"the feature file {path} holds NaN or infinite values for item {item!r}")
+    return features

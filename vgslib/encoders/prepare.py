@@ -19,7 +19,7 @@ from vgslib.config import Config
 from vgslib.encoders import probe
 from vgslib.encoders.base import EncoderConfig
 from vgslib.encoders.build import build_encoder
-from vgslib.encoders.features import Features, FeatureStore, load
+from vgslib.encoders.features import BadFeaturesError, Features, FeatureStore, load
 from vgslib.encoders.pretrain import AudioPretrainConfig, ImagePretrainConfig
 from vgslib.sources import concepts, manifest, miniature
 
@@ -160,7 +160,10 @@ def load_prepared(folder: str | None = None, features_dir: str | None = None) ->
         path = store.path_for(name, *record["encoders"][modality], rows)
         if not os.path.exists(path):
             raise FileNotFoundError(f"the features {path} do not exist; {how}")
-        return load(path)
+        try:
+            return load(path)
+        except BadFeaturesError as err:
+            raise BadFeaturesError(f"{err}; delete it and {how} to extract it again") from err
 
     for split in manifest.SPLITS:
         rows = m.select("images", split)
