@@ -106,12 +106,24 @@ def open_run(run_dir: str, config: dict, digest: str, condition: dict) -> None:
     write_json(path, {**record, "condition": condition})
 
 
+class CorruptRunFileError(ValueError):
+    """A file of a run directory that cannot be read; the message names it."""
+
+
 def read_metrics(run_dir: str) -> list[dict]:
+    """The per-epoch rows of `metrics.jsonl`; a line that is not JSON raises `CorruptRunFileError` naming it."""
     path = os.path.join(run_dir, "metrics.jsonl")
     if not os.path.exists(path):
         return []
+    rows = []
     with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+        for number, line in enumerate(f, 1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as err:
+                    raise CorruptRunFileError(f"{path}, line {number}, is not JSON ({err})") from err
+    return rows
 
 
 def write_metrics(run_dir: str, rows: list[dict]) -> None:

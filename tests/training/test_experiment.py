@@ -106,3 +106,22 @@ def test_non_finite_loss_stops_with_a_clear_error_and_keeps_epoch_0(study, tmp_p
     assert [m["epoch"] for m in kept] == [0]
     assert pd.read_csv(tmp_path / "nan" / "trials.csv").shape[0] > 0
     assert json.load(open(tmp_path / "nan" / "config.json"))["train"]["epochs"] == 1
+
+
+def test_a_broken_checkpoint_is_named_and_the_run_trains_again_to_the_same_numbers(study, tmp_path):
+    cfg = _cfg(study, epochs=2)
+    drop = lambda rows: [{k: v for k, v in r.items() if "seconds" not in k} for r in rows]  # noqa: E731
+    full = runs.read_metrics(experiment.run(cfg, str(tmp_path / "a"), data=study[1], progress=False))
+    run_dir = str(tmp_path / "b")
+    experiment.run(cfg, run_dir, data=study[1], progress=False, stop_after_epoch=1)
+    with open(os.path.join(run_dir, "last.pt"), "r+b") as f:
+        f.truncate(100)  # a checkpoint cut short (a kill or a full disk while it was written)
+    with pytest.warns(UserWarning, match="cannot resume .*training it again from epoch 0"):
+        experiment.run(cfg, run_dir, data=study[1], progress=False)
+    assert drop(runs.read_metrics(run_dir)) == drop(full)
+
+
+def test_a_corrupt_metrics_line_is_named(tmp_path):
+    (tmp_path / "metrics.jsonl").write_text('{"epoch": 0}\n{"epoch": 1, "val_lo\n')
+    with pytest.raises(runs.CorruptRunFileError, match="metrics.jsonl, line 2"):
+        runs.read_metrics(str(tmp_path))

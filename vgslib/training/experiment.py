@@ -10,7 +10,9 @@ completed epoch with the same numbers.
 from __future__ import annotations
 
 import os
+import pickle
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,6 +79,8 @@ def run(
     d = load_run_data(cfg, data or prepare(cfg.data, progress=progress))
     tr = build_training(cfg, d, device)
     start_epoch, best, metrics = resume(run_dir, tr)
+    if start_epoch == 0:  # nothing resumed (or a broken checkpoint was half read): a freshly seeded model
+        tr = build_training(cfg, d, device)
     begin = time.time()
     for epoch in range(start_epoch, cfg.train.epochs + 1):
         row, ev = train_and_evaluate(epoch, cfg, d, tr, run_dir, progress)
@@ -155,15 +159,26 @@ def build_training(cfg: RunConfig, d: RunData, device: torch.device) -> Training
 
 
 def resume(run_dir: str, tr: Training) -> tuple[int, dict, list[dict]]:
-    """(first epoch to run, best so far, metrics so far): from `last.pt` if the run was interrupted."""
+    """(first epoch to run, best so far, metrics so far): from `last.pt` if the run was interrupted. A checkpoint
+    or metrics file that cannot be read is named and the run starts again from epoch 0 (same seed, so the same
+    numbers), rather than stopping or continuing from a broken state."""
     path = os.path.join(run_dir, "last.pt")
+    fresh = 0, {"epoch": -1, "val_loss": float("inf")}, []
     if not os.path.exists(path):
-        return 0, {"epoch": -1, "val_loss": float("inf")}, []
-    state = torch.load(path, map_location=tr.device, weights_only=False)
-    tr.model.load_state_dict(state["model"])
-    tr.opt.load_state_dict(state["opt"])
-    tr.sched.load_state_dict(state["sched"])
-    metrics = [m for m in runs.read_metrics(run_dir) if m["epoch"] <= state["epoch"]]
+        return fresh
+    try:
+        state = torch.load(path, map_location=tr.device, weights_only=False)
+        metrics = [m for m in runs.read_metrics(run_dir) if m["epoch"] <= state["epoch"]]
+        tr.model.load_state_dict(state["model"])
+        tr.opt.load_state_dict(state["opt"])
+        tr.sched.load_state_dict(state["sched"])
+    except (RuntimeError, EOFError, OSError, KeyError, ValueError, pickle.UnpicklingError) as err:
+        warnings.warn(
+            f"cannot resume {run_dir} ({type(err).__name__}: {str(err)[:200]}); training it again from epoch 0",
+            stacklevel=2,
+        )
+        os.remove(path)
+        return fresh
     return state["epoch"] + 1, state["best"], metrics
 
 
