@@ -6,6 +6,7 @@ python -m vgslib grid table1              # many conditions on dask.distributed
 python -m vgslib book                     # render the book
 python -m vgslib pipeline                 # the main job: prepare -> grid -> statistics -> book (`make book`)
 python -m vgslib compare-lme4 results/laptop   # our estimates beside analysis/glmer.R's, for the appendix
+python -m vgslib runs [folder]            # every run: condition, preset, seed, status, headline numbers
 """
 
 from __future__ import annotations
@@ -76,9 +77,22 @@ def compare_lme4(argv: list[str]) -> int:
     return 0
 
 
+def list_runs(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m vgslib runs", description="list the runs: condition, preset, seed, status, headline numbers"
+    )
+    parser.add_argument("folder", nargs="?", default=None, help="a runs folder (default: runs/ or $VGSLIB_RUNS)")
+    args = parser.parse_args(argv)
+    from vgslib import runs
+
+    table = runs.listing(args.folder)
+    print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}") if len(table) else "no runs")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    commands = {"prepare": prepare, "compare-lme4": compare_lme4}
+    commands = {"prepare": prepare, "compare-lme4": compare_lme4, "runs": list_runs}
     jobs = {"notebook": "notebooks", "grid": "grid", "book": "book", "pipeline": "pipeline"}
     if not argv or argv[0] not in commands.keys() | jobs.keys():
         print(__doc__)

@@ -189,6 +189,34 @@ def load_runs(root: str | None = None, complete_only: bool = True) -> dict[str, 
     return {"metrics": cat(metrics), "trials": cat(trials), "runs": pd.DataFrame(summaries)}
 
 
+def listing(root: str | None = None) -> pd.DataFrame:
+    """Every run directory under `root` with its condition, preset, seed, status (complete, or how many epochs
+    of how many are done) and headline numbers (best epoch, validation loss, FF and NF of each test language);
+    reads only the small files, so it is quick on a large grid."""
+    root = root or paths.runs_root()
+    rows = []
+    for path in sorted(glob.glob(os.path.join(root, "*", "config.json"))):
+        run_dir = os.path.dirname(path)
+        with open(path) as f:
+            config = json.load(f)
+        row = {"run": os.path.basename(run_dir), "condition": config.get("name", ""), "preset": config.get("preset"),
+               "seed": config.get("train", {}).get("seed")}  # fmt: skip
+        epochs = config.get("train", {}).get("epochs")
+        try:
+            done_epochs = max((m["epoch"] for m in read_metrics(run_dir)), default=-1)
+            status = "complete" if is_complete(run_dir) else f"epoch {done_epochs} of {epochs}"
+        except CorruptRunFileError as err:
+            status = f"unreadable: {err}"
+        if is_complete(run_dir):
+            with open(os.path.join(run_dir, COMPLETE)) as f:
+                done = json.load(f)
+            row |= {"best epoch": done.get("best_epoch"), "val loss": done.get("best_val_loss")}
+            row |= {k: v for k, v in done.items() if k[:3] in ("ff_", "nf_")}
+        rows.append({**row, "status": status})
+    table = pd.DataFrame(rows)
+    return table.astype({"best epoch": "Int64"}) if "best epoch" in table else table
+
+
 def load_embeddings(run_dir: str, untrained: bool = False) -> dict[str, np.ndarray]:
     """The analysis embeddings of the reported epoch, or of the untrained model (epoch 0)."""
     with np.load(os.path.join(run_dir, UNTRAINED_EMBEDDINGS if untrained else EMBEDDINGS), allow_pickle=False) as data:

@@ -56,3 +56,12 @@ def test_longest_runs_are_submitted_first():
         "+" in c["train_languages"] for c in ordered[15:]
     )
     assert grid.expected_cost({"train_languages": "en+fr"}) == 2 * grid.expected_cost({"train_languages": "en"})
+
+
+def test_a_bad_grid_is_refused_before_any_cluster_starts(monkeypatch, capsys):
+    import pytest
+
+    monkeypatch.setattr(grid, "run_grid", lambda *a, **k: pytest.fail("a cluster was started"))
+    with pytest.raises(SystemExit):
+        grid.main(["table1", "--preset", "bogus"])
+    assert "invalid choice: 'bogus'" in capsys.readouterr().err

@@ -125,3 +125,13 @@ def test_a_corrupt_metrics_line_is_named(tmp_path):
     (tmp_path / "metrics.jsonl").write_text('{"epoch": 0}\n{"epoch": 1, "val_lo\n')
     with pytest.raises(runs.CorruptRunFileError, match="metrics.jsonl, line 2"):
         runs.read_metrics(str(tmp_path))
+
+
+def test_the_run_listing_shows_status_and_headline_numbers(study, tmp_path):
+    cfg = _cfg(study, epochs=2)
+    experiment.run(cfg, str(tmp_path / "done"), data=study[1], progress=False)
+    experiment.run(cfg, str(tmp_path / "half"), data=study[1], progress=False, stop_after_epoch=1)
+    table = runs.listing(str(tmp_path)).set_index("run")
+    assert table.loc["done", "status"] == "complete" and table.loc["half", "status"] == "epoch 1 of 2"
+    assert table.loc["done", "ff_en"] == runs.load_run(str(tmp_path / "done"))["done"]["ff_en"]
+    assert pd.isna(table.loc["half", "best epoch"]) and table.loc["done", "preset"] == "smoke"

@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 from vgslib import paths, runs
 from vgslib.jobs.notebooks import train_run_dir
 from vgslib.params import TrainParams
-from vgslib.recipe import default_preset
+from vgslib.recipe import PRESETS, default_preset
 
 TABLE1 = ("en", "fr", "nl", "en+fr", "en+nl", "fr+nl")
 
@@ -152,11 +152,13 @@ def main(argv=None) -> int:
         prog="python -m vgslib grid", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("grid", choices=["first-results", "table1", "full"])
-    parser.add_argument("--preset", default=None, help="paper | laptop | smoke (default: paper on a GPU, else laptop)")
+    parser.add_argument("--preset", default=None, choices=sorted(PRESETS), help="default: paper on a GPU, else laptop")
     parser.add_argument("--scheduler", default=None, help="address of an existing dask scheduler")
     parser.add_argument("--workers", type=int, default=None, help="local workers (default: one per core)")
     args = parser.parse_args(argv)
     conds = conditions(args.grid, args.preset or default_preset())
+    for c in conds:  # every condition is checked before a cluster starts
+        train_run_dir(c)
     results = run_grid(conds, args.scheduler, args.workers)
     return 0 if all(r["code"] == 0 for r in results) else 1
 
