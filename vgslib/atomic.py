@@ -44,3 +44,23 @@ def write_json(path: str, obj) -> None:
 
 def write_jsonl(path: str, rows: list[dict]) -> None:
     write_text(path, "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows))
+
+
+@contextlib.contextmanager
+def exclusive(path: str, what: str):
+    """Hold the file lock `path + ".lock"` (one process at a time builds or trains the thing at `path`); a
+    process that has to wait says for what, and goes on once the other one is done."""
+    import sys
+
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(path.rstrip("/") + ".lock")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        print(f"waiting: another process is {what} (lock {lock.lock_file})", file=sys.stderr, flush=True)
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()

@@ -135,3 +135,36 @@ def test_the_run_listing_shows_status_and_headline_numbers(study, tmp_path):
     assert table.loc["done", "status"] == "complete" and table.loc["half", "status"] == "epoch 1 of 2"
     assert table.loc["done", "ff_en"] == runs.load_run(str(tmp_path / "done"))["done"]["ff_en"]
     assert pd.isna(table.loc["half", "best epoch"]) and table.loc["done", "preset"] == "smoke"
+
+
+def test_one_process_at_a_time_trains_a_run(study, tmp_path):
+    """A second process on a run directory that is being trained waits, says so, and then finds it complete;
+    two processes started together end with the numbers of one run alone."""
+    import subprocess
+    import sys
+
+    from vgslib.atomic import exclusive
+
+    cfg = _cfg(study, epochs=2)
+    (tmp_path / "cfg.json").write_text(json.dumps(cfg.to_dict()))
+    script = (
+        "import json, sys; from vgslib.recipe import RunConfig; from vgslib.training import experiment; "
+        "experiment.run(RunConfig.from_dict(json.load(open(sys.argv[1]))), sys.argv[2], progress=False)"
+    )
+
+    def start(run_dir):
+        cmd = [sys.executable, "-c", script, str(tmp_path / "cfg.json"), str(run_dir)]
+        return subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+
+    held = tmp_path / "held"
+    os.makedirs(held)
+    with exclusive(str(held / "run"), "training it in the test"):
+        waiting = start(held)
+        line = waiting.stderr.readline()  # blocks until the child reaches the lock
+        assert "waiting: another process is training" in line and waiting.poll() is None
+    assert waiting.wait(timeout=300) == 0 and runs.is_complete(str(held))
+    together = [start(tmp_path / "together") for _ in range(2)]
+    assert [p.wait(timeout=300) for p in together] == [0, 0], [p.stderr.read() for p in together]
+    alone = runs.read_metrics(experiment.run(cfg, str(tmp_path / "alone"), data=study[1], progress=False))
+    drop = lambda rows: [{k: v for k, v in r.items() if "seconds" not in k} for r in rows]  # noqa: E731
+    assert drop(runs.read_metrics(str(tmp_path / "together"))) == drop(alone) == drop(runs.read_metrics(str(held)))

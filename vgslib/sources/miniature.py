@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 
-from vgslib.atomic import write_json
+from vgslib.atomic import exclusive, write_json
 from vgslib.config import Config
 from vgslib.sources import concepts, manifest, pictures, speech
 from vgslib.sources.parallel import batched, run_batches
@@ -146,7 +146,13 @@ def _make_picture(seed: int, folder: str, item: dict) -> dict:
 
 
 def build(cfg: WorldConfig, root: str, progress: bool = True, num_workers: int | None = None) -> manifest.Manifest:
-    """Build the world into `root` (or reuse it when it was built with the same config)."""
+    """Build the world into `root` (or reuse it when it was built with the same config). One process at a time
+    builds it; others wait and then reuse it."""
+    with exclusive(root, f"building the miniature world in {root}"):
+        return _build(cfg, root, progress, num_workers)
+
+
+def _build(cfg: WorldConfig, root: str, progress: bool, num_workers: int | None) -> manifest.Manifest:
     stamp = os.path.join(root, "world.json")
     if os.path.exists(stamp):
         with open(stamp) as f:

@@ -20,7 +20,7 @@ import pandas as pd
 import torch
 
 from vgslib import recipe, runs
-from vgslib.atomic import atomic_path, write_json
+from vgslib.atomic import atomic_path, exclusive, write_json
 from vgslib.encoders.base import resolve_device
 from vgslib.encoders.prepare import StudyData, prepare
 from vgslib.model.accounting import count_parameters
@@ -69,11 +69,17 @@ def run(
     progress: bool = True,
     stop_after_epoch: int | None = None,
 ) -> str:
-    """Train and evaluate one condition into `run_dir`; resume it if it was interrupted; skip it if done."""
+    """Train and evaluate one condition into `run_dir`; resume it if it was interrupted; skip it if done. One
+    process at a time trains a run directory: a second one waits, then finds the run complete."""
     run_dir = run_dir or recipe.run_dir(cfg)
     runs.open_run(run_dir, cfg.to_dict(), cfg.digest(), cfg.condition.to_dict())
-    if runs.is_complete(run_dir):
-        return run_dir
+    with exclusive(os.path.join(run_dir, "run"), f"training {run_dir}"):
+        if runs.is_complete(run_dir):
+            return run_dir
+        return _train(cfg, run_dir, data, progress, stop_after_epoch)
+
+
+def _train(cfg: RunConfig, run_dir: str, data: StudyData | None, progress: bool, stop_after_epoch: int | None) -> str:
     device = set_up_device(cfg)
     write_json(os.path.join(run_dir, "env.json"), runs.environment(str(device)))
     d = load_run_data(cfg, data or prepare(cfg.data, progress=progress))
