@@ -39,3 +39,14 @@ def test_parameters_become_the_config_and_run_folder():
     assert cfg.train.languages == ("en", "fr") and cfg.train.epochs == 14
     assert cfg.train.warmup_epochs == pytest.approx(1.4)  # the preset's warm-up share scales along
     assert p.run_dir(cfg).endswith("en+fr-sm-laptop-seed2")
+
+
+def test_a_mistyped_name_injected_by_plain_papermill_is_refused():
+    """Papermill injects `-p seeds 3` as a global `seeds = 3` without checking; the notebook's own check must
+    refuse it, while the notebook's other globals (modules, IPython's In/Out, functions) pass."""
+    import json
+
+    notebook_globals = {"__name__": "__main__", "In": [""], "Out": {}, "json": json, "exit": object(), "seed": 2}
+    assert TrainParams.from_mapping(notebook_globals).seed == 2
+    with pytest.raises(ValueError, match=r"unknown parameter\(s\) \['seeds'\]"):
+        TrainParams.from_mapping({**notebook_globals, "seeds": 3})

@@ -45,8 +45,15 @@ class NotebookParams:
 
     @classmethod
     def from_mapping(cls, values: dict):
-        """The parameters found in `values` (e.g. a notebook's globals), validated; others are ignored."""
-        return cls(**cls.validate({k: values[k] for k in cls.spec() if k in values}))
+        """The parameters found in `values` (a notebook's globals), validated. A plain value (str, int, float,
+        bool) under any other public name can only be a parameter papermill injected under a mistyped name
+        (`-p seeds 3`): it is an error, not silently ignored."""
+        spec = cls.spec()
+        plain = (str, int, float, bool)
+        stray = sorted(k for k, v in values.items() if not k.startswith("_") and k not in spec and isinstance(v, plain))
+        if stray:
+            raise ValueError(f"unknown parameter(s) {stray}; known parameters are {sorted(spec)}")
+        return cls(**cls.validate({k: values[k] for k in spec if k in values}))
 
 
 @dataclass(frozen=True)
