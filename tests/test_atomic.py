@@ -29,3 +29,20 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
 def test_jsonl_rows(tmp_path):
     write_jsonl(str(tmp_path / "m.jsonl"), [{"b": 2, "a": 1}, {"a": 3}])
     assert (tmp_path / "m.jsonl").read_text() == '{"a": 1, "b": 2}\n{"a": 3}\n'
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        OSError(28, "No space left on device"),
+        RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos"),
+    ],
+)
+def test_a_full_disk_is_named_and_leaves_no_partial_file(tmp_path, failure):
+    from vgslib.atomic import DiskFullError
+
+    with pytest.raises(DiskFullError, match=r"the disk is full: could not write .*last\.pt \(\d+ MiB free\)"):
+        with atomic_path(str(tmp_path / "last.pt")) as tmp:
+            open(tmp, "wb").write(b"half a checkpoint")
+            raise failure
+    assert os.listdir(tmp_path) == []

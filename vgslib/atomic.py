@@ -8,8 +8,10 @@ appends `.npz` to a name without it).
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import shutil
 from collections.abc import Iterator
 
 
@@ -19,14 +21,33 @@ def temporary_name(path: str) -> str:
     return f"{stem}.{os.getpid()}.partial{ext}"
 
 
+class DiskFullError(OSError):
+    """A write failed because the disk is full; the message names the file and the free space left."""
+
+
+def _disk_full(err: BaseException) -> bool:
+    """Whether `err` is a full disk: ENOSPC, or torch's serialiser failing mid-file (it reports a full disk
+    as `enforce fail at inline_container.cc`)."""
+    if isinstance(err, OSError) and err.errno == errno.ENOSPC:
+        return True
+    return isinstance(err, RuntimeError) and ("inline_container" in str(err) or "No space left" in str(err))
+
+
 @contextlib.contextmanager
 def atomic_path(path: str) -> Iterator[str]:
-    """Yield a temporary path to write; on success it replaces `path`, on an error it is removed."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    """Yield a temporary path to write; on success it replaces `path`, on an error it is removed (a full disk
+    is reported as `DiskFullError`, naming the file and the space left)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
     tmp = temporary_name(path)
     try:
         yield tmp
         os.replace(tmp, path)
+    except (OSError, RuntimeError) as err:
+        if not _disk_full(err):
+            raise
+        free = shutil.disk_usage(folder).free / 2**20
+        raise DiskFullError(errno.ENOSPC, f"the disk is full: could not write {path} ({free:.0f} MiB free)") from err
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
