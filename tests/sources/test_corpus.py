@@ -46,3 +46,49 @@ def test_imported_segments_load(tmp_path):
     for r in m.audio.itertuples():
         wave = media.load_segment(m.path(r.path), r.start, r.end)
         assert abs(len(wave) - (r.end - r.start) * media.SAMPLE_RATE) <= 1
+
+
+def _cut(path: str, keep: float) -> None:
+    text = open(path).read()
+    open(path, "w").write(text[: int(len(text) * keep)])
+
+
+@pytest.mark.parametrize("short", [False, True])
+def test_a_truncated_textgrid_is_named_not_silently_shortened(tmp_path, short):
+    intervals = [(0.0, 0.25, ""), (0.25, 0.7, "dog"), (0.7, 1.0, "cat"), (1.0, 1.5, "piano")]
+    path = testing.write_textgrid(str(tmp_path / "cut.TextGrid"), intervals, short=short)
+    _cut(path, 0.8)
+    with pytest.raises(corpus.TextGridError, match=r"cut\.TextGrid.*(cut short|ends inside)"):
+        corpus.read_textgrid_words(path)
+
+
+@pytest.mark.parametrize("short", [False, True])
+def test_a_non_numeric_time_is_named(tmp_path, short):
+    path = testing.write_textgrid(str(tmp_path / "t.TextGrid"), [(0.0, 0.5, "dog"), (0.5, 1.0, "cat")], short=short)
+    text = open(path).read()
+    open(path, "w").write(text.replace("0.5", "0,5", 1))
+    with pytest.raises(corpus.TextGridError, match=r"t\.TextGrid: xm(in|ax) of interval \d of tier 'words' is '0,5'"):
+        corpus.read_textgrid_words(path)
+
+
+def test_utf16_textgrids_as_praat_writes_them(tmp_path):
+    intervals = [(0.0, 0.4, "éléphant"), (0.4, 1.0, "chien")]
+    path = testing.write_textgrid(str(tmp_path / "fr.TextGrid"), intervals)
+    text = open(path, encoding="utf-8").read()
+    open(path, "wb").write(text.encode("utf-16"))  # with its byte-order mark
+    assert corpus.read_textgrid_words(path) == intervals
+
+
+def test_punctuation_around_a_word_is_not_a_reason_to_drop_it():
+    assert [corpus.normalise_label(w) for w in ("umbrella.", " «Chien» ", "piano,", "don't")] == [
+        "umbrella",
+        "chien",
+        "piano",
+        "don't",
+    ]
+
+
+def test_dropped_inventory_words_are_reported_per_file(tmp_path):
+    root = testing.fabricate_aligned_corpus(str(tmp_path / "corpus"))
+    with pytest.warns(UserWarning, match=r"dropped 1 inventory word\(s\) shorter than 25 ms.*'cat'"):
+        corpus.import_aligned(root)
