@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 from vgslib import paths, runs
 from vgslib.jobs.notebooks import train_run_dir
 from vgslib.params import TrainParams
+from vgslib.processes import die_with_parent
 from vgslib.recipe import PRESETS, default_preset
 
 TABLE1 = ("en", "fr", "nl", "en+fr", "en+nl", "fr+nl")
@@ -98,6 +99,7 @@ def run_one(params: dict, runs_root: str | None = None) -> dict:
     with open(log, "w") as f:
         code = subprocess.call(
             cmd,
+            preexec_fn=die_with_parent,  # killing the grid (or a worker) stops its runs too
             stdout=f,
             stderr=subprocess.STDOUT,
             cwd=paths.REPO_ROOT,

@@ -15,6 +15,8 @@ import subprocess
 import sys
 import time
 
+from vgslib.processes import die_with_parent
+
 
 def stages(grid: str, preset: str | None, workers: int | None) -> list[tuple[str, list[str]]]:
     run_grid = [sys.executable, "-m", "vgslib", "grid", grid]
@@ -45,7 +47,7 @@ def main(argv=None) -> int:
     for name, cmd in stages(args.grid, args.preset, args.workers):
         print(f"\n=== {name}: {' '.join(cmd[1:])}", flush=True)
         start = time.time()
-        code = subprocess.call(cmd)
+        code = subprocess.call(cmd, preexec_fn=die_with_parent)  # killing the pipeline stops its stages
         times.append((name, time.time() - start, "ok" if code == 0 else f"failed (exit {code})"))
         if code != 0:
             break
