@@ -18,7 +18,7 @@
 # notebook is kept in the run directory). Every parameter below is validated before anything runs.
 
 # %% tags=["parameters"]
-preset: str = "laptop"  # paper | laptop | smoke: the recipe to start from
+preset: str = ""  # paper | laptop | smoke (empty: paper on a CUDA GPU, else laptop; or $VGSLIB_PRESET)
 train_languages: str = "en"  # one or two of en, fr, nl joined by +, e.g. en+fr
 seed: int = 0  # the run's seed: sampling, initialisation, dropout
 size: str = ""  # model size xsm | sm | md | lg | 3d (empty: the preset value)
@@ -28,6 +28,7 @@ epochs: int = 0  # training epochs (0: the preset value; warm-up scales along)
 scale: float = 0.0  # logit scale (0: the preset value, 100)
 learn_scale: bool = False  # learn the scale (clamped) instead of fixing it
 precision: str = ""  # fp32 | bf16 (empty: the preset value)
+device: str = ""  # cpu | cuda | cuda:1 ... (empty: cuda when present, else cpu)
 test_languages: str = ""  # languages to test, joined by + (empty: the training languages)
 corpus: str = "miniature"  # miniature, or the folder of a real corpus manifest
 audio_encoder: str = "mini-audio"  # mini-audio | wavlm

@@ -50,3 +50,12 @@ def test_a_mistyped_name_injected_by_plain_papermill_is_refused():
     assert TrainParams.from_mapping(notebook_globals).seed == 2
     with pytest.raises(ValueError, match=r"unknown parameter\(s\) \['seeds'\]"):
         TrainParams.from_mapping({**notebook_globals, "seeds": 3})
+
+
+def test_the_default_preset_and_the_device_reach_the_notebook(monkeypatch):
+    monkeypatch.setenv("VGSLIB_PRESET", "smoke")
+    assert TrainParams().to_config().preset == "smoke"  # empty: the machine's default, as the grid's
+    assert TrainParams(preset="laptop").to_config().preset == "laptop"
+    assert TrainParams(device="cpu").to_config().train.device == "cpu"
+    with pytest.raises(ValueError, match="train.device must be auto, cpu, cuda"):
+        TrainParams(device="gpu").to_config()

@@ -58,7 +58,7 @@ class NotebookParams:
 
 @dataclass(frozen=True)
 class TrainParams(NotebookParams):
-    preset: str = param("laptop", "paper | laptop | smoke: the recipe to start from")
+    preset: str = param("", "paper | laptop | smoke (empty: paper on a CUDA GPU, else laptop; or $VGSLIB_PRESET)")
     train_languages: str = param("en", "one or two of en, fr, nl joined by +, e.g. en+fr")
     seed: int = param(0, "the run's seed: sampling, initialisation, dropout")
     size: str = param("", "model size xsm | sm | md | lg | 3d (empty: the preset value)")
@@ -68,6 +68,7 @@ class TrainParams(NotebookParams):
     scale: float = param(0.0, "logit scale (0: the preset value, 100)")
     learn_scale: bool = param(False, "learn the scale (clamped) instead of fixing it")
     precision: str = param("", "fp32 | bf16 (empty: the preset value)")
+    device: str = param("", "cpu | cuda | cuda:1 ... (empty: cuda when present, else cpu)")
     test_languages: str = param("", "languages to test, joined by + (empty: the training languages)")
     corpus: str = param("miniature", "miniature, or the folder of a real corpus manifest")
     audio_encoder: str = param("mini-audio", "mini-audio | wavlm")
@@ -81,7 +82,7 @@ class TrainParams(NotebookParams):
 
     def to_config(self) -> RunConfig:
         """The flat parameters -> a validated RunConfig (0 / "" mean: the preset's value)."""
-        preset = self.preset
+        preset = self.preset or recipe.default_preset()
         base = recipe.make_config(preset)  # fails early on an unknown preset
         train: dict = {
             "languages": list(parse_languages(self.train_languages)),
@@ -94,6 +95,8 @@ class TrainParams(NotebookParams):
             train["warmup_epochs"] = min(self.epochs, base.train.warmup_epochs * self.epochs / base.train.epochs)
         if self.precision:
             train["precision"] = self.precision
+        if self.device:
+            train["device"] = self.device
         model: dict = {"learn_scale": self.learn_scale}
         if self.size:
             model["size"] = self.size

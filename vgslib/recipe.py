@@ -52,6 +52,13 @@ class TrainConfig(Config):
             raise ValueError("train.links needs two training languages")
         if self.anchor_repeats < 1:
             raise ValueError(f"train.anchor_repeats must be at least 1, got {self.anchor_repeats}")
+        if self.device != "auto":
+            import torch
+
+            try:
+                torch.device(self.device)
+            except RuntimeError:
+                raise ValueError(f"train.device must be auto, cpu, cuda or cuda:<k>, got {self.device!r}") from None
         if self.precision not in PRECISIONS:
             raise ValueError(f"train.precision must be one of {PRECISIONS}, got {self.precision!r}")
         if self.epochs < 1 or self.batch_groups < 1 or self.num_negatives < 1:
