@@ -214,6 +214,10 @@ def listing(root: str | None = None) -> pd.DataFrame:
             row |= {k: v for k, v in done.items() if k[:3] in ("ff_", "nf_")}
         rows.append({**row, "status": status})
     table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    first = [c for c in ("run", "condition", "preset", "seed", "status", "best epoch", "val loss") if c in table]
+    table = table[first + sorted(c for c in table if c not in first)]
     return table.astype({"best epoch": "Int64"}) if "best epoch" in table else table
 
 
