@@ -161,8 +161,14 @@ def departures(preset: str) -> list[dict]:
             if isinstance(a[key], dict):
                 walk(a[key], b[key], f"{prefix}{key}.")
             elif a[key] != b[key] and key != "preset":
+                shown = [f"{v:g}" if isinstance(v, float) else v for v in (a[key], b[key])]
                 rows.append(
-                    {"setting": prefix + key, "paper": a[key], preset: b[key], "why": DEPARTURES.get(prefix + key, "")}
+                    {
+                        "setting": prefix + key,
+                        "paper": shown[0],
+                        preset: shown[1],
+                        "why": DEPARTURES.get(prefix + key, ""),
+                    }
                 )
 
     walk(paper, other)

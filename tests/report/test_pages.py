@@ -41,3 +41,12 @@ def test_the_ff_bar_is_written_once():
     for page in PAGES:
         code = "\n".join(line for cell in _cells(page) for line in _code(cell))
         assert not re.search(r"\b0\.9\b", code), page
+
+
+@pytest.mark.parametrize("page", PAGES, ids=os.path.basename)
+def test_a_page_with_charts_renders_them_offline(page):
+    """A chart on a page without the book's offline renderer loads vega from a CDN: offline, it shows an error
+    instead of the figure."""
+    code = "\n".join(line for cell in _cells(page) for line in _code(cell))
+    if re.search(r"charts\.(?!use_book_theme)\w+_chart\(|charts\.\w+\(", code.replace("charts.use_book_theme()", "")):
+        assert "charts.use_book_theme()" in code, os.path.basename(page)
