@@ -187,7 +187,7 @@ def calibration() -> tuple[pd.DataFrame, dict]:
     if not os.path.exists(CALIBRATION):
         note = f"*No calibration yet: `python benchmarks/bench_calibration.py --out {CALIBRATION}` makes it.*"
         keys = ("cal_studies", "cal_scenarios", "cal_glmm_cov_min", "cal_glmm_cov_max", "cal_glmm_fpr_max",
-                "cal_gee_fpr_max", "cal_laplace_fpr_max")  # fmt: skip
+                "cal_gee_fpr_max", "cal_laplace_fpr_max", "cal_effect", "cal_glmm_power", "cal_gee_power")  # fmt: skip
         return pd.DataFrame(), {**numbers, **dict.fromkeys(keys, NAN), "cal_commit": "(none)", "cal_note": note}
     table = pd.read_csv(CALIBRATION)
     table = table.assign(coverage_ok=table.coverage.between(low, high))
@@ -196,6 +196,13 @@ def calibration() -> tuple[pd.DataFrame, dict]:
     def worst_rate(estimator: str) -> float:
         rates = null[null.estimator == estimator]["rate_p_below_0.05"]
         return 100 * float(rates.max()) if len(rates) else NAN
+
+    effects = table[table.effect != 0]
+    smallest = effects.effect.abs().min() if len(effects) else NAN
+
+    def power(estimator: str) -> float:
+        rows = effects[(effects.estimator == estimator) & (effects.effect.abs() == smallest)]
+        return 100 * float(rows["rate_p_below_0.05"].iloc[0]) if len(rows) else NAN
 
     glmm = table[table.estimator == "glmm"]
     return table, {
@@ -208,6 +215,9 @@ def calibration() -> tuple[pd.DataFrame, dict]:
         "cal_glmm_fpr_max": worst_rate("glmm"),
         "cal_gee_fpr_max": worst_rate("gee"),
         "cal_laplace_fpr_max": worst_rate("laplace"),
+        "cal_effect": -float(smallest),
+        "cal_glmm_power": power("glmm"),
+        "cal_gee_power": power("gee"),
         "cal_note": "",
     }
 
