@@ -152,7 +152,7 @@ def calibration_chart(table: pd.DataFrame, coverage: tuple[float, float], fpr_ma
         y=y, yOffset="estimator:N", color=alt.Color("estimator:N", title="estimator"), tooltip=tips,
     )  # fmt: skip
     line = alt.Chart(pd.DataFrame({"x": [fpr_max]})).mark_rule(strokeDash=[4, 3], color="black").encode(x="x:Q")
-    return alt.hconcat(cov.properties(width=260, height=200), alt.layer(bars, line).properties(width=260, height=200))
+    return alt.hconcat(cov.properties(width=180, height=200), alt.layer(bars, line).properties(width=180, height=200))
 
 
 def schedule_chart(curves: pd.DataFrame) -> alt.Chart:
