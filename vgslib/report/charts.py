@@ -170,8 +170,8 @@ def schedule_chart(curves: pd.DataFrame) -> alt.Chart:
             color=alt.Color("schedule:N", title="schedule"),
             tooltip=["condition", "schedule", "epoch", alt.Tooltip("val_loss:Q", format=".3f")],
         )
-        .properties(width=170, height=150)
-        .facet(column=alt.Column("condition:N", title="trained on (seed 0)"))
+        .properties(width=200, height=130)
+        .facet(facet=alt.Facet("condition:N", title="trained on (seed 0)"), columns=2)
     )
 
 
