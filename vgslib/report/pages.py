@@ -208,7 +208,7 @@ def calibration() -> tuple[pd.DataFrame, dict]:
     return table, {
         **numbers,
         "cal_studies": int(table.studies.min()),
-        "cal_commit": str(table.commit.iloc[0]),
+        "cal_commit": ", ".join(sorted(set(table.commit.astype(str)))),
         "cal_scenarios": int(table.scenario.nunique()),
         "cal_glmm_cov_min": 100 * float(glmm.coverage.min()) if len(glmm) else NAN,
         "cal_glmm_cov_max": 100 * float(glmm.coverage.max()) if len(glmm) else NAN,
