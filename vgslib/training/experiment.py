@@ -84,8 +84,8 @@ def _train(cfg: RunConfig, run_dir: str, data: StudyData | None, progress: bool,
     write_json(os.path.join(run_dir, "env.json"), runs.environment(str(device)))
     d = load_run_data(cfg, data or prepare(cfg.data, progress=progress))
     tr = build_training(cfg, d, device)
-    start_epoch, best, metrics = resume(run_dir, tr)
-    if start_epoch == 0:  # nothing resumed (or a broken checkpoint was half read): a freshly seeded model
+    start_epoch, best, metrics, broken = resume(run_dir, tr)
+    if broken:  # a checkpoint that failed half-way may have changed the model: start from a fresh one
         tr = build_training(cfg, d, device)
     begin = time.time()
     for epoch in range(start_epoch, cfg.train.epochs + 1):
@@ -164,14 +164,15 @@ def build_training(cfg: RunConfig, d: RunData, device: torch.device) -> Training
     return Training(model, opt, sched, samplers, device)
 
 
-def resume(run_dir: str, tr: Training) -> tuple[int, dict, list[dict]]:
-    """(first epoch to run, best so far, metrics so far): from `last.pt` if the run was interrupted. A checkpoint
+def resume(run_dir: str, tr: Training) -> tuple[int, dict, list[dict], bool]:
+    """(first epoch to run, best so far, metrics so far, whether a checkpoint was broken): from `last.pt` if the
+    run was interrupted. A checkpoint
     or metrics file that cannot be read is named and the run starts again from epoch 0 (same seed, so the same
     numbers), rather than stopping or continuing from a broken state."""
     path = os.path.join(run_dir, "last.pt")
     fresh = 0, {"epoch": -1, "val_loss": float("inf")}, []
     if not os.path.exists(path):
-        return fresh
+        return *fresh, False
     try:
         state = torch.load(path, map_location=tr.device, weights_only=False)
         metrics = [m for m in runs.read_metrics(run_dir) if m["epoch"] <= state["epoch"]]
@@ -184,8 +185,8 @@ def resume(run_dir: str, tr: Training) -> tuple[int, dict, list[dict]]:
             stacklevel=2,
         )
         os.remove(path)
-        return fresh
-    return state["epoch"] + 1, state["best"], metrics
+        return *fresh, True
+    return state["epoch"] + 1, state["best"], metrics, False
 
 
 def train_and_evaluate(
