@@ -166,9 +166,8 @@ def build_training(cfg: RunConfig, d: RunData, device: torch.device) -> Training
 
 def resume(run_dir: str, tr: Training) -> tuple[int, dict, list[dict], bool]:
     """(first epoch to run, best so far, metrics so far, whether a checkpoint was broken): from `last.pt` if the
-    run was interrupted. A checkpoint
-    or metrics file that cannot be read is named and the run starts again from epoch 0 (same seed, so the same
-    numbers), rather than stopping or continuing from a broken state."""
+    run was interrupted. A checkpoint or metrics file that cannot be read is named and the run starts again from
+    epoch 0 (same seed, so the same numbers), rather than stopping or continuing from a broken state."""
     path = os.path.join(run_dir, "last.pt")
     fresh = 0, {"epoch": -1, "val_loss": float("inf")}, []
     if not os.path.exists(path):
