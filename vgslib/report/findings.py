@@ -80,9 +80,8 @@ def first_results_table(acc: pd.DataFrame, metrics: pd.DataFrame | None = None) 
     untrained = untrained.assign(test=untrained.test.map(tables.TEST_NAMES), mean=(100 * untrained["mean"]).round(1))
     epoch0 = untrained.pivot_table(index=["lang", "train_langs"], columns="test", values="mean")
     epoch0.index.names = wide.index.names
-    columns = [(name, "trained") for name in wide.columns] + [(name, "epoch 0") for name in wide.columns]
     both = pd.concat({"trained": wide, "epoch 0": epoch0.reindex(wide.index)[wide.columns]}, axis=1).swaplevel(axis=1)
-    return both[[c for pair in zip(columns[: len(wide.columns)], columns[len(wide.columns) :]) for c in pair]]
+    return both[[(name, kind) for name in wide.columns for kind in ("trained", "epoch 0")]]
 
 
 def first_results_verdict(first: dict) -> str:
