@@ -29,9 +29,10 @@ runs: prepare
 book: $(STAMP)
 	$(PY) -m vgslib pipeline --grid $(GRID)
 
+# The tests run on every core (pytest-xdist): 2m53 instead of 4m15 on 2 cores.
 test: $(STAMP)
 	$(PY) -m ruff check vgslib tests notebooks benchmarks
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 # Refresh the lock of exact versions after editing requirements.txt (resolves against the package index),
 # then run `make test` and `make book` before committing it.
