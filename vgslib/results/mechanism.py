@@ -1,0 +1,328 @@
+"""Why ME arises, run by run (protocol §8–§9; the paper's open question 2): for every run and test language,
+the geometric quantities the paper's explanation names, beside the run's ME (NF) accuracy, and a mixed model
+of NF accuracy on each quantity with runs nested in conditions.
+
+The paper's account: novel items fall *between* the familiar clusters, so a novel word is closer to a novel
+picture than to any familiar one; bilingual training packs familiar image embeddings more tightly, which (it
+argues) leaves novel pictures less room to stand apart. Each clause becomes a number per run here:
+
+- variance (pooled, within class) of familiar and novel pictures, and of the test language's spoken words;
+- the modality gap (distance between the audio and image centroids);
+- the distances the ME test turns on: a novel word to familiar pictures (NwF) and to novel pictures (NwN),
+  and their difference, the *ME margin*; NN / NN′ (own vs other novel pictures): referent vs novelty;
+- *in-between*: how much closer novel items sit to two familiar clusters at once than familiar items do
+  (`in_between`), against a null from shuffled novel/familiar labels.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from vgslib.results import geometry
+from vgslib.runs import UNTRAINED_EMBEDDINGS
+from vgslib.sources import concepts
+
+FAMILIAR = list(concepts.FAMILIAR_NAMES)
+NOVEL = list(concepts.TESTED_NOVEL_NAMES)
+
+# name -> what it measures (the chapter's table of quantities prints these)
+QUANTITIES = {
+    "var_img_fam": "pooled variance of familiar pictures (lower: packed more tightly)",
+    "var_img_fam_within": "within-class variance of familiar pictures",
+    "var_img_nov": "pooled variance of novel pictures",
+    "var_audio_fam": "pooled variance of the language's familiar words",
+    "var_audio_nov": "pooled variance of the language's novel words",
+    "gap": "modality gap: distance between the audio and image centroids",
+    "d_nw_f": "novel word → familiar pictures (median cosine distance)",
+    "d_nw_n": "novel word → novel pictures (median cosine distance)",
+    "me_margin": "ME margin: d(novel word, familiar pictures) − d(novel word, novel pictures)",
+    "referent": "referent margin: d(NN′) − d(NN), novel word to other vs its own novel pictures",
+    "between_img": "in-between, pictures: novel − familiar nearest-two-means margin (negative: between)",
+    "between_audio": "in-between, words: the same for the language's spoken words",
+}
+
+
+def nearest_margins(emb: np.ndarray, means: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each row: the cosine to its nearest class mean and the margin to the second nearest."""
+    sims = np.sort(emb @ means.T, axis=1)
+    return sims[:, -1], sims[:, -1] - sims[:, -2]
+
+
+def in_between(
+    emb: np.ndarray, labels: np.ndarray, seed: int = 0, permutations: int = 200, familiar=FAMILIAR
+) -> dict[str, float]:
+    """Do novel items sit *between* familiar clusters rather than in one?
+
+    Familiar items are split in two halves (fixed seed); the familiar class means come from one half. For every
+    novel item and every familiar item of the other half: its margin, the cosine to the nearest familiar class
+    mean minus the cosine to the second nearest. An item inside one cluster has a large margin; one between two
+    clusters a small one. `between` = mean novel margin − mean held-out familiar margin (negative: novel items
+    sit between clusters more than familiar items do). Under the null of no difference (novel and familiar
+    items exchangeable, e.g. random embeddings) it is 0: `null_low` and `null_high` are the 2.5 % and 97.5 %
+    quantiles of the same difference with the novel/familiar labels shuffled among the evaluated items, and
+    `p` the two-sided permutation p-value. `nearest_novel` / `nearest_familiar`: mean cosine to the nearest
+    familiar mean (are novel items near the familiar region at all?)."""
+    labels = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    is_fam = np.isin(labels, familiar)
+    classes = [c for c in familiar if (labels == c).sum() >= 2]
+    nan = dict.fromkeys(("between", "null_low", "null_high", "p", "nearest_novel", "nearest_familiar"), np.nan)
+    if len(classes) < 2 or not (~is_fam).any():
+        return nan
+    fit, held = [], []
+    for c in classes:  # half of each class makes the means, the other half is evaluated with the novel items
+        rows = rng.permutation(np.flatnonzero(labels == c))
+        fit.extend(rows[: len(rows) // 2])
+        held.extend(rows[len(rows) // 2 :])
+    means = geometry.class_means(emb[fit], labels[fit], classes)
+    evaluated = np.concatenate([np.asarray(held), np.flatnonzero(~is_fam)])
+    nearest, margin = nearest_margins(emb[evaluated], means)
+    novel = np.arange(len(evaluated)) >= len(held)
+    observed = margin[novel].mean() - margin[~novel].mean()
+    null = np.empty(permutations)
+    for k in range(permutations):
+        shuffled = rng.permutation(novel)
+        null[k] = margin[shuffled].mean() - margin[~shuffled].mean()
+    return {
+        "between": float(observed),
+        "null_low": float(np.quantile(null, 0.025)),
+        "null_high": float(np.quantile(null, 0.975)),
+        "p": float((1 + (np.abs(null) >= abs(observed)).sum()) / (1 + permutations)),
+        "nearest_novel": float(nearest[novel].mean()),
+        "nearest_familiar": float(nearest[~novel].mean()),
+    }
+
+
+def cross_distances(audio_emb, audio_concept, image_emb, image_concept) -> dict[str, float]:
+    """Median cosine distances from novel words to familiar pictures, to novel pictures, to their own (NN) and
+    to other novel pictures (NN′)."""
+    audio_concept, image_concept = np.asarray(audio_concept), np.asarray(image_concept)
+    nw = np.isin(audio_concept, NOVEL)
+    fam_i, nov_i = np.isin(image_concept, FAMILIAR), np.isin(image_concept, NOVEL)
+    if not nw.any() or not fam_i.any() or not nov_i.any():
+        return dict.fromkeys(("d_nw_f", "d_nw_n", "d_nn", "d_nnp"), np.nan)
+    dist = 1 - audio_emb[nw] @ image_emb.T  # (novel words, pictures)
+    same = audio_concept[nw][:, None] == image_concept[None, :]
+    return {
+        "d_nw_f": float(np.median(dist[:, fam_i])),
+        "d_nw_n": float(np.median(dist[:, nov_i])),
+        "d_nn": float(np.median(dist[same & nov_i[None, :]])),
+        "d_nnp": float(np.median(dist[~same & nov_i[None, :]])),
+    }
+
+
+def run_quantities(r: dict, lang: str, seed: int = 0) -> dict[str, float]:
+    """Every quantity of `QUANTITIES` for one run's embeddings (`geometry.run_embeddings`) and test language."""
+    images = r["images"].concept.to_numpy()
+    keep = np.isin(images, FAMILIAR + NOVEL)
+    img, img_lab = r["image_emb"][keep], images[keep]
+    sel = (r["audio"].lang == lang).to_numpy()
+    audio, audio_lab = r["audio_emb"][sel], r["audio"].concept.to_numpy()[sel]
+    fam_i, fam_a = np.isin(img_lab, FAMILIAR), np.isin(audio_lab, FAMILIAR)
+    d = cross_distances(audio, audio_lab, img, img_lab)
+    between_img, between_audio = in_between(img, img_lab, seed), in_between(audio, audio_lab, seed)
+    return {
+        "var_img_fam": geometry.total_variance(img[fam_i]),
+        "var_img_fam_within": geometry.within_class_variance(img[fam_i], img_lab[fam_i]),
+        "var_img_nov": geometry.total_variance(img[~fam_i]),
+        "var_audio_fam": geometry.total_variance(audio[fam_a]),
+        "var_audio_nov": geometry.total_variance(audio[~fam_a]),
+        "gap": geometry.modality_gap(audio, img)["centroid_distance"],
+        **d,
+        "me_margin": d["d_nw_f"] - d["d_nw_n"],
+        "referent": d["d_nnp"] - d["d_nn"],
+        "between_img": between_img["between"],
+        "between_audio": between_audio["between"],
+        "between_img_p": between_img["p"],
+        "between_audio_p": between_audio["p"],
+    }
+
+
+def per_run_table(summary: pd.DataFrame, manifest, metrics: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per run and test language: the run's labels, its NF / NN / FF accuracies and every quantity, of
+    the reported epoch; given the runs' `metrics`, of the untrained model (epoch 0) instead, for the runs that
+    kept its embeddings."""
+    rows = []
+    if metrics is not None:
+        epoch0 = metrics[metrics.epoch == 0].set_index("run")
+        summary = summary[summary.run.isin(epoch0.index)]
+        summary = summary[[os.path.exists(os.path.join(d, UNTRAINED_EMBEDDINGS)) for d in summary.dir]]
+        summary = summary.drop(columns=[c for c in summary if c[:3] in ("nf_", "nn_", "ff_")])
+        summary = summary.merge(epoch0.filter(regex="^(nf|nn|ff)_"), left_on="run", right_index=True)
+    for run in summary.itertuples():
+        r = geometry.run_embeddings(run.dir, manifest, untrained=metrics is not None)
+        for lang in sorted(set(r["audio"].lang)):
+            row = {
+                "run": run.run,
+                "condition": run.condition,
+                "train_langs": run.train_langs,
+                "kind": run.kind,
+                "seed": run.seed,
+                "lang": lang,
+                **{test: getattr(run, f"{test}_{lang}", np.nan) for test in ("nf", "nn", "ff")},
+            }
+            rows.append({**row, **run_quantities(r, lang)})
+    return pd.DataFrame(rows)
+
+
+def predicts_nf(table: pd.DataFrame, quantities: list[str] | None = None) -> pd.DataFrame:
+    """For each quantity: a linear mixed model of a run's NF accuracy (percentage points) on the quantity
+    (standardised over the table's rows) with the test language as a fixed effect, a random intercept per
+    condition and a variance component per run within it (a bilingual run has two rows, one per language).
+    Rows: the slope (points of NF per standard deviation of the quantity), its 95 % interval and p, and the
+    log-likelihood gain over the model without the quantity (maximum likelihood, both)."""
+    import statsmodels.formula.api as smf
+
+    quantities = quantities or [q for q in QUANTITIES if q in table]
+    data = table.assign(nf_pct=100 * table.nf).dropna(subset=["nf_pct"])
+    fixed = "C(lang)" if data.lang.nunique() > 1 else "1"
+    rows = []
+    for q in quantities:
+        d = data.dropna(subset=[q])
+        if d[q].std() == 0 or len(d) < 6:
+            continue
+        d = d.assign(z=(d[q] - d[q].mean()) / d[q].std())
+        fits = {}
+        for name, formula in (("with", f"nf_pct ~ {fixed} + z"), ("without", f"nf_pct ~ {fixed}")):
+            model = smf.mixedlm(formula, d, groups="condition", vc_formula={"run": "0 + C(run)"})
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                fits[name] = model.fit(reml=False, method=["lbfgs", "powell"])
+            fits[name + "_warn"] = [str(w.message)[:80] for w in caught if "converge" in str(w.message).lower()]
+        fit = fits["with"]
+        low, high = fit.conf_int().loc["z"]
+        rows.append(
+            {
+                "quantity": q,
+                "slope": float(fit.params["z"]),
+                "low": float(low),
+                "high": float(high),
+                "p": float(fit.pvalues["z"]),
+                "loglik gain": float(fit.llf - fits["without"].llf),
+                "rows": len(d),
+                "converged": not (fits["with_warn"] or fits["without_warn"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------- at equal training steps
+
+
+def nf_by_steps(metrics: pd.DataFrame) -> pd.DataFrame:
+    """NF accuracy of every run after each epoch against the training steps taken so far (epoch 0: none): a
+    bilingual epoch has twice the steps of a monolingual one, as every token of both languages is an anchor."""
+    m = metrics.sort_values(["run", "epoch"])
+    steps = m.steps.fillna(0).groupby(m.run).cumsum().astype(int)
+    nf = m.filter(regex="^nf_").columns
+    long = m.assign(steps=steps).melt(
+        id_vars=["run", "condition", "train_langs", "kind", "seed", "epoch", "steps"],
+        value_vars=list(nf),
+        var_name="lang",
+        value_name="nf",
+    )
+    return long.dropna(subset=["nf"]).assign(lang=lambda t: t.lang.str[3:]).reset_index(drop=True)
+
+
+def _welch(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> tuple[float, float, float, float]:
+    """Mean difference a − b, its Welch t interval and two-sided p (runs as the units)."""
+    from scipy import stats
+
+    diff = a.mean() - b.mean()
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    se = np.sqrt(va + vb)
+    if not se > 0:
+        return diff, np.nan, np.nan, np.nan
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    half = stats.t.ppf(0.5 + level / 2, df) * se
+    return diff, diff - half, diff + half, float(2 * stats.t.sf(abs(diff / se), df))
+
+
+def step_matched(curves: pd.DataFrame) -> pd.DataFrame:
+    """Each bilingual condition against the monolingual model of each of its languages, tested on that language,
+    untrained (0 steps) and at the largest step count both reach at the end of an epoch: NF of each (mean over
+    seeds), the difference in points with a Welch 95 % interval over runs, and the epochs compared."""
+    rows = []
+    for lang in sorted(curves.lang.unique()):
+        here = curves[curves.lang == lang]
+        mono = here[(here.kind == "monolingual") & (here.train_langs == lang)]
+        for condition in sorted(here[here.kind == "bilingual"].train_langs.unique()):
+            bi = here[(here.kind == "bilingual") & (here.train_langs == condition)]
+            common = sorted(set(mono.steps) & set(bi.steps))
+            if mono.empty or not common:
+                continue
+            for label, steps in (("untrained", 0), ("equal steps", common[-1])):
+                a, b = bi[bi.steps == steps], mono[mono.steps == steps]
+                if len(a) < 2 or len(b) < 2:
+                    continue
+                diff, low, high, p = _welch(100 * a.nf.to_numpy(), 100 * b.nf.to_numpy())
+                rows.append(
+                    {
+                        "lang": lang,
+                        "bilingual": condition,
+                        "monolingual": lang,
+                        "when": label,
+                        "steps": steps,
+                        "epochs (bi / mono)": f"{int(a.epoch.iloc[0])} / {int(b.epoch.iloc[0])}",
+                        "NF bilingual": 100 * a.nf.mean(),
+                        "NF monolingual": 100 * b.nf.mean(),
+                        "difference": diff,
+                        "low": low,
+                        "high": high,
+                        "p": p,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------- why languages differ
+
+
+def word_similarity(prepared, lang: str) -> pd.DataFrame:
+    """Per novel word of `lang`: the cosine between its centroid and the nearest familiar word's centroid in the
+    frozen audio encoder's mean-pooled test features (before any VGS training), and which word that is."""
+    pooled = prepared.audio[("test", lang)].mean_pooled()
+    pooled = pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+    labels = prepared.labels("audio", "test", lang).to_numpy()
+    familiar = [c for c in FAMILIAR if (labels == c).any()]
+    means = geometry.class_means(pooled, labels, familiar)
+    rows = []
+    for word in NOVEL:
+        if (labels == word).any():
+            centroid = geometry.class_means(pooled, labels, [word])[0]
+            sims = means @ centroid
+            rows.append({"lang": lang, "concept": word, "similarity": float(sims.max()),
+                         "nearest familiar": familiar[int(sims.argmax())]})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def similarity_explains(words: pd.DataFrame) -> dict:
+    """Does a novel word's acoustic similarity to its language's familiar words explain its NF accuracy, and the
+    differences between languages? `words`: lang, concept, similarity, nf (per word, mean over runs). OLS of NF
+    (points) on the test language alone and on language + similarity (standardised): the slope per SD with its
+    95 % interval, and the spread of the language means before and after (the largest minus the smallest
+    language coefficient, in points)."""
+    import statsmodels.formula.api as smf
+
+    d = words.assign(nf_pct=100 * words.nf, z=(words.similarity - words.similarity.mean()) / words.similarity.std())
+    alone = smf.ols("nf_pct ~ C(lang)", d).fit()
+    both = smf.ols("nf_pct ~ C(lang) + z", d).fit()
+
+    def spread(fit):
+        effects = [0.0] + [v for k, v in fit.params.items() if k.startswith("C(lang)")]
+        return float(max(effects) - min(effects))
+
+    low, high = both.conf_int().loc["z"]
+    return {
+        "slope": float(both.params["z"]),
+        "low": float(low),
+        "high": float(high),
+        "p": float(both.pvalues["z"]),
+        "spread_alone": spread(alone),
+        "spread_with": spread(both),
+        "words": len(d),
+    }
