@@ -10,7 +10,10 @@ def test_conditions_are_declared_once():
     assert [c["train_languages"] for c in first] == list(grid.TABLE1) and {c["seed"] for c in first} == {0}
     table1 = grid.conditions("table1", "laptop")
     assert len(table1) == 30 and len({grid.train_run_dir(c) for c in table1}) == 30
+    controls = grid.conditions("controls", "laptop")  # Table 1 + links x 3 pairs + 2x x 3 languages, x 5 seeds
+    assert len(controls) == 30 + 5 * (3 + 3) and len(set(map(grid.train_run_dir, controls))) == len(controls)
     full = grid.conditions("full", "laptop")
+    assert set(map(grid.train_run_dir, controls)) <= set(map(grid.train_run_dir, full))
     dirs = [os.path.basename(grid.train_run_dir(c)) for c in full]
     assert len(set(dirs)) == len(dirs) and set(map(grid.train_run_dir, table1)) <= set(map(grid.train_run_dir, full))
     # links x 3 pairs, 2x x 3 languages, md and lg x 3 (sm is Table 1's), x 5 seeds; 3-d x 3; the paper run

@@ -2,6 +2,7 @@
 
     python -m vgslib grid first-results            # EN, FR, NL, EN+FR, EN+NL, FR+NL; seed 0; no links
     python -m vgslib grid table1                   # the same six conditions x seeds 0-4
+    python -m vgslib grid controls                 # + the links variants and the 2x controls, seeds 0-4
     python -m vgslib grid full                     # + links, 2x controls, sizes, the 3-d models, a paper run
     python -m vgslib grid table1 --scheduler tcp://host:8786   # an existing cluster
 
@@ -28,6 +29,7 @@ from vgslib.processes import die_with_parent
 from vgslib.recipe import PRESETS, default_preset
 
 TABLE1 = ("en", "fr", "nl", "en+fr", "en+nl", "fr+nl")
+GRIDS = ("first-results", "table1", "controls", "full")  # each holds the one before it
 
 
 def conditions(grid: str, preset: str, seeds=range(5)) -> list[dict]:
@@ -38,10 +40,12 @@ def conditions(grid: str, preset: str, seeds=range(5)) -> list[dict]:
     out = [{**c, "preset": preset, "seed": s} for c in base for s in seeds]
     if grid == "table1":
         return out
-    if grid != "full":
-        raise ValueError(f"unknown grid {grid!r}; known grids are first-results, table1, full")
+    if grid not in GRIDS:
+        raise ValueError(f"unknown grid {grid!r}; known grids are {', '.join(GRIDS)}")
     extra = [{"train_languages": b, "links": True} for b in ("en+fr", "en+nl", "fr+nl")]
     extra += [{"train_languages": m, "anchor_repeats": 2} for m in ("en", "fr", "nl")]
+    if grid == "controls":
+        return out + [{**c, "preset": preset, "seed": s} for c in extra for s in seeds]
     extra += [
         {"train_languages": langs, "size": size} for langs in ("en", "fr", "en+fr") for size in ("sm", "md", "lg")
     ]
@@ -153,7 +157,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m vgslib grid", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("grid", choices=["first-results", "table1", "full"])
+    parser.add_argument("grid", choices=GRIDS)
     parser.add_argument("--preset", default=None, choices=sorted(PRESETS), help="default: paper on a GPU, else laptop")
     parser.add_argument("--scheduler", default=None, help="address of an existing dask scheduler")
     parser.add_argument("--workers", type=int, default=None, help="local workers (default: one per core)")
