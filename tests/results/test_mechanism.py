@@ -81,14 +81,16 @@ def test_predicts_nf_recovers_a_planted_slope_and_not_a_null_one():
     rng = np.random.default_rng(2)
     rows = []
     for c, lang in enumerate(["en", "fr", "nl", "en", "fr", "nl"]):
-        shift = rng.normal(0, 1.0)  # the condition's own level
+        shift = rng.normal(0, 5.0)  # the condition's own level: absorbed, it cannot make or hide the slope
         for seed in range(5):
             var = rng.normal(0.3, 0.03)
             nf = (60 + shift - 100 * (var - 0.3) + rng.normal(0, 1)) / 100
             rows.append({"run": f"c{c}-s{seed}", "condition": f"c{c}", "lang": lang, "var_img_fam": var,
                          "gap": rng.normal(1, 0.1), "nf": nf})  # fmt: skip
-    fit = mechanism.predicts_nf(pd.DataFrame(rows), ["var_img_fam", "gap"]).set_index("quantity")
-    true_slope = -100 * pd.DataFrame(rows).var_img_fam.std()  # points per standard deviation
+    table = pd.DataFrame(rows)
+    fit = mechanism.predicts_nf(table, ["var_img_fam", "gap"]).set_index("quantity")
+    within = table.var_img_fam - table.groupby("condition").var_img_fam.transform("mean")
+    true_slope = -100 * np.sqrt((within**2).sum() / (len(table) - 6))  # points per within-condition SD
     assert fit.loc["var_img_fam", "low"] < true_slope < fit.loc["var_img_fam", "high"]
     assert fit.loc["var_img_fam", "high"] < 0 and fit.loc["var_img_fam", "p"] < 0.001
     assert fit.loc["gap", "low"] < 0 < fit.loc["gap", "high"]

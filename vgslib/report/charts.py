@@ -340,3 +340,127 @@ def forest_chart(contrasts: pd.DataFrame, title: str) -> alt.LayerChart:
     )
     zero = base.mark_rule(color="#888", strokeDash=[4, 3]).encode(x=alt.datum(0))
     return alt.layer(zero, bars, points).properties(title=title)
+
+
+# ----------------------------------------------------------------------------- why: the mechanism, run by run
+
+
+def predictor_chart(predictors: pd.DataFrame, names: dict) -> alt.LayerChart:
+    """Each quantity's slope (NF points per standard deviation) with its 95 % interval, strongest first."""
+    data = predictors.assign(name=predictors.quantity.map(names)).sort_values("loglik gain", ascending=False)
+    y = alt.Y("name:N", sort=data.name.tolist(), title=None)
+    base = alt.Chart(data).properties(width=360, height=alt.Step(20))
+    bars = base.mark_rule(strokeWidth=2, color=PALETTE[0]).encode(
+        x=alt.X("low:Q", title="NF points per seed-to-seed standard deviation of the quantity"), x2="high:Q", y=y
+    )
+    points = base.mark_point(filled=True, size=50, color=PALETTE[0]).encode(
+        x="slope:Q",
+        y=y,
+        tooltip=["name", alt.Tooltip("slope:Q", format="+.2f"), alt.Tooltip("low:Q", format="+.2f"),
+                 alt.Tooltip("high:Q", format="+.2f"), alt.Tooltip("p:Q", format=".2g"),
+                 alt.Tooltip("loglik gain:Q", format=".1f")],
+    )  # fmt: skip
+    zero = base.mark_rule(color="#888", strokeDash=[4, 3]).encode(x=alt.datum(0))
+    return alt.layer(zero, bars, points).properties(title="What predicts a run's ME accuracy")
+
+
+def nf_scatter(table: pd.DataFrame, x: str, title: str, x_title: str) -> alt.Chart:
+    """Every run and test language: NF accuracy against one quantity, by test language and kind of model."""
+    data = table.assign(tested=table.lang.str.upper())
+    return (
+        alt.Chart(data)
+        .mark_point(filled=True, size=55, opacity=0.8)
+        .encode(
+            x=alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(zero=False)),
+            y=alt.Y("nf:Q", title="NF accuracy", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False)),
+            color=alt.Color("tested:N", title="tested on"),
+            shape=alt.Shape("kind:N", title="model"),
+            tooltip=["run", "tested", alt.Tooltip("nf:Q", format=".1%"), alt.Tooltip(f"{x}:Q", format=".3f")],
+        )
+        .properties(width=320, height=240, title=title)
+    )
+
+
+def between_chart(trained: pd.DataFrame, untrained: pd.DataFrame) -> alt.LayerChart:
+    """The in-between measure of every run and test language (pictures, words), trained and untrained."""
+    parts = []
+    for when, table in (("trained", trained), ("untrained (epoch 0)", untrained)):
+        for col, what in (("between_img", "pictures"), ("between_audio", "spoken words")):
+            parts.append(table.assign(value=table[col], measure=f"{what}, {when}", p=table[f"{col}_p"]))
+    data = pd.concat(parts, ignore_index=True)
+    base = alt.Chart(data).properties(width=380, height=alt.Step(34))
+    dots = base.mark_tick(thickness=2, size=18, opacity=0.7).encode(
+        x=alt.X("value:Q", title="in-between: novel − familiar margin (negative: between clusters)"),
+        y=alt.Y("measure:N", title=None, sort=data.measure.drop_duplicates().tolist()),
+        color=alt.Color("kind:N", title="model"),
+        tooltip=["run", "lang", alt.Tooltip("value:Q", format="+.3f"), alt.Tooltip("p:Q", format=".3f")],
+    )
+    zero = base.mark_rule(color="#888", strokeDash=[4, 3]).encode(x=alt.datum(0))
+    return alt.layer(zero, dots).properties(title="Do novel items sit between the familiar clusters?")
+
+
+def referent_chart(table: pd.DataFrame) -> alt.LayerChart:
+    """NF (novel vs familiar picture) against NN (own vs another novel picture) per run and test language."""
+    data = table.assign(tested=table.lang.str.upper())
+    base = alt.Chart(data).properties(width=300, height=260)
+    dots = base.mark_point(filled=True, size=55, opacity=0.8).encode(
+        x=alt.X("nn:Q", title="NN accuracy (own vs other novel picture)", axis=alt.Axis(format="%"),
+                scale=alt.Scale(zero=False)),
+        y=alt.Y("nf:Q", title="NF accuracy (novel vs familiar picture)", axis=alt.Axis(format="%"),
+                scale=alt.Scale(zero=False)),
+        color=alt.Color("kind:N", title="model"),
+        shape=alt.Shape("tested:N", title="tested on"),
+        tooltip=["run", "tested", alt.Tooltip("nn:Q", format=".1%"), alt.Tooltip("nf:Q", format=".1%")],
+    )  # fmt: skip
+    chance_x = base.mark_rule(color="#888", strokeDash=[4, 3]).encode(x=alt.datum(0.5))
+    chance_y = base.mark_rule(color="#888", strokeDash=[4, 3]).encode(y=alt.datum(0.5))
+    return alt.layer(chance_x, chance_y, dots).properties(title="Referent or novelty?")
+
+
+def steps_chart(curves: pd.DataFrame) -> alt.FacetChart:
+    """NF accuracy (mean over seeds) against training steps, monolingual and bilingual, per test language."""
+    data = curves[curves.kind.isin(["monolingual", "bilingual"])]
+    data = data.groupby(["lang", "kind", "train_langs", "steps"]).nf.mean().reset_index()
+    data = data.assign(panel="tested on " + data.lang.str.upper())
+    line = (
+        alt.Chart(data)
+        .mark_line(point=alt.OverlayMarkDef(size=18))
+        .encode(
+            x=alt.X("steps:Q", title="training steps"),
+            y=alt.Y("nf:Q", title="NF accuracy", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False)),
+            color=alt.Color("kind:N", title="model"),
+            detail="train_langs:N",
+            tooltip=["train_langs", "steps", alt.Tooltip("nf:Q", format=".1%")],
+        )
+        .properties(width=170, height=180)
+    )
+    facets = line.facet(facet=alt.Facet("panel:N", title=None), columns=3)
+    return facets.configure_legend(orient="bottom")
+
+
+def similarity_chart(words: pd.DataFrame) -> alt.Chart:
+    """Per novel word and language: NF accuracy against its similarity to the nearest familiar word."""
+    data = words.assign(tested=words.lang.str.upper())
+    return (
+        alt.Chart(data)
+        .mark_point(filled=True, size=55, opacity=0.8)
+        .encode(
+            x=alt.X(
+                "similarity:Q",
+                title="cosine to the nearest familiar word (frozen features)",
+                scale=alt.Scale(zero=False),
+            ),
+            y=alt.Y(
+                "nf:Q", title="NF accuracy (mean over runs)", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False)
+            ),
+            color=alt.Color("tested:N", title="language"),
+            tooltip=[
+                "tested",
+                "concept",
+                "nearest familiar",
+                alt.Tooltip("similarity:Q", format=".3f"),
+                alt.Tooltip("nf:Q", format=".1%"),
+            ],
+        )  # fmt: skip
+        .properties(width=360, height=260, title="Sound-alike novel words and ME")
+    )

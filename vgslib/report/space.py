@@ -213,24 +213,6 @@ class Space:
         ) | charts.scatter_2d(points.assign(x=xy[half:, 0], y=xy[half:, 1]), f"{self.langs_of[bi[0]]}")
         return chart, numbers
 
-    def summary_lines(self, rho: float) -> str:
-        mono_v, bi_v = self.familiar_image_variance("monolingual"), self.familiar_image_variance("bilingual")
-        lines = []
-        if len(mono_v) and len(bi_v):
-            lines.append(
-                f"- Paper: bilingual familiar image embeddings are packed more tightly. Here ({len(mono_v)} "
-                f"monolingual and {len(bi_v)} bilingual runs): mean pooled variance "
-                f"{mono_v.mean():.3f} (monolingual) vs {bi_v.mean():.3f} (bilingual) — "
-                + ("consistent with the paper." if bi_v.mean() < mono_v.mean() else "**not** what the paper found.")
-            )
-        if not np.isnan(rho):
-            lines.append(
-                f"- Paper: novel items fall between familiar clusters and ME follows distance. Here the correlation "
-                f"of pair accuracy with centroid distance is {rho:.2f}"
-                + (" (closer pictures win more often)." if rho < 0 else " (no such relation).")
-            )
-        return "\n".join(lines) or "*Not enough runs for a comparison.*"
-
     def sphere(self):
         """The 3-d model's embeddings seen from two sides, or how to make one."""
         from IPython.display import Markdown

@@ -1,0 +1,48 @@
+"""The why chapter's words follow its numbers, whichever way they come out."""
+
+import numpy as np
+import pandas as pd
+
+from vgslib.report.why import Why
+from vgslib.results.mechanism import QUANTITIES
+
+
+def chapter(var_slope: float, nf_bi: float, nn: float, seed: int = 0) -> Why:
+    """A Why over synthetic per-run rows: bilinguals with tighter familiar pictures and NF `nf_bi`, monolingual
+    models at NF 0.60; NN accuracy `nn` everywhere; the familiar-picture variance's slope `var_slope`."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for kind, nf, var in (("monolingual", 0.60, 0.33), ("bilingual", nf_bi, 0.28)):
+        for k in range(10):
+            rows.append({"run": f"{kind}{k}", "kind": kind, "lang": "en", "nf": nf + rng.normal(0, 0.01),
+                         "nn": nn + rng.normal(0, 0.01), "var_img_fam": var + rng.normal(0, 0.005),
+                         "between_img": -0.1, "between_img_p": 0.005, "referent": 0.0, "gap": 0.9})  # fmt: skip
+    table = pd.DataFrame(rows)
+    predictors = pd.DataFrame(
+        [{"quantity": q, "slope": 0.1, "low": -0.5, "high": 0.7, "p": 0.5, "loglik gain": 0.1} for q in QUANTITIES]
+    )
+    predictors.loc[predictors.quantity == "var_img_fam", ["slope", "low", "high", "loglik gain"]] = (
+        var_slope, var_slope - 0.5, var_slope + 0.5, 5.0)  # fmt: skip
+    matched = pd.DataFrame([{"when": "equal steps", "steps": 100, "difference": 2.0, "low": 0.5, "high": 3.5}])
+    return Why(table, table.iloc[:0], predictors, pd.DataFrame(), matched, pd.DataFrame(), {})
+
+
+def test_the_answer_says_which_way_the_paper_s_mechanism_runs():
+    assert "in the paper's direction" in chapter(+2.0, 0.55, 0.5).answer()
+    assert "runs the other way" in chapter(-2.0, 0.55, 0.5).answer()
+    assert "does not reliably predict" in chapter(0.0, 0.55, 0.5).answer()
+    assert "familiar pictures: variance" in chapter(+2.0, 0.55, 0.5).answer()  # the best predictor is named
+
+
+def test_the_answer_and_verdicts_follow_the_bilingual_direction():
+    weaker, stronger = chapter(0.0, 0.55, 0.5), chapter(0.0, 0.66, 0.5)
+    assert "weaker, as in the paper" in weaker.answer() and "stronger, not weaker" in stronger.answer()
+    assert "have the stronger bias" in stronger.claims_verdict()
+    assert "have the stronger bias" not in weaker.claims_verdict()
+
+
+def test_referent_and_novelty_matching_are_told_apart():
+    novelty = chapter(0.0, 0.62, 0.50).referent_verdicts().set_index("model")["kind of ME"]
+    referent = chapter(0.0, 0.62, 0.70).referent_verdicts().set_index("model")["kind of ME"]
+    assert set(novelty) == {"novelty matching"} and set(referent) == {"referent"}
+    assert "every kind of model shows *novelty matching*" in chapter(0.0, 0.62, 0.50).referent_text()
