@@ -1,5 +1,6 @@
 import pytest
 
+from vgslib import recipe
 from vgslib.params import TrainParams
 
 
@@ -38,7 +39,40 @@ def test_parameters_become_the_config_and_run_folder():
     cfg = p.to_config()
     assert cfg.train.languages == ("en", "fr") and cfg.train.epochs == 14
     assert cfg.train.warmup_epochs == pytest.approx(1.4)  # the preset's warm-up share scales along
-    assert p.run_dir(cfg).endswith("en+fr-sm-laptop-seed2")
+    standard = TrainParams(preset="laptop", train_languages="en+fr", seed=2)
+    assert standard.run_dir().endswith("en+fr-sm-laptop-seed2") and standard.to_config().condition.table1
+    # Another recipe is another run: a folder of its own (its digest in the name), never a Table 1 run.
+    assert p.run_dir(cfg).endswith(f"en+fr-sm-custom{cfg.identity(8)}-laptop-seed2")
+    assert not cfg.condition.table1 and cfg.condition.variant == cfg.identity(8)
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [{"epochs": 2}, {"scale": 10.0}, {"precision": "fp32"}, {"test_languages": "en+nl"}, {"learn_scale": True},
+     {"data_overrides": '{"world": {"train_tokens": 100}}'}],
+)  # fmt: skip
+def test_every_departure_from_the_preset_gets_its_own_folder(changed):
+    base = TrainParams(preset="laptop", train_languages="en")
+    other = TrainParams(preset="laptop", train_languages="en", **changed)
+    assert other.run_dir() != base.run_dir() and other.to_config().identity() != base.to_config().identity()
+
+
+def test_where_and_how_fast_a_run_goes_does_not_change_its_identity():
+    base = TrainParams(preset="laptop", train_languages="en").to_config()
+    moved = TrainParams(preset="laptop", train_languages="en", device="cpu").to_config()
+    threads = recipe.make_config("laptop", {"train": {"languages": ["en"], "threads": 2}})
+    assert base.identity() == moved.identity() == threads.identity()
+    assert base.condition.run_name == moved.condition.run_name == threads.condition.run_name == "en-sm-laptop-seed0"
+    assert base.digest() != threads.digest()  # the full config still records them
+
+
+def test_an_invalid_encoder_path_is_refused_before_anything_is_written(tmp_path, monkeypatch):
+    monkeypatch.setenv("VGSLIB_RUNS", str(tmp_path / "runs"))
+    with pytest.raises(ValueError, match="wavlm encoder needs `path`"):
+        TrainParams(train_languages="en", audio_encoder="wavlm").to_config()
+    with pytest.raises(FileNotFoundError, match="nope.pth"):
+        TrainParams(train_languages="en", image_encoder="dino-resnet50", image_encoder_path="nope.pth").to_config()
+    assert not (tmp_path / "runs").exists()
 
 
 def test_a_mistyped_name_injected_by_plain_papermill_is_refused():

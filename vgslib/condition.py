@@ -23,6 +23,8 @@ class Condition:
     preset_size: str = "sm"  # the preset's own model size: a run of another size is a size control
     seed: int = 0  # the run's seed
     name: str = ""  # a custom condition name (empty: derived)
+    variant: str = ""  # the config's digest when its recipe departs from the preset's (empty: the preset's recipe)
+    data: str = ""  # the data config's digest when it is not the default miniature world and encoders
 
     def __post_init__(self):
         object.__setattr__(self, "languages", tuple(self.languages))
@@ -38,8 +40,9 @@ class Condition:
 
     @property
     def table1(self) -> bool:
-        """A condition of the paper's Table 1: no links, each anchor once, the preset's model size."""
-        return not self.links and self.anchor_repeats == 1 and self.size == self.preset_size
+        """A condition of the paper's Table 1: no links, each anchor once, the preset's model size, the preset's
+        recipe unchanged."""
+        return not self.links and self.anchor_repeats == 1 and self.size == self.preset_size and not self.variant
 
     @property
     def kind(self) -> str:
@@ -58,6 +61,8 @@ class Condition:
             parts.append(f"{self.anchor_repeats}x")
         if self.size != self.preset_size:
             parts.append(self.size)
+        if self.variant:
+            parts.append(f"custom {self.variant}")
         return " ".join(parts)
 
     @property
@@ -70,12 +75,15 @@ class Condition:
             + ("-links" if self.links else "")
             + (f"-{self.anchor_repeats}x" if self.anchor_repeats > 1 else "")
             + f"-{self.size}"
+            + (f"-custom{self.variant}" if self.variant else "")
         )
 
     @property
     def run_name(self) -> str:
-        """The run directory's name: "en+fr-links-sm-laptop-seed3"."""
-        return f"{self.condition_name}-{self.preset}-seed{self.seed}"
+        """The run directory's name: "en+fr-links-sm-laptop-seed3"; a run whose recipe departs from its preset's
+        (other epochs, scale, precision, tested languages...) carries its digest ("en-sm-custom1a2b3c4d-laptop-seed0")
+        and a run on other data (corpus, world, encoders) the data's ("en-sm-laptop-seed0-data5e6f7a8b")."""
+        return f"{self.condition_name}-{self.preset}-seed{self.seed}" + (f"-data{self.data}" if self.data else "")
 
     @property
     def run_id(self) -> str:
@@ -97,6 +105,8 @@ class Condition:
             "preset_size": self.preset_size,
             "seed": self.seed,
             "table1": self.table1,
+            "variant": self.variant,
+            "data": self.data,
             "kind": self.kind,
         }
 

@@ -12,8 +12,10 @@ def data_root() -> str:
     return os.environ.get("VGSLIB_DATA", os.path.join(REPO_ROOT, "data"))
 
 
-def world_dir() -> str:
-    return os.path.join(data_root(), "miniature")
+def world_dir(variant: str = "") -> str:
+    """The miniature world's folder: `miniature/` for the default world, `miniature-<digest>/` for any other
+    config (`variant`: its digest), side by side, so building one never replaces another."""
+    return os.path.join(data_root(), f"miniature-{variant}" if variant else "miniature")
 
 
 def features_dir() -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from vgslib import paths
 from vgslib.condition import Condition
-from vgslib.config import Config
+from vgslib.config import Config, stable_hash
 from vgslib.encoders.prepare import DataConfig
 from vgslib.model.towers import ModelConfig
 from vgslib.sources import concepts
@@ -86,6 +86,35 @@ class RunConfig(Config):
     def tested(self) -> tuple[str, ...]:
         return self.test_languages or self.train.languages
 
+    def identity(self, length: int = 12) -> str:
+        """The digest of everything that decides a run's numbers: the config without its name and without where
+        and how fast it runs (device, threads). Two configs with one identity share a run directory."""
+        record = self.to_dict()
+        record.pop("name")
+        record["train"] = {k: v for k, v in record["train"].items() if k not in ("device", "threads")}
+        return stable_hash(record, length)
+
+    @property
+    def variant(self) -> str:
+        """ "" when this is its preset's recipe for its condition (languages, links, anchor repeats, size, seed),
+        else the first 8 characters of its identity: a run of another recipe gets a folder of its own and is not
+        counted as a Table 1 run."""
+        if self.preset not in PRESETS:
+            return self.identity(8)
+        t = self.train
+        condition = {"languages": list(t.languages), "links": t.links, "anchor_repeats": t.anchor_repeats,
+                     "seed": t.seed}  # fmt: skip
+        overrides = {"train": condition, "model": {"size": self.model.size}, "data": self.data.to_dict()}
+        standard = make_config(self.preset, overrides)
+        return "" if standard.identity() == self.identity() else self.identity(8)
+
+    @property
+    def data_key(self) -> str:
+        """ "" for the default data (the built-in miniature world and its encoders), else the data config's digest:
+        runs on other data get folders of their own, and remain runs of their condition (e.g. the paper's Table 1
+        on the real corpus)."""
+        return "" if self.data == DataConfig() else self.data.digest(8)
+
     @property
     def condition(self) -> Condition:
         """The condition this config trains (the one definition of its names, see `vgslib.condition`)."""
@@ -100,6 +129,8 @@ class RunConfig(Config):
             preset_size=preset_size,
             seed=t.seed,
             name=self.name,
+            variant=self.variant,
+            data=self.data_key,
         )
 
 

@@ -94,16 +94,29 @@ def lock_hash() -> str | None:
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def open_run(run_dir: str, config: dict, digest: str, condition: dict) -> None:
-    """Create `run_dir` for a config, or check that it holds a run of the same config; record the config."""
-    os.makedirs(run_dir, exist_ok=True)
+def recorded_identity(run_dir: str) -> str | None:
+    """The identity (`RunConfig.identity`) of the run recorded in `run_dir`, None if there is none; a run made
+    before identities were recorded answers with its full digest."""
     path = os.path.join(run_dir, "config.json")
-    if os.path.exists(path):
-        with open(path) as f:
-            if json.load(f).get("digest") != digest:
-                raise ValueError(f"{run_dir} holds a run of another config; choose another directory")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        record = json.load(f)
+    return record.get("identity", record.get("digest"))
+
+
+def open_run(run_dir: str, config: dict, digest: str, condition: dict, identity: str | None = None) -> None:
+    """Create `run_dir` for a config, or check that it holds a run of the same identity (the same config, up to
+    device and threads); record the config."""
+    os.makedirs(run_dir, exist_ok=True)
+    recorded = recorded_identity(run_dir)
+    if recorded is not None and recorded not in (identity, digest):
+        raise ValueError(
+            f"{run_dir} holds a run of another config (identity {recorded}, this one {identity or digest}); "
+            "choose another output_dir, or leave it empty: each config has a folder of its own under runs/"
+        )
     record = {**config, "name": Condition.from_dict(condition).condition_name, "digest": digest}
-    write_json(path, {**record, "condition": condition})
+    write_json(os.path.join(run_dir, "config.json"), {**record, "identity": identity or digest, "condition": condition})
 
 
 class CorruptRunFileError(ValueError):
@@ -130,8 +143,12 @@ def write_metrics(run_dir: str, rows: list[dict]) -> None:
     write_jsonl(os.path.join(run_dir, "metrics.jsonl"), rows)
 
 
-def is_complete(run_dir: str) -> bool:
-    return os.path.exists(os.path.join(run_dir, COMPLETE))
+def is_complete(run_dir: str, *identities: str) -> bool:
+    """The run in `run_dir` finished; given identities (a config's `identity()` and, for runs recorded before
+    identities were, its `digest()`), finished *for that config*."""
+    if not os.path.exists(os.path.join(run_dir, COMPLETE)):
+        return False
+    return not identities or recorded_identity(run_dir) in identities
 
 
 def load_run(run_dir: str) -> dict:

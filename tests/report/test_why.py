@@ -46,3 +46,10 @@ def test_referent_and_novelty_matching_are_told_apart():
     referent = chapter(0.0, 0.62, 0.70).referent_verdicts().set_index("model")["kind of ME"]
     assert set(novelty) == {"novelty matching"} and set(referent) == {"referent"}
     assert "every kind of model shows *novelty matching*" in chapter(0.0, 0.62, 0.50).referent_text()
+
+
+def test_one_seed_per_condition_is_said_not_guessed():
+    why = chapter(0.0, 0.62, 0.5)
+    why.predictors = why.predictors.iloc[:0]
+    assert not why.enough and "cannot yet tell" in why.answer()
+    assert "too few runs" in why.claims(None, "smoke").iloc[2, 2] and why.predictor_table().empty

@@ -88,9 +88,13 @@ def test_links_and_2x_run(study, tmp_path):
 
 
 def test_a_run_dir_belongs_to_one_config(study, tmp_path):
-    experiment.run(_cfg(study, epochs=1), str(tmp_path / "r"), data=study[1], progress=False)
+    done = experiment.run(_cfg(study, epochs=1), str(tmp_path / "r"), data=study[1], progress=False)
+    other = _cfg(study, epochs=1, seed=5)
+    assert runs.is_complete(done) and not runs.is_complete(done, other.identity(), other.digest())
     with pytest.raises(ValueError, match="another config"):
-        experiment.run(_cfg(study, epochs=1, seed=5), str(tmp_path / "r"), data=study[1], progress=False)
+        experiment.run(other, str(tmp_path / "r"), data=study[1], progress=False)
+    same = _cfg(study, epochs=1).replace(train=_cfg(study, epochs=1).train.replace(threads=2))
+    assert runs.is_complete(done, same.identity(), same.digest())  # threads do not make another run
 
 
 def test_non_finite_loss_stops_with_a_clear_error_and_keeps_epoch_0(study, tmp_path, monkeypatch):

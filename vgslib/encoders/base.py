@@ -10,6 +10,7 @@ Kinds (`EncoderConfig.kind`), built by `vgslib.encoders.build.build_encoder`:
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,11 @@ class EncoderConfig(Config):
     def __post_init__(self):
         if self.kind not in ENCODER_KINDS:
             raise ValueError(f"unknown encoder kind {self.kind!r}; known kinds are {sorted(ENCODER_KINDS)}")
+        # Checked here, when a run's config is made: before any world, feature or run file is written.
+        if self.kind == "wavlm" and not self.path:
+            raise ValueError("the wavlm encoder needs `path`: a model id (e.g. microsoft/wavlm-base-plus) or folder")
+        if self.kind == "dino-resnet50" and not os.path.isfile(self.path):
+            raise FileNotFoundError(f"DINO ResNet-50 checkpoint {self.path!r} does not exist")
 
 
 def resolve_device(device: str) -> torch.device:

@@ -82,18 +82,28 @@ class FeatureStore:
         self.root = root
         os.makedirs(root, exist_ok=True)
 
-    def path(self, encoder, rows: pd.DataFrame, name: str) -> str:
-        return self.path_for(name, encoder.name, encoder.digest(), rows)
+    def path(self, encoder, rows: pd.DataFrame, name: str, source: str = "") -> str:
+        return self.path_for(name, encoder.name, encoder.digest(), rows, source)
 
-    def path_for(self, name: str, encoder_name: str, encoder_digest: str, rows: pd.DataFrame) -> str:
-        """The file of `rows` under the encoder of that name and digest (no encoder needs to be loaded)."""
-        return os.path.join(self.root, f"{name}-{encoder_name}-{encoder_digest}-{rows_key(rows)}.npz")
+    def path_for(self, name: str, encoder_name: str, encoder_digest: str, rows: pd.DataFrame, source: str = "") -> str:
+        """The file of `rows` under the encoder of that name and digest (no encoder needs to be loaded). `source`
+        names where the rows' files come from (a world's digest, a corpus folder): two worlds whose items share
+        ids and paths never share features."""
+        key = stable_hash([source, rows_key(rows)], 16) if source else rows_key(rows)
+        return os.path.join(self.root, f"{name}-{encoder_name}-{encoder_digest}-{key}.npz")
 
     def get(
-        self, encoder, manifest: Manifest, rows: pd.DataFrame, name: str, batch_size: int = 64, progress: bool = True
+        self,
+        encoder,
+        manifest: Manifest,
+        rows: pd.DataFrame,
+        name: str,
+        batch_size: int = 64,
+        progress: bool = True,
+        source: str = "",
     ) -> Features:
         """Features of `rows` (audio or image manifest rows) under `encoder`, extracted once and cached."""
-        path = self.path(encoder, rows, name)
+        path = self.path(encoder, rows, name, source)
         if os.path.exists(path):
             try:
                 return load(path)

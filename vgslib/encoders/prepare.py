@@ -63,14 +63,26 @@ class StudyData:
         return table.set_index("id").loc[f.ids, "concept"].reset_index(drop=True)
 
 
+def default_world_dir(cfg: DataConfig) -> str:
+    """The folder of `cfg`'s miniature world: `miniature/` for the default world, else one of its own."""
+    return paths.world_dir("" if cfg.world == miniature.WorldConfig() else cfg.world.digest(8))
+
+
+def feature_source(cfg: DataConfig) -> str:
+    """What the cached features of `cfg`'s items are keyed by besides their rows: the world's digest, or the
+    real corpus's folder."""
+    return f"world-{cfg.world.digest()}" if cfg.corpus == "miniature" else os.path.abspath(cfg.corpus)
+
+
 def prepare(
     cfg: DataConfig = DataConfig(), progress: bool = True, world_dir: str | None = None, features_dir: str | None = None
 ) -> StudyData:
     """Build or load the corpus, then load or extract the features of every split."""
     if cfg.corpus == "miniature":
-        m = miniature.build(cfg.world, world_dir or paths.world_dir(), progress=progress)
+        m = miniature.build(cfg.world, world_dir or default_world_dir(cfg), progress=progress)
     else:
         m = manifest.load(cfg.corpus)
+    source = feature_source(cfg)
     store = FeatureStore(features_dir or paths.features_dir())
     audio_enc = build_encoder(cfg.audio_encoder, cfg.audio_pretrain, progress)
     image_enc = build_encoder(cfg.image_encoder, cfg.image_pretrain, progress)
@@ -81,11 +93,12 @@ def prepare(
     for split in manifest.SPLITS:
         rows = m.select("images", split)
         if len(rows):
-            data.images[split] = store.get(image_enc, m, rows, f"images-{split}", progress=progress)
+            data.images[split] = store.get(image_enc, m, rows, f"images-{split}", progress=progress, source=source)
         for lang in sorted(set(m.audio["lang"])):
             rows = m.select("audio", split, lang=lang)
             if len(rows):
-                data.audio[(split, lang)] = store.get(audio_enc, m, rows, f"audio-{split}-{lang}", progress=progress)
+                name = f"audio-{split}-{lang}"
+                data.audio[(split, lang)] = store.get(audio_enc, m, rows, name, progress=progress, source=source)
     return data
 
 
@@ -137,6 +150,16 @@ def write_report(data: StudyData, cfg: DataConfig, folder: str | None = None) ->
     return folder
 
 
+def prepared_world_dir(folder: str | None = None) -> str:
+    """The folder of the miniature world `prepare` made for the data config recorded in `folder` (default: the
+    data root; the default world's folder when nothing is recorded)."""
+    report = os.path.join(folder or paths.data_root(), REPORT)
+    if not os.path.exists(report):
+        return paths.world_dir()
+    with open(report) as f:
+        return default_world_dir(DataConfig.from_dict(json.load(f)["config"]))
+
+
 def load_prepared(folder: str | None = None, features_dir: str | None = None) -> StudyData:
     """What `prepare` wrote for the data config recorded in `folder` (default: the data root), read only: the
     manifest and every split's cached features. Raises FileNotFoundError saying how to make what is missing."""
@@ -148,7 +171,7 @@ def load_prepared(folder: str | None = None, features_dir: str | None = None) ->
     with open(report) as f:
         record = json.load(f)
     cfg = DataConfig.from_dict(record["config"])
-    root = paths.world_dir() if cfg.corpus == "miniature" else cfg.corpus
+    root = default_world_dir(cfg) if cfg.corpus == "miniature" else cfg.corpus
     try:
         m = manifest.load(root)
     except FileNotFoundError as err:
@@ -157,7 +180,7 @@ def load_prepared(folder: str | None = None, features_dir: str | None = None) ->
     data = StudyData(manifest=m, encoders=record["encoders"])
 
     def read(name: str, modality: str, rows: pd.DataFrame) -> Features:
-        path = store.path_for(name, *record["encoders"][modality], rows)
+        path = store.path_for(name, *record["encoders"][modality], rows, feature_source(cfg))
         if not os.path.exists(path):
             raise FileNotFoundError(f"the features {path} do not exist; {how}")
         try:

@@ -89,10 +89,12 @@ def run_one(params: dict, runs_root: str | None = None) -> dict:
     if runs_root:
         os.environ["VGSLIB_RUNS"] = runs_root
     try:
-        run_dir = train_run_dir(params)
+        train = TrainParams(**TrainParams.validate(params))
+        cfg = train.to_config()
+        run_dir = train.run_dir(cfg)
     except (ValueError, FileNotFoundError) as err:  # invalid parameters: report, do not stop the grid
         return {"params": params, "dir": None, "code": 2, "status": "invalid", "log": str(err)}
-    if runs.is_complete(run_dir):
+    if runs.is_complete(run_dir, cfg.identity(), cfg.digest()):  # complete for this config
         return {"params": params, "dir": run_dir, "code": 0, "status": "skipped (complete)", "log": ""}
     os.makedirs(run_dir, exist_ok=True)
     cmd = [sys.executable, "-m", "vgslib", "notebook", "train", "--output", os.path.join(run_dir, "notebook.ipynb")]

@@ -13,7 +13,7 @@ import pandas as pd
 
 from vgslib import paths, runs
 from vgslib.encoders import probe
-from vgslib.encoders.prepare import REPORT
+from vgslib.encoders.prepare import REPORT, prepared_world_dir
 from vgslib.sources import manifest
 from vgslib.sources.manifest import Manifest
 
@@ -55,8 +55,8 @@ def _read_json(path: str) -> dict:
 
 def world() -> tuple[Manifest, dict]:
     """The prepared miniature world: its manifest and its `world.json` (config and digest)."""
-    record = _read_json(os.path.join(paths.world_dir(), "world.json"))
-    return manifest.load(paths.world_dir()), record
+    folder = prepared_world_dir()
+    return manifest.load(folder), _read_json(os.path.join(folder, "world.json"))
 
 
 def world_numbers(m: Manifest, record: dict) -> dict:

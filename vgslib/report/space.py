@@ -37,6 +37,7 @@ class Space:
         summary = tidy["runs"]
         first = tables.first_results(summary)
         every = summary[(summary["size"] != "3d") & (summary.preset == first.preset.iloc[0])]
+        every = every[every.variant.fillna("") == ""] if "variant" in every else every  # the preset's recipe only
         geo_all = geometry.geometry_tables(dict(zip(every.run, every.dir)), m)
         geo_untrained = geometry.geometry_tables(dict(zip(every.run, every.dir)), m, untrained=True)
         for table in [*geo_all.values(), *geo_untrained.values()]:

@@ -56,6 +56,7 @@ class Why:
         summary = tidy["runs"]
         preset = tables.first_results(summary).preset.iloc[0]
         runs = summary[(summary.preset == preset) & (summary["size"] == summary.preset_size)]
+        runs = runs[runs.variant.fillna("") == ""] if "variant" in runs else runs  # the preset's recipe only
         metrics = tidy["metrics"][tidy["metrics"].run.isin(runs.run)]
         table = mechanism.per_run_table(runs, manifest)
         untrained = mechanism.per_run_table(runs, manifest, metrics=metrics)
@@ -74,9 +75,33 @@ class Why:
             similarity=mechanism.similarity_explains(words) if len(words) > 3 else {},
         )
 
+    # ------------------------------------------------------------------------- what the runs allow
+
+    @property
+    def enough(self) -> bool:
+        """Whether some condition has several seeds: the seed-level model needs them."""
+        return len(self.predictors) > 0
+
+    def best(self) -> str:
+        """The quantity that predicts ME best (familiar-picture variance, the paper's, while none can be told)."""
+        if not self.enough:
+            return "var_img_fam"
+        return self.predictors.sort_values("loglik gain", ascending=False).quantity.iloc[0]
+
+    def _slope(self, quantity: str) -> dict:
+        p = self.predictors.set_index("quantity") if self.enough else pd.DataFrame()
+        if quantity not in p.index:
+            return {"slope": np.nan, "low": np.nan, "high": np.nan}
+        return {k: float(p.loc[quantity, k]) for k in ("slope", "low", "high")}
+
+    def _matched(self) -> pd.DataFrame:
+        return self.matched[self.matched["when"] == "equal steps"]
+
     # ------------------------------------------------------------------------- tables the chapter shows
 
     def predictor_table(self) -> pd.DataFrame:
+        if not self.enough:
+            return pd.DataFrame()
         p = self.predictors.sort_values("loglik gain", ascending=False)
         return pd.DataFrame(
             {
@@ -88,17 +113,6 @@ class Why:
                 "log-likelihood gain": p["loglik gain"].map(lambda v: f"{v:.1f}"),
                 "what it measures": p.quantity.map(mechanism.QUANTITIES),
             }
-        )
-
-    def kinds_table(self) -> pd.DataFrame:
-        """Per test language and kind of model: NF, NN and the geometric quantities (means over runs)."""
-        cols = {"nf": "NF %", "nn": "NN %", "var_img_fam": "familiar pictures: variance", "me_margin": "ME margin",
-                "referent": "referent margin", "between_img": "in-between, pictures"}  # fmt: skip
-        out = self.table.groupby(["lang", "kind"])[list(cols)].mean().reset_index()
-        out[["nf", "nn"]] *= 100
-        out = out.assign(runs=self.table.groupby(["lang", "kind"]).size().to_numpy())
-        return out.rename(columns={**cols, "lang": "tested", "kind": "model"}).assign(
-            tested=lambda t: t.tested.str.upper()
         )
 
     def referent_verdicts(self) -> pd.DataFrame:
@@ -138,7 +152,9 @@ class Why:
         return pd.DataFrame(rows)
 
     def matched_table(self) -> pd.DataFrame:
-        m = self.matched[self.matched["when"] == "equal steps"]
+        m = self._matched()
+        if m.empty:
+            return pd.DataFrame()
         return pd.DataFrame(
             {
                 "tested": m.lang.str.upper(),
@@ -156,25 +172,25 @@ class Why:
     # ------------------------------------------------------------------------- numbers and words
 
     def numbers(self) -> dict:
-        t, p = self.table, self.predictors.set_index("quantity")
-        best = self.predictors.sort_values("loglik gain", ascending=False).iloc[0]
+        t = self.table
+        best, var, between_slope = self._slope(self.best()), self._slope("var_img_fam"), self._slope("between_img")
         mono, bi = t[t.kind == "monolingual"], t[t.kind == "bilingual"]
         between = t.between_img
-        m = self.matched[self.matched["when"] == "equal steps"]
+        m = self._matched()
         u = self.untrained
         out = {
             "why_runs": int(t.run.nunique()),
             "why_rows": len(t),
-            "best_q": SHORT[best.quantity],
-            "best_slope": float(best.slope),
-            "best_low": float(best.low),
-            "best_high": float(best.high),
-            "var_slope": float(p.loc["var_img_fam", "slope"]),
-            "var_low": float(p.loc["var_img_fam", "low"]),
-            "var_high": float(p.loc["var_img_fam", "high"]),
-            "between_slope": float(p.loc["between_img", "slope"]),
-            "between_low": float(p.loc["between_img", "low"]),
-            "between_high": float(p.loc["between_img", "high"]),
+            "best_q": SHORT[self.best()] if self.enough else "(too few runs to tell)",
+            "best_slope": best["slope"],
+            "best_low": best["low"],
+            "best_high": best["high"],
+            "var_slope": var["slope"],
+            "var_low": var["low"],
+            "var_high": var["high"],
+            "between_slope": between_slope["slope"],
+            "between_low": between_slope["low"],
+            "between_high": between_slope["high"],
             "var_mono": float(mono.drop_duplicates("run").var_img_fam.mean()),
             "var_bi": float(bi.drop_duplicates("run").var_img_fam.mean()),
             "nf_mono": 100 * float(mono.nf.mean()),
@@ -210,14 +226,17 @@ class Why:
     def answer(self) -> str:
         """The chapter's answer in two sentences, from the numbers."""
         n = self.numbers()
-        best = self.predictors.sort_values("loglik gain", ascending=False).quantity.iloc[0]
+        best = self.best()
         plain = f" — {PLAIN[best]} —" if best in PLAIN else ""
         first = (
             f"Run by run, a model's ME accuracy follows its **{n['best_q']}**{plain} most closely "
             f"({n['best_slope']:+.1f} points of NF per seed-to-seed standard deviation, 95 % interval "
             f"[{n['best_low']:+.1f}, {n['best_high']:+.1f}], {n['why_runs']} runs)"
         )
-        if n["var_low"] > 0:
+        if not self.enough:
+            first = ("With one run per condition the chapter cannot yet tell which quantity predicts ME: that needs "
+                     "several seeds of each condition (the Table 1 grid trains five).")  # fmt: skip
+        elif n["var_low"] > 0:
             first += "; the paper's mechanism, familiar pictures spread out, predicts it in the paper's direction."
         elif n["var_high"] < 0:
             first += (
@@ -254,7 +273,9 @@ class Why:
                    (tighter, "bilinguals do pack their familiar pictures more tightly"))  # fmt: skip
         holds = [text for ok, text in clauses if ok]
         first = ("Here " + " and ".join(holds) + ".") if holds else "Neither geometric clause holds here."
-        if n["var_low"] > 0:
+        if not self.enough:
+            link = "Whether how tightly a run packs its familiar pictures predicts its ME needs several seeds each."
+        elif n["var_low"] > 0:
             link = "Runs with more spread-out familiar pictures do show more ME, as the explanation requires."
         elif n["var_high"] < 0:
             link = ("But the link to ME runs the other way: runs with more tightly packed familiar pictures show "
@@ -298,8 +319,7 @@ class Why:
                      "; ".join(f"{k}: *{v}*" for k, v in kinds.items()))  # fmt: skip
         text = (f"On average NN accuracy is {n['why_nn_mean']:.1f} % and the referent margin "
                 f"{n['referent_mean']:+.3f}: {kind_text}.")  # fmt: skip
-        best = self.predictors.sort_values("loglik gain", ascending=False).quantity.iloc[0]
-        if best == "referent":
+        if self.enough and self.best() == "referent":
             text += (
                 " Yet runs differ in how much their novel words happen to lean towards their own referents (the "
                 "model never trained on those words), and that lean, small as it is, is what best separates the "
@@ -309,7 +329,7 @@ class Why:
 
     def claims(self, bilingual_numbers: dict | None, preset: str) -> pd.DataFrame:
         """Every claim of the paper's explanation beside this book's number and interval."""
-        t, n, p = self.table, self.numbers(), self.predictors.set_index("quantity")
+        t, n = self.table, self.numbers()
         runs = t.drop_duplicates("run")
         mono, bi = runs[runs.kind == "monolingual"].var_img_fam, runs[runs.kind == "bilingual"].var_img_fam
         diff, lo, hi, _ = mechanism.welch(bi.to_numpy(), mono.to_numpy()) if len(mono) > 1 and len(bi) > 1 else (
@@ -318,9 +338,11 @@ class Why:
         between, b_lo, b_hi = _interval(t.between_img)
 
         def slope(q):
-            r = p.loc[q]
-            verdict = "yes" if r.low > 0 else "opposite" if r.high < 0 else "not reliably"
-            return f"{verdict}: {r.slope:+.1f} [{r.low:+.1f}, {r.high:+.1f}] NF points per seed SD"
+            r = self._slope(q)
+            if np.isnan(r["slope"]):
+                return "too few runs to tell (several seeds per condition needed)"
+            verdict = "yes" if r["low"] > 0 else "opposite" if r["high"] < 0 else "not reliably"
+            return f"{verdict}: {r['slope']:+.1f} [{r['low']:+.1f}, {r['high']:+.1f}] NF points per seed SD"
 
         rows = [
             ("Novel items fall between the familiar clusters", "yes",

@@ -206,7 +206,7 @@ def predicts_nf(table: pd.DataFrame, quantities: list[str] | None = None) -> pd.
                 "runs": int(d.run.nunique()),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["quantity", "slope", "low", "high", "p", "loglik gain", "rows", "runs"])
 
 
 # ----------------------------------------------------------------------------- at equal training steps
@@ -275,7 +275,9 @@ def step_matched(curves: pd.DataFrame) -> pd.DataFrame:
                         "p": p,
                     }
                 )
-    return pd.DataFrame(rows)
+    columns = ["lang", "bilingual", "monolingual", "when", "steps", "epochs (bi / mono)", "NF bilingual",
+               "NF monolingual", "difference", "low", "high", "p"]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
 
 
 # ----------------------------------------------------------------------------- why languages differ

@@ -94,6 +94,7 @@ def contrast_pairs(trials: pd.DataFrame) -> list[dict]:
     """The (family, test language, condition, reference) contrasts whose runs are all present, found from the
     runs' recorded conditions (never from their labels)."""
     conds = trials.drop_duplicates(["condition_label", "lang"])
+    conds = conds[conds.variant.fillna("") == ""] if "variant" in conds else conds  # custom recipes take no part
     default_size = conds["size"] == conds["preset_size"]
     plain = ~conds.links.astype(bool) & default_size  # no links, the preset's size
     pairs = []

@@ -72,9 +72,9 @@ def run(
     """Train and evaluate one condition into `run_dir`; resume it if it was interrupted; skip it if done. One
     process at a time trains a run directory: a second one waits, then finds the run complete."""
     run_dir = run_dir or recipe.run_dir(cfg)
-    runs.open_run(run_dir, cfg.to_dict(), cfg.digest(), cfg.condition.to_dict())
+    runs.open_run(run_dir, cfg.to_dict(), cfg.digest(), cfg.condition.to_dict(), cfg.identity())
     with exclusive(os.path.join(run_dir, "run"), f"training {run_dir}"):
-        if runs.is_complete(run_dir):
+        if runs.is_complete(run_dir, cfg.identity(), cfg.digest()):
             return run_dir
         return _train(cfg, run_dir, data, progress, stop_after_epoch)
 
