@@ -50,6 +50,12 @@ def _read_json(path: str) -> dict:
         return json.load(f)
 
 
+# Table formats: variances with three decimals and run counts as integers; accuracies (stored as 0-1) in %.
+VARIANCE_FORMAT = {"mean": "{:.3f}", "low": "{:.3f}", "high": "{:.3f}", "runs": "{:.0f}"}
+PERCENT_FORMAT = {"accuracy": "{:.1%}", "frozen features": "{:.1%}", "chance": "{:.1%}",
+                  "novel–novel accuracy": "{:.1%}"}  # fmt: skip
+
+
 # ----------------------------------------------------------------------------- the miniature world
 
 
