@@ -228,11 +228,11 @@ def distance_chart(table: pd.DataFrame) -> alt.Chart:
         .mark_boxplot(extent="min-max")
         .encode(
             x=alt.X("group:N", sort=["FF'", "NF", "NN", "NN'"], title=None),
-            y=alt.Y("distance:Q", title="1 − cosine"),
+            y=alt.Y("distance:Q", title="1 − cosine", scale=alt.Scale(zero=False)),
             color=alt.Color("group:N", legend=None),
-            column=alt.Column("train_langs:N", title="trained on"),
+            facet=alt.Facet("train_langs:N", title="trained on (tested on)", columns=3),
         )
-        .properties(width=150, height=200)
+        .properties(width=150, height=180)
     )
 
 
@@ -242,8 +242,8 @@ def me_distance_chart(table: pd.DataFrame) -> alt.Chart:
         alt.Chart(table)
         .mark_circle(size=40, opacity=0.7)
         .encode(
-            x=alt.X("distance:Q", title="distance between word and picture centroids"),
-            y=alt.Y("accuracy:Q", title="novel beats familiar", axis=alt.Axis(format="%")),
+            x=alt.X("distance:Q", title="distance between word and picture centroids", scale=alt.Scale(zero=False)),
+            y=alt.Y("accuracy:Q", title="novel beats familiar", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False)),
             color=alt.Color("own:N", title="own concept"),
             tooltip=[
                 "word",

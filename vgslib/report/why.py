@@ -202,6 +202,7 @@ class Why:
             "untrained_rows": len(u),
             "nf_untrained": 100 * float(u.nf.mean()) if len(u) else np.nan,
             "referent_mean": float(t.referent.mean()),
+            **dict(zip(("gap_mean", "gap_low", "gap_high"), _interval(t.gap))),
             "why_nn_mean": 100 * float(t.nn.mean()),
             "matched_n": len(m),
             "matched_pos": int((m.difference > 0).sum()),
