@@ -3,6 +3,7 @@ quantity that predicts ME, the paper's claims beside the miniature's, and the ch
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -172,6 +173,11 @@ class Why:
     # ------------------------------------------------------------------------- numbers and words
 
     def numbers(self) -> dict:
+        """Every number the chapter glues (computed once: the answer and the texts all read them)."""
+        return dict(self._numbers)
+
+    @functools.cached_property
+    def _numbers(self) -> dict:
         t = self.table
         best, var, between_slope = self._slope(self.best()), self._slope("var_img_fam"), self._slope("between_img")
         mono, bi = t[t.kind == "monolingual"], t[t.kind == "bilingual"]
