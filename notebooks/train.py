@@ -18,7 +18,7 @@
 # notebook is kept in the run directory). Every parameter below is validated before anything runs.
 
 # %% tags=["parameters"]
-preset: str = ""  # paper | laptop | smoke (empty: paper on a CUDA GPU, else laptop; or $VGSLIB_PRESET)
+preset: str = ""  # paper | laptop | classroom | smoke (empty: paper on a CUDA GPU, else laptop; or $VGSLIB_PRESET)
 train_languages: str = "en"  # one or two of en, fr, nl joined by +, e.g. en+fr
 seed: int = 0  # the run's seed: sampling, initialisation, dropout
 size: str = ""  # model size xsm | sm | md | lg | 3d (empty: the preset value)

@@ -58,7 +58,9 @@ class NotebookParams:
 
 @dataclass(frozen=True)
 class TrainParams(NotebookParams):
-    preset: str = param("", "paper | laptop | smoke (empty: paper on a CUDA GPU, else laptop; or $VGSLIB_PRESET)")
+    preset: str = param(
+        "", "paper | laptop | classroom | smoke (empty: paper on a CUDA GPU, else laptop; or $VGSLIB_PRESET)"
+    )
     train_languages: str = param("en", "one or two of en, fr, nl joined by +, e.g. en+fr")
     seed: int = param(0, "the run's seed: sampling, initialisation, dropout")
     size: str = param("", "model size xsm | sm | md | lg | 3d (empty: the preset value)")

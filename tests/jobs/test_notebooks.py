@@ -76,3 +76,29 @@ def test_papermill_smoke_run_of_the_training_notebook(tmp_path):
     assert run["complete"] and run["config"]["train"]["languages"] == ["nl"] and out.exists()
     executed = json.load(open(out))
     assert any("nl-xsm" in "".join(o.get("text", "")) for c in executed["cells"] for o in c.get("outputs", []))
+
+
+def test_papermill_smoke_run_of_the_lab_notebook_with_the_classroom_preset(tmp_path):
+    """A student's lab: the classroom preset's run on a tiny world, its tests, the prediction checked against
+    the result, and the hand-in written under labs/ with the student's name."""
+    env = {**os.environ, "VGSLIB_DATA": str(tmp_path / "data"), "VGSLIB_RUNS": str(tmp_path / "runs")}
+    overrides = json.dumps(testing.tiny_data_config().to_dict())
+    out = tmp_path / "lab.ipynb"
+    cmd = [sys.executable, "-m", "vgslib", "notebook", "lab", "-p", "student", "Ada L.", "-p", "train_languages", "nl",
+           "-p", "predict_nf", "60", "-p", "progress", "false", "-p", "data_overrides", overrides, "--output", str(out)]  # fmt: skip
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    (run_dir,) = [d for d in (tmp_path / "runs").iterdir() if d.is_dir()]
+    run = runs.load_run(str(run_dir))
+    assert run["complete"] and run["config"]["preset"] == "classroom" and run["config"]["train"]["epochs"] == 7
+    text = "".join("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/markdown", ""))
+                   for c in json.load(open(out))["cells"] for o in c.get("outputs", []))  # fmt: skip
+    assert "You predicted 60 %" in text and "-classroom-seed0" in text
+    assert notebooks.lab_output({"student": "Ada L.", "train_languages": "nl"}).endswith(
+        "labs/lab-ada-l-nl-seed0.ipynb"
+    )
+
+
+def test_a_lab_without_a_student_name_fails_before_training():
+    with pytest.raises(ValueError, match="student must name you"):
+        notebooks.lab_output({"student": "  ", "train_languages": "fr"})

@@ -100,6 +100,16 @@ def train_run_dir(given: dict) -> str:
     return TrainParams(**TrainParams.validate(given)).run_dir()
 
 
+def lab_output(values: dict) -> str:
+    """Where a student's executed lab notebook goes: labs/lab-<student>-<languages>-seed<k>.ipynb."""
+    from vgslib.report.lab import slug
+
+    spec = {k: v["default"] for k, v in parameters(notebook_path("lab")).items()}
+    v = spec | values
+    name = f"lab-{slug(v['student'])}-{v['train_languages']}-seed{v['seed']}.ipynb"
+    return os.path.join(paths.REPO_ROOT, "labs", name)
+
+
 def parameter_table(name: str):
     """The parameters of a notebook as a DataFrame (for the book)."""
     import pandas as pd
@@ -147,6 +157,8 @@ def main(argv=None) -> int:
                 if not found.empty:
                     params["preset"] = choose_preset(found.preset)
             output = os.path.join(analysis.folder(params.get("preset")), "analyse.ipynb")
+        elif os.path.basename(notebook_path(args.notebook)) == "lab.py":
+            output = lab_output(validate(notebook_path("lab"), params))
         else:
             output = os.path.join(paths.data_root(), "notebooks", f"{args.notebook}.ipynb")
     execute(args.notebook, params, output, echo=True)

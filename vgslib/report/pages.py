@@ -299,3 +299,8 @@ def lme4_comparison() -> tuple[pd.DataFrame, str]:
         f"odds scale; lme4's intervals are on average {record['width_ratio']:.2f} times as wide as ours."
     )
     return table, note
+
+
+def markdown_table(table: pd.DataFrame) -> str:
+    """A DataFrame as a Markdown table (shown with `display(Markdown(...))`, so roles like {doc} work in it)."""
+    return table.to_markdown(index=False)
