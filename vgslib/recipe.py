@@ -171,7 +171,7 @@ DEPARTURES = {
 CLASSROOM_DEPARTURES = {
     "train.epochs": "the shortest candidate of the laptop sweep (analysis/laptop-preset.csv, validation data only): "
     "at its last epoch validation FF is above 97 % in EN, FR, NL and EN+FR (seed 0), so a student's one run "
-    "learns its familiar words; it is not the study's preset, whose schedule is chosen by the rule in the model chapter",
+    "learns its familiar words; it is not the study's preset, whose schedule the model chapter's rule chooses",
     "train.warmup_epochs": "a tenth of the schedule, as in every candidate of the sweep",
     "train.threads": "one run alone: every core (results may differ in the last digits from a one-thread run)",
 }

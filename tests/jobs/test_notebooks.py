@@ -84,8 +84,10 @@ def test_papermill_smoke_run_of_the_lab_notebook_with_the_classroom_preset(tmp_p
     env = {**os.environ, "VGSLIB_DATA": str(tmp_path / "data"), "VGSLIB_RUNS": str(tmp_path / "runs")}
     overrides = json.dumps(testing.tiny_data_config().to_dict())
     out = tmp_path / "lab.ipynb"
-    cmd = [sys.executable, "-m", "vgslib", "notebook", "lab", "-p", "student", "Ada L.", "-p", "train_languages", "nl",
-           "-p", "predict_nf", "60", "-p", "progress", "false", "-p", "data_overrides", overrides, "--output", str(out)]  # fmt: skip
+    given = {"student": "Ada L.", "train_languages": "nl", "predict_nf": "60", "progress": "false",
+             "data_overrides": overrides}  # fmt: skip
+    cmd = [sys.executable, "-m", "vgslib", "notebook", "lab", *[a for k, v in given.items() for a in ("-p", k, v)],
+           "--output", str(out)]  # fmt: skip
     result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     (run_dir,) = [d for d in (tmp_path / "runs").iterdir() if d.is_dir()]

@@ -50,3 +50,32 @@ def test_a_page_with_charts_renders_them_offline(page):
     code = "\n".join(line for cell in _cells(page) for line in _code(cell))
     if re.search(r"charts\.(?!use_book_theme)\w+_chart\(|charts\.\w+\(", code.replace("charts.use_book_theme()", "")):
         assert "charts.use_book_theme()" in code, os.path.basename(page)
+
+
+def test_every_reference_is_cited_and_every_citation_exists():
+    """The bibliography lists every entry of references.bib: each must be cited somewhere in the book."""
+    bib = open(os.path.join(paths.REPO_ROOT, "book", "references.bib")).read()
+    keys = set(re.findall(r"^@\w+\{([^,]+),", bib, re.M))
+    text = "\n".join(open(p).read() for p in PAGES)
+    cited = {k.strip() for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", text) for k in group.split(",")}
+    assert not keys - cited, f"never cited: {sorted(keys - cited)}"
+    assert not cited - keys, f"cited but not in references.bib: {sorted(cited - keys)}"
+    assert "others" not in bib, "list every author: 'and others' prints as 'Chen and others'"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=os.path.basename)
+def test_every_exercise_has_a_solution_whose_code_runs_in_the_build(page):
+    text = open(page).read()
+    exercises = re.findall(r"```\{exercise\}[^\n]*\n:label: (\S+)", text)
+    for label in exercises:
+        start = re.search(r"```\{solution-start\} " + re.escape(label) + r"\n(.*?)```\{solution-end\}", text, re.S)
+        assert start, f"{os.path.basename(page)}: exercise {label} has no solution"
+        assert "```{code-cell}" in start.group(1), f"{os.path.basename(page)}: the solution of {label} runs no code"
+
+
+def test_the_results_chapters_teach():
+    """Each results chapter opens with learning objectives and has at least three exercises."""
+    for name in ("first-results", "me", "bilingual", "geometry"):
+        text = open(os.path.join(paths.REPO_ROOT, "book", f"{name}.md")).read()
+        assert "Learning objectives" in text.split("## ")[0], name
+        assert len(re.findall(r"```\{exercise\}", text)) >= 3, name

@@ -41,7 +41,17 @@ def build(builder: str = "html", strict: bool = True, output: str | None = None)
     env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
     start = time.time()
     code = subprocess.call(cmd, env=env, cwd=paths.REPO_ROOT)
-    print(f"book build: exit {code} in {time.time() - start:.0f} s -> {os.path.join(output, '_build', builder)}")
+    built = os.path.join(output, "_build", builder)
+    print(f"book build: exit {code} in {time.time() - start:.0f} s -> {built}")
+    if code == 0 and builder == "html":
+        from vgslib.report import htmlcheck
+
+        problems = htmlcheck.check(built)
+        for problem in problems:
+            print("book check:", problem)
+        print(f"book check: {len(problems)} problem(s) in the built HTML")
+        if problems and strict:
+            return 1
     return code
 
 

@@ -7,27 +7,18 @@ network.
 
 from __future__ import annotations
 
+import functools
+import html
+import itertools
 import json
 import uuid
 
 import altair as alt
 import pandas as pd
 
-PALETTE = [
-    "#1b6ca8",
-    "#e07a1f",
-    "#2a9d5b",
-    "#c0392b",
-    "#7d5ba6",
-    "#8c6d31",
-    "#d35f9b",
-    "#5d6d7e",
-    "#17a2b8",
-    "#b8a100",
-    "#3d3d3d",
-    "#9b59b6",
-    "#1abc9c",
-]
+# Okabe & Ito's colour-blind-safe palette; where more categories than colours are shown (13 familiar concepts),
+# the chart labels them directly (`scatter_2d`), so a repeated colour never has to be told apart.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 
 
 def theme() -> dict:
@@ -42,17 +33,51 @@ def theme() -> dict:
     }
 
 
+_figures = itertools.count(1)  # the page's figure numbers (restarted by `use_book_theme`)
+
+
+def described(text: str):
+    """Decorator of a chart function: its chart carries `text` as its description, which the book prints as the
+    figure's caption and gives screen readers as the chart's label."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def inner(*args, **kwargs):
+            return fn(*args, **kwargs).properties(description=text)
+
+        return inner
+
+    return wrap
+
+
+def description(spec: dict) -> str:
+    """A chart's description, or those of the charts it concatenates."""
+    if spec.get("description"):
+        return spec["description"]
+    parts = [description(s) for key in ("hconcat", "vconcat", "concat") for s in spec.get(key, [])]
+    return " ".join(p for p in parts if p)
+
+
 def _offline_renderer(spec: dict, **kwargs) -> dict:
-    """HTML that calls the page's own vegaEmbed (loaded from the book's _static bundle)."""
-    div = f"vis-{uuid.uuid4().hex[:12]}"
-    text = (
-        f'<div id="{div}"></div><script type="text/javascript">'
-        f"(function(){{var spec={json.dumps(spec)};"
-        f'function show(){{vegaEmbed("#{div}", spec, {{"actions": false}}).catch(console.error);}}'
-        f'if (typeof vegaEmbed !== "undefined") {{show();}} else {{window.addEventListener("load", show);}}'
-        f"}})();</script>"
-    )
-    return {"text/html": text}
+    """A numbered figure whose caption is the chart's description, drawn by the page's own vegaEmbed (loaded
+    from the book's _static bundle), with PNG and SVG export and no link to an online editor."""
+    text = description(spec)
+    if not text:
+        raise ValueError("a book chart needs a description (its caption and alt text): see charts.described")
+    number, div = next(_figures), f"vis-{uuid.uuid4().hex[:12]}"
+    label = html.escape(text, quote=True)
+    actions = {"export": True, "source": False, "compiled": False, "editor": False}
+    return {
+        "text/html": (
+            f'<figure class="vgs-figure" id="figure-{number}">'
+            f'<div id="{div}" class="vgs-chart" role="img" aria-label="Figure {number}. {label}"></div>'
+            f"<figcaption><strong>Figure {number}.</strong> {html.escape(text)}</figcaption></figure>"
+            f'<script type="text/javascript">(function(){{var spec={json.dumps(spec)};'
+            f'function show(){{vegaEmbed("#{div}", spec, {{"actions": {json.dumps(actions)}}}).catch(console.error);}}'
+            f'if (typeof vegaEmbed !== "undefined") {{show();}} else {{window.addEventListener("load", show);}}'
+            f"}})();</script>"
+        )
+    }
 
 
 def use_book_theme() -> None:
@@ -61,8 +86,11 @@ def use_book_theme() -> None:
     alt.renderers.register("vgslib-offline", _offline_renderer)
     alt.renderers.enable("vgslib-offline")
     alt.data_transformers.disable_max_rows()
+    global _figures
+    _figures = itertools.count(1)
 
 
+@described("Spoken word tokens per split and language, familiar and novel concepts.")
 def counts_chart(counts: pd.DataFrame) -> alt.Chart:
     """Audio tokens per split and language, familiar vs novel (from `manifest.counts`)."""
     data = counts[counts["lang"] != "(images)"]
@@ -80,6 +108,9 @@ def counts_chart(counts: pd.DataFrame) -> alt.Chart:
     )
 
 
+@described(
+    "Accuracy of a 13-way linear probe on the frozen encoders' mean-pooled features, per modality and language; the dashed line is the bar the study requires."
+)
 def probe_chart(report: pd.DataFrame, bar: float) -> alt.Chart:
     """Probe accuracy per modality and language, with the bar the encoders must pass."""
     data = report.assign(which=report["modality"] + report["lang"].map(lambda l: f" ({l})" if l else ""))
@@ -97,6 +128,9 @@ def probe_chart(report: pd.DataFrame, bar: float) -> alt.Chart:
     return (bars + rule).properties(width=380, height=120)
 
 
+@described(
+    "Validation loss per epoch (top) and test accuracy of each test per epoch, trained language and test language (bottom); epoch 0 is the untrained model, the dashed line is chance."
+)
 def curves_chart(long: pd.DataFrame, val: pd.DataFrame) -> alt.VConcatChart:
     """Test accuracies per epoch (lines per test, columns per test language, rows per condition) and the
     validation loss; hover shows the values. `long` from `results.curves`, `val` has epoch/val_loss/train_langs."""
@@ -131,6 +165,9 @@ def curves_chart(long: pd.DataFrame, val: pd.DataFrame) -> alt.VConcatChart:
     return alt.vconcat(loss, acc).resolve_scale(color="independent")
 
 
+@described(
+    "Calibration of the estimators on simulated studies: coverage of the 95 % intervals with the target band shaded (left) and the share of studies with p < 0.05 per scenario, the target false-positive rate dashed (right)."
+)
 def calibration_chart(table: pd.DataFrame, coverage: tuple[float, float], fpr_max: float) -> alt.HConcatChart:
     """Coverage of the 95 % intervals (target band shaded) and the rate of p < 0.05 (false positives under no
     effect, with the target line; power under an effect) per scenario and estimator; `table` from
@@ -155,6 +192,7 @@ def calibration_chart(table: pd.DataFrame, coverage: tuple[float, float], fpr_ma
     return alt.hconcat(cov.properties(width=180, height=200), alt.layer(bars, line).properties(width=180, height=200))
 
 
+@described("Validation loss per epoch of each candidate schedule of the laptop sweep, per condition (seed 0).")
 def schedule_chart(curves: pd.DataFrame) -> alt.Chart:
     """Validation loss per epoch of each candidate schedule (colour) in each condition (column), log scale;
     `curves` from `analysis/laptop-preset.csv`."""
@@ -175,6 +213,7 @@ def schedule_chart(curves: pd.DataFrame) -> alt.Chart:
     )
 
 
+@described("Accuracy per novel word (rows) and condition and test language (columns); orange above 50 %, blue below.")
 def word_heatmap(table: pd.DataFrame, title: str) -> alt.Chart:
     """Accuracy per word (rows) and condition x test language (columns), from `results.per_word`."""
     data = table.assign(condition=table["train_langs"] + " → " + table["lang"])
@@ -196,6 +235,9 @@ def word_heatmap(table: pd.DataFrame, title: str) -> alt.Chart:
     )
 
 
+@described(
+    "Total variance of the embeddings, pooled and within class, per training condition, modality, test language and familiar or novel group."
+)
 def variance_chart(table: pd.DataFrame) -> alt.Chart:
     """Total variance (pooled and within class) per condition, modality and familiar / novel group."""
     long = table.melt(
@@ -221,6 +263,7 @@ def variance_chart(table: pd.DataFrame) -> alt.Chart:
     )
 
 
+@described("Box plots of word–picture cosine distances per group (FF′, NF, NN, NN′) and training condition.")
 def distance_chart(table: pd.DataFrame) -> alt.Chart:
     """Box plots of audio-image cosine distances per group (FF', NF, NN, NN') and condition."""
     return (
@@ -236,6 +279,9 @@ def distance_chart(table: pd.DataFrame) -> alt.Chart:
     )
 
 
+@described(
+    "For every pair of a novel word and a novel picture concept: how often the novel picture beats the familiar one against the distance between their centroids."
+)
 def me_distance_chart(table: pd.DataFrame) -> alt.Chart:
     """ME-style accuracy of each (novel word, novel picture concept) pair against their centroid distance."""
     return (
@@ -256,6 +302,9 @@ def me_distance_chart(table: pd.DataFrame) -> alt.Chart:
     )
 
 
+@described(
+    "Two-dimensional map of the embeddings: familiar concepts coloured and labelled at their centre, novel concepts grey; shapes mark the modality."
+)
 def scatter_2d(points: pd.DataFrame, title: str) -> alt.Chart:
     """2-d map of embeddings: familiar concepts coloured, novel grey; hover shows the item."""
     familiar = points[points.group == "familiar"]
@@ -283,9 +332,18 @@ def scatter_2d(points: pd.DataFrame, title: str) -> alt.Chart:
             tooltip=[t for t in tooltip if t in points.columns],
         )
     )
-    return (grey + base).properties(title=title, width=380, height=320)
+    centres = familiar.groupby("concept")[["x", "y"]].mean().reset_index()  # label each familiar cluster directly
+    labels = (
+        alt.Chart(centres)
+        .mark_text(fontSize=10, fontWeight="bold", dy=-9)
+        .encode(x=alt.X("x:Q", axis=None), y=alt.Y("y:Q", axis=None), text="concept:N")
+    )
+    return (grey + base + labels).properties(title=title, width=380, height=320)
 
 
+@described(
+    "Accuracy of every run (a dot per seed) and the mean over seeds (a tick) per training condition and test language; the dashed line is chance."
+)
 def seeds_chart(runs: pd.DataFrame, test: str, title: str) -> alt.LayerChart:
     """Accuracy of every run (a dot per seed) and the mean over seeds (a bar), per condition and test
     language, with chance at 50 %; `runs` comes from `study.per_run`."""
@@ -307,6 +365,9 @@ def seeds_chart(runs: pd.DataFrame, test: str, title: str) -> alt.LayerChart:
     return layered.resolve_scale(x="independent").properties(title=title)  # each panel: its own conditions
 
 
+@described(
+    "Log odds ratio of each contrast with its 95 % interval, both estimators; left of the dashed zero line the condition is below its reference."
+)
 def forest_chart(contrasts: pd.DataFrame, title: str) -> alt.LayerChart:
     """Log odds ratios (condition vs reference) with 95 % intervals, one row per contrast and test
     language, both estimators side by side; `contrasts` comes from `study.contrasts`."""
@@ -345,6 +406,9 @@ def forest_chart(contrasts: pd.DataFrame, title: str) -> alt.LayerChart:
 # ----------------------------------------------------------------------------- why: the mechanism, run by run
 
 
+@described(
+    "Change in NF accuracy per seed-to-seed standard deviation of each geometric quantity, with 95 % intervals (conditions held fixed)."
+)
 def predictor_chart(predictors: pd.DataFrame, names: dict) -> alt.LayerChart:
     """Each quantity's slope (NF points per standard deviation) with its 95 % interval, strongest first."""
     data = predictors.assign(name=predictors.quantity.map(names)).sort_values("loglik gain", ascending=False)
@@ -364,6 +428,9 @@ def predictor_chart(predictors: pd.DataFrame, names: dict) -> alt.LayerChart:
     return alt.layer(zero, bars, points).properties(title="What predicts a run's ME accuracy")
 
 
+@described(
+    "NF accuracy of every run and test language against a geometric quantity; colour: test language, shape: kind of model."
+)
 def nf_scatter(table: pd.DataFrame, x: str, title: str, x_title: str) -> alt.Chart:
     """Every run and test language: NF accuracy against one quantity, by test language and kind of model."""
     data = table.assign(tested=table.lang.str.upper())
@@ -381,6 +448,9 @@ def nf_scatter(table: pd.DataFrame, x: str, title: str, x_title: str) -> alt.Cha
     )
 
 
+@described(
+    "The in-between measure of every run and test language, for pictures and spoken words, trained and untrained; below the dashed zero line novel items sit between the familiar clusters."
+)
 def between_chart(trained: pd.DataFrame, untrained: pd.DataFrame) -> alt.LayerChart:
     """The in-between measure of every run and test language (pictures, words), trained and untrained."""
     parts = []
@@ -399,6 +469,7 @@ def between_chart(trained: pd.DataFrame, untrained: pd.DataFrame) -> alt.LayerCh
     return alt.layer(zero, dots).properties(title="Do novel items sit between the familiar clusters?")
 
 
+@described("NF accuracy against NN accuracy of every run and test language; the dashed lines mark chance.")
 def referent_chart(table: pd.DataFrame) -> alt.LayerChart:
     """NF (novel vs familiar picture) against NN (own vs another novel picture) per run and test language."""
     data = table.assign(tested=table.lang.str.upper())
@@ -417,6 +488,9 @@ def referent_chart(table: pd.DataFrame) -> alt.LayerChart:
     return alt.layer(chance_x, chance_y, dots).properties(title="Referent or novelty?")
 
 
+@described(
+    "NF accuracy (mean over seeds) against training steps for monolingual and bilingual models, per test language."
+)
 def steps_chart(curves: pd.DataFrame) -> alt.FacetChart:
     """NF accuracy (mean over seeds) against training steps, monolingual and bilingual, per test language."""
     data = curves[curves.kind.isin(["monolingual", "bilingual"])]
@@ -438,6 +512,9 @@ def steps_chart(curves: pd.DataFrame) -> alt.FacetChart:
     return facets.configure_legend(orient="bottom")
 
 
+@described(
+    "NF accuracy of every novel word against its acoustic similarity to the nearest familiar word of its language (frozen features)."
+)
 def similarity_chart(words: pd.DataFrame) -> alt.Chart:
     """Per novel word and language: NF accuracy against its similarity to the nearest familiar word."""
     data = words.assign(tested=words.lang.str.upper())

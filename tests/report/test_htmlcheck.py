@@ -1,0 +1,55 @@
+"""The checks over the built HTML (run after every book build) find what they are meant to find."""
+
+from vgslib.report import charts, htmlcheck
+
+
+def _page(body: str) -> str:
+    return f"<html><body><main>{body}</main></body></html>"
+
+
+def test_a_chart_of_the_book_is_a_numbered_described_figure():
+    charts.use_book_theme()
+    spec = {"description": "Accuracy of every run per condition.", "mark": "point"}
+    first, second = (charts._offline_renderer(spec)["text/html"] for _ in range(2))
+    assert "Figure 1." in first and "Figure 2." in second and 'aria-label="Figure 1. Accuracy' in first
+    assert '"export": true' in first and '"editor": false' in first
+    assert htmlcheck.check_page(_page(first + second), "p.html") == []
+
+
+def test_a_chart_without_a_description_is_refused():
+    import pytest
+
+    with pytest.raises(ValueError, match="needs a description"):
+        charts._offline_renderer({"mark": "point"})
+
+
+def test_the_chart_functions_describe_their_charts():
+    import pandas as pd
+
+    chart = charts.similarity_chart(pd.DataFrame({"lang": ["en"], "concept": ["x"], "similarity": [0.5], "nf": [0.6],
+                                                  "nearest familiar": ["dog"]}))  # fmt: skip
+    assert "acoustic similarity" in charts.description(chart.to_dict())
+    pair = (chart | chart).to_dict()
+    assert charts.description(pair).count("acoustic similarity") == 2  # a concatenation joins its parts'
+
+
+def test_figures_without_captions_or_descriptions_are_reported():
+    bare = '<figure class="vgs-figure" id="figure-1"><div role="img"></div></figure>'
+    problems = htmlcheck.check_page(_page(bare), "p.html")
+    assert any("no numbered caption" in p for p in problems) and any("screen readers" in p for p in problems)
+
+
+def test_unrendered_roles_placeholders_and_missing_numbers_are_reported():
+    text = "<p>See {doc}`me`. Runs go to runs/-seed. NF is nan % here.</p><pre>{doc}`fine in code`</pre>"
+    problems = htmlcheck.check_page(_page(text), "p.html")
+    assert len(problems) == 3 and all(p.startswith("p.html: ") for p in problems)
+
+
+def test_an_exercise_without_a_solution_is_reported():
+    page = _page('<div class="exercise admonition" id="ex-1">Do it.</div>')
+    assert htmlcheck.check_page(page, "p.html") == ["p.html: 1 exercises but 0 solutions"]
+
+
+def test_glossary_terms_are_read_for_the_once_only_check():
+    html = '<dl class="glossary"><dt id="term-FF">FF<a>¶</a></dt><dt id="term-x">familiar–familiar</dt></dl>'
+    assert htmlcheck.glossary_terms(html) == ["ff", "familiar–familiar"]
