@@ -33,21 +33,87 @@ def theme() -> dict:
     }
 
 
+# Each figure's description: its caption in the book and its label for screen readers (see `described`).
+DESCRIPTIONS = {
+    "probe_chart": (
+        "Accuracy of a 13-way linear probe on the frozen encoders' mean-pooled features, per modality and "
+        "language; the dashed line is the bar the study requires."
+    ),
+    "curves_chart": (
+        "Validation loss per epoch (top) and test accuracy of each test per epoch, trained language and test "
+        "language (bottom); epoch 0 is the untrained model, the dashed line is chance."
+    ),
+    "calibration_chart": (
+        "Calibration of the estimators on simulated studies: coverage of the 95 % intervals with the target "
+        "band shaded (left) and the share of studies with p < 0.05 per scenario, the target false-positive "
+        "rate dashed (right)."
+    ),
+    "variance_chart": (
+        "Total variance of the embeddings, pooled and within class, per training condition, modality, test "
+        "language and familiar or novel group."
+    ),
+    "me_distance_chart": (
+        "For every pair of a novel word and a novel picture concept: how often the novel picture beats the "
+        "familiar one against the distance between their centroids."
+    ),
+    "scatter_2d": (
+        "Two-dimensional map of the embeddings: familiar concepts coloured and labelled at their centre, "
+        "novel concepts grey; shapes mark the modality."
+    ),
+    "seeds_chart": (
+        "Accuracy of every run (a dot per seed) and the mean over seeds (a tick) per training condition and "
+        "test language; the dashed line is chance."
+    ),
+    "forest_chart": (
+        "Log odds ratio of each contrast with its 95 % interval, both estimators; left of the dashed zero "
+        "line the condition is below its reference."
+    ),
+    "predictor_chart": (
+        "Change in NF accuracy per seed-to-seed standard deviation of each geometric quantity, with 95 % "
+        "intervals (conditions held fixed)."
+    ),
+    "nf_scatter": (
+        "NF accuracy of every run and test language against a geometric quantity; colour: test language, "
+        "shape: kind of model."
+    ),
+    "between_chart": (
+        "The in-between measure of every run and test language, for pictures and spoken words, trained and "
+        "untrained; below the dashed zero line novel items sit between the familiar clusters."
+    ),
+    "steps_chart": (
+        "NF accuracy (mean over seeds) against training steps for monolingual and bilingual models, per test language."
+    ),
+    "similarity_chart": (
+        "NF accuracy of every novel word against its acoustic similarity to the nearest familiar word of its "
+        "language (frozen features)."
+    ),
+    "counts_chart": ("Spoken word tokens per split and language, familiar and novel concepts."),
+    "schedule_chart": (
+        "Validation loss per epoch of each candidate schedule of the laptop sweep, per condition (seed 0)."
+    ),
+    "word_heatmap": (
+        "Accuracy per novel word (rows) and condition and test language (columns); orange above 50 %, blue below."
+    ),
+    "distance_chart": (
+        "Box plots of word–picture cosine distances per group (FF′, NF, NN, NN′) and training condition."
+    ),
+    "referent_chart": ("NF accuracy against NN accuracy of every run and test language; the dashed lines mark chance."),
+}
+
+
 _figures = itertools.count(1)  # the page's figure numbers (restarted by `use_book_theme`)
 
 
-def described(text: str):
-    """Decorator of a chart function: its chart carries `text` as its description, which the book prints as the
-    figure's caption and gives screen readers as the chart's label."""
+def described(fn):
+    """Decorator of a chart function: its chart carries its entry of `DESCRIPTIONS` as its description, which the
+    book prints as the figure's caption and gives screen readers as the chart's label."""
+    text = DESCRIPTIONS[fn.__name__]
 
-    def wrap(fn):
-        @functools.wraps(fn)
-        def inner(*args, **kwargs):
-            return fn(*args, **kwargs).properties(description=text)
+    @functools.wraps(fn)
+    def inner(*args, **kwargs):
+        return fn(*args, **kwargs).properties(description=text)
 
-        return inner
-
-    return wrap
+    return inner
 
 
 def description(spec: dict) -> str:
@@ -90,7 +156,7 @@ def use_book_theme() -> None:
     _figures = itertools.count(1)
 
 
-@described("Spoken word tokens per split and language, familiar and novel concepts.")
+@described
 def counts_chart(counts: pd.DataFrame) -> alt.Chart:
     """Audio tokens per split and language, familiar vs novel (from `manifest.counts`)."""
     data = counts[counts["lang"] != "(images)"]
@@ -108,9 +174,7 @@ def counts_chart(counts: pd.DataFrame) -> alt.Chart:
     )
 
 
-@described(
-    "Accuracy of a 13-way linear probe on the frozen encoders' mean-pooled features, per modality and language; the dashed line is the bar the study requires."
-)
+@described
 def probe_chart(report: pd.DataFrame, bar: float) -> alt.Chart:
     """Probe accuracy per modality and language, with the bar the encoders must pass."""
     data = report.assign(which=report["modality"] + report["lang"].map(lambda l: f" ({l})" if l else ""))
@@ -128,9 +192,7 @@ def probe_chart(report: pd.DataFrame, bar: float) -> alt.Chart:
     return (bars + rule).properties(width=380, height=120)
 
 
-@described(
-    "Validation loss per epoch (top) and test accuracy of each test per epoch, trained language and test language (bottom); epoch 0 is the untrained model, the dashed line is chance."
-)
+@described
 def curves_chart(long: pd.DataFrame, val: pd.DataFrame) -> alt.VConcatChart:
     """Test accuracies per epoch (lines per test, columns per test language, rows per condition) and the
     validation loss; hover shows the values. `long` from `results.curves`, `val` has epoch/val_loss/train_langs."""
@@ -165,9 +227,7 @@ def curves_chart(long: pd.DataFrame, val: pd.DataFrame) -> alt.VConcatChart:
     return alt.vconcat(loss, acc).resolve_scale(color="independent")
 
 
-@described(
-    "Calibration of the estimators on simulated studies: coverage of the 95 % intervals with the target band shaded (left) and the share of studies with p < 0.05 per scenario, the target false-positive rate dashed (right)."
-)
+@described
 def calibration_chart(table: pd.DataFrame, coverage: tuple[float, float], fpr_max: float) -> alt.HConcatChart:
     """Coverage of the 95 % intervals (target band shaded) and the rate of p < 0.05 (false positives under no
     effect, with the target line; power under an effect) per scenario and estimator; `table` from
@@ -192,7 +252,7 @@ def calibration_chart(table: pd.DataFrame, coverage: tuple[float, float], fpr_ma
     return alt.hconcat(cov.properties(width=180, height=200), alt.layer(bars, line).properties(width=180, height=200))
 
 
-@described("Validation loss per epoch of each candidate schedule of the laptop sweep, per condition (seed 0).")
+@described
 def schedule_chart(curves: pd.DataFrame) -> alt.Chart:
     """Validation loss per epoch of each candidate schedule (colour) in each condition (column), log scale;
     `curves` from `analysis/laptop-preset.csv`."""
@@ -213,7 +273,7 @@ def schedule_chart(curves: pd.DataFrame) -> alt.Chart:
     )
 
 
-@described("Accuracy per novel word (rows) and condition and test language (columns); orange above 50 %, blue below.")
+@described
 def word_heatmap(table: pd.DataFrame, title: str) -> alt.Chart:
     """Accuracy per word (rows) and condition x test language (columns), from `results.per_word`."""
     data = table.assign(condition=table["train_langs"] + " → " + table["lang"])
@@ -235,9 +295,7 @@ def word_heatmap(table: pd.DataFrame, title: str) -> alt.Chart:
     )
 
 
-@described(
-    "Total variance of the embeddings, pooled and within class, per training condition, modality, test language and familiar or novel group."
-)
+@described
 def variance_chart(table: pd.DataFrame) -> alt.Chart:
     """Total variance (pooled and within class) per condition, modality and familiar / novel group."""
     long = table.melt(
@@ -263,7 +321,7 @@ def variance_chart(table: pd.DataFrame) -> alt.Chart:
     )
 
 
-@described("Box plots of word–picture cosine distances per group (FF′, NF, NN, NN′) and training condition.")
+@described
 def distance_chart(table: pd.DataFrame) -> alt.Chart:
     """Box plots of audio-image cosine distances per group (FF', NF, NN, NN') and condition."""
     return (
@@ -279,9 +337,7 @@ def distance_chart(table: pd.DataFrame) -> alt.Chart:
     )
 
 
-@described(
-    "For every pair of a novel word and a novel picture concept: how often the novel picture beats the familiar one against the distance between their centroids."
-)
+@described
 def me_distance_chart(table: pd.DataFrame) -> alt.Chart:
     """ME-style accuracy of each (novel word, novel picture concept) pair against their centroid distance."""
     return (
@@ -302,9 +358,7 @@ def me_distance_chart(table: pd.DataFrame) -> alt.Chart:
     )
 
 
-@described(
-    "Two-dimensional map of the embeddings: familiar concepts coloured and labelled at their centre, novel concepts grey; shapes mark the modality."
-)
+@described
 def scatter_2d(points: pd.DataFrame, title: str) -> alt.Chart:
     """2-d map of embeddings: familiar concepts coloured, novel grey; hover shows the item."""
     familiar = points[points.group == "familiar"]
@@ -341,9 +395,7 @@ def scatter_2d(points: pd.DataFrame, title: str) -> alt.Chart:
     return (grey + base + labels).properties(title=title, width=380, height=320)
 
 
-@described(
-    "Accuracy of every run (a dot per seed) and the mean over seeds (a tick) per training condition and test language; the dashed line is chance."
-)
+@described
 def seeds_chart(runs: pd.DataFrame, test: str, title: str) -> alt.LayerChart:
     """Accuracy of every run (a dot per seed) and the mean over seeds (a bar), per condition and test
     language, with chance at 50 %; `runs` comes from `study.per_run`."""
@@ -365,9 +417,7 @@ def seeds_chart(runs: pd.DataFrame, test: str, title: str) -> alt.LayerChart:
     return layered.resolve_scale(x="independent").properties(title=title)  # each panel: its own conditions
 
 
-@described(
-    "Log odds ratio of each contrast with its 95 % interval, both estimators; left of the dashed zero line the condition is below its reference."
-)
+@described
 def forest_chart(contrasts: pd.DataFrame, title: str) -> alt.LayerChart:
     """Log odds ratios (condition vs reference) with 95 % intervals, one row per contrast and test
     language, both estimators side by side; `contrasts` comes from `study.contrasts`."""
@@ -406,9 +456,7 @@ def forest_chart(contrasts: pd.DataFrame, title: str) -> alt.LayerChart:
 # ----------------------------------------------------------------------------- why: the mechanism, run by run
 
 
-@described(
-    "Change in NF accuracy per seed-to-seed standard deviation of each geometric quantity, with 95 % intervals (conditions held fixed)."
-)
+@described
 def predictor_chart(predictors: pd.DataFrame, names: dict) -> alt.LayerChart:
     """Each quantity's slope (NF points per standard deviation) with its 95 % interval, strongest first."""
     data = predictors.assign(name=predictors.quantity.map(names)).sort_values("loglik gain", ascending=False)
@@ -428,9 +476,7 @@ def predictor_chart(predictors: pd.DataFrame, names: dict) -> alt.LayerChart:
     return alt.layer(zero, bars, points).properties(title="What predicts a run's ME accuracy")
 
 
-@described(
-    "NF accuracy of every run and test language against a geometric quantity; colour: test language, shape: kind of model."
-)
+@described
 def nf_scatter(table: pd.DataFrame, x: str, title: str, x_title: str) -> alt.Chart:
     """Every run and test language: NF accuracy against one quantity, by test language and kind of model."""
     data = table.assign(tested=table.lang.str.upper())
@@ -448,9 +494,7 @@ def nf_scatter(table: pd.DataFrame, x: str, title: str, x_title: str) -> alt.Cha
     )
 
 
-@described(
-    "The in-between measure of every run and test language, for pictures and spoken words, trained and untrained; below the dashed zero line novel items sit between the familiar clusters."
-)
+@described
 def between_chart(trained: pd.DataFrame, untrained: pd.DataFrame) -> alt.LayerChart:
     """The in-between measure of every run and test language (pictures, words), trained and untrained."""
     parts = []
@@ -469,7 +513,7 @@ def between_chart(trained: pd.DataFrame, untrained: pd.DataFrame) -> alt.LayerCh
     return alt.layer(zero, dots).properties(title="Do novel items sit between the familiar clusters?")
 
 
-@described("NF accuracy against NN accuracy of every run and test language; the dashed lines mark chance.")
+@described
 def referent_chart(table: pd.DataFrame) -> alt.LayerChart:
     """NF (novel vs familiar picture) against NN (own vs another novel picture) per run and test language."""
     data = table.assign(tested=table.lang.str.upper())
@@ -488,9 +532,7 @@ def referent_chart(table: pd.DataFrame) -> alt.LayerChart:
     return alt.layer(chance_x, chance_y, dots).properties(title="Referent or novelty?")
 
 
-@described(
-    "NF accuracy (mean over seeds) against training steps for monolingual and bilingual models, per test language."
-)
+@described
 def steps_chart(curves: pd.DataFrame) -> alt.FacetChart:
     """NF accuracy (mean over seeds) against training steps, monolingual and bilingual, per test language."""
     data = curves[curves.kind.isin(["monolingual", "bilingual"])]
@@ -512,9 +554,7 @@ def steps_chart(curves: pd.DataFrame) -> alt.FacetChart:
     return facets.configure_legend(orient="bottom")
 
 
-@described(
-    "NF accuracy of every novel word against its acoustic similarity to the nearest familiar word of its language (frozen features)."
-)
+@described
 def similarity_chart(words: pd.DataFrame) -> alt.Chart:
     """Per novel word and language: NF accuracy against its similarity to the nearest familiar word."""
     data = words.assign(tested=words.lang.str.upper())
