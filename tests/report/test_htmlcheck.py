@@ -53,3 +53,20 @@ def test_an_exercise_without_a_solution_is_reported():
 def test_glossary_terms_are_read_for_the_once_only_check():
     html = '<dl class="glossary"><dt id="term-FF">FF<a>¶</a></dt><dt id="term-x">familiar–familiar</dt></dl>'
     assert htmlcheck.glossary_terms(html) == ["ff", "familiar–familiar"]
+
+
+def test_every_executable_page_is_offered_as_a_notebook(tmp_path):
+    import json
+
+    from vgslib.report import book
+
+    written = book.write_page_notebooks(str(tmp_path))
+    names = {p.rsplit("/", 1)[1] for p in written}
+    assert {"me.ipynb", "geometry.ipynb", "intro.ipynb"} <= names and "glossary.ipynb" not in names
+    cells = json.load(open(tmp_path / "me.ipynb"))["cells"]
+    assert any(c["cell_type"] == "code" and "load_runs" in "".join(c["source"]) for c in cells)
+    for path in written:  # the page links the notebook it is offered as
+        page = open(
+            path.replace(str(tmp_path), book.GENERATED.replace("/_generated", "")).replace(".ipynb", ".md")
+        ).read()
+        assert f"_generated/{path.rsplit('/', 1)[1]}" in page

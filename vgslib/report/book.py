@@ -31,8 +31,29 @@ def write_vega_bundle(folder: str = STATIC) -> str:
     return path
 
 
+GENERATED = os.path.join(paths.REPO_ROOT, "book", "_generated")
+
+
+def write_page_notebooks(folder: str = GENERATED) -> list[str]:
+    """Each executable page as a Jupyter notebook (jupytext), for its "download this page" link."""
+    import glob
+
+    import jupytext
+
+    os.makedirs(folder, exist_ok=True)
+    written = []
+    for page in sorted(glob.glob(os.path.join(paths.REPO_ROOT, "book", "*.md"))):
+        if "kernelspec:" not in open(page, encoding="utf-8").read(1000):
+            continue
+        path = os.path.join(folder, os.path.basename(page).replace(".md", ".ipynb"))
+        jupytext.write(jupytext.read(page, fmt="md:myst"), path)
+        written.append(path)
+    return written
+
+
 def build(builder: str = "html", strict: bool = True, output: str | None = None) -> int:
     write_vega_bundle()
+    write_page_notebooks()
     exe = os.path.join(os.path.dirname(sys.executable), "jupyter-book")
     output = output or paths.REPO_ROOT
     cmd = [exe, "build", paths.REPO_ROOT, "--builder", builder, "--all", "--path-output", output]
