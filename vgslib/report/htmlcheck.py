@@ -1,5 +1,5 @@
 """Checks over the built book's HTML, run after every `python -m vgslib book` (strict builds fail on them):
-every figure numbered, captioned and described for screen readers; no placeholder or MyST role left
+every figure numbered, captioned and described for screen readers; every audio player labelled; no placeholder or MyST role left
 unrendered in the text; every glossary term defined once; every exercise with its solution."""
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ def check_page(html: str, name: str) -> list[str]:
     ids = [f.get("id") for f in soup.select("figure.vgs-figure")]
     if len(ids) != len(set(ids)):
         problems.append(f"{name}: figure numbers repeat ({ids})")
+    for audio in soup.find_all("audio"):
+        if len(audio.get("aria-label", "")) < 5:
+            problems.append(f"{name}: an audio player without a label (word, language, voice)")
     exercises, solutions = soup.select("div.exercise"), soup.select("div.solution")
     if len(solutions) < len(exercises):
         problems.append(f"{name}: {len(exercises)} exercises but {len(solutions)} solutions")

@@ -36,15 +36,34 @@ def picture_grid(
     return grid
 
 
-def audio_player_table(m: Manifest, rows: pd.DataFrame, columns: list[str]) -> str:
-    """An HTML table with one embedded audio player per manifest row (the audio lives inside the page)."""
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns) + "<th>listen</th>"
+LANG_NAMES = {"en": "English", "fr": "French", "nl": "Dutch"}
+
+
+def _player(m: Manifest, r) -> str:
+    """One labelled audio player (the label names word, language and voice for screen readers too)."""
+    wave = audio_io.load_segment(m.path(r.path), r.start, r.end)
+    buf = io.BytesIO()
+    sf.write(buf, wave, audio_io.SAMPLE_RATE, format="WAV", subtype="PCM_16")
+    src = "data:audio/wav;base64," + base64.b64encode(buf.getvalue()).decode()
+    label = f"{r.word} ({r.concept}), {LANG_NAMES.get(r.lang, r.lang)}, voice {r.speaker}"
+    return (
+        f'<figure class="vgs-audio"><audio controls preload="none" src="{src}" aria-label="{html.escape(label)}">'
+        f"</audio><figcaption>voice {html.escape(str(r.speaker))}</figcaption></figure>"
+    )
+
+
+def audio_grid(m: Manifest, rows: pd.DataFrame) -> str:
+    """A compact HTML table of labelled audio players: one row per concept, one column per language, each cell
+    the word as written and a player per speaker (the audio lives inside the page)."""
+    langs = sorted(rows.lang.unique())
+    head = "<th>concept</th>" + "".join(f"<th>{LANG_NAMES.get(lang, lang)}</th>" for lang in langs)
     body = []
-    for r in rows.itertuples():
-        wave = audio_io.load_segment(m.path(r.path), r.start, r.end)
-        buf = io.BytesIO()
-        sf.write(buf, wave, audio_io.SAMPLE_RATE, format="WAV", subtype="PCM_16")
-        src = "data:audio/wav;base64," + base64.b64encode(buf.getvalue()).decode()
-        cells = "".join(f"<td>{html.escape(str(getattr(r, c)))}</td>" for c in columns)
-        body.append(f'<tr>{cells}<td><audio controls preload="none" src="{src}"></audio></td></tr>')
-    return f'<table class="table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    for concept in rows.concept.drop_duplicates():
+        cells = []
+        for lang in langs:
+            part = rows[(rows.concept == concept) & (rows.lang == lang)]
+            word = html.escape(str(part.word.iloc[0])) if len(part) else ""
+            players = "".join(_player(m, r) for r in part.itertuples())
+            cells.append(f"<td><strong>{word}</strong>{players}</td>")
+        body.append(f"<tr><th>{html.escape(concept)}</th>{''.join(cells)}</tr>")
+    return f'<table class="table vgs-audio-grid"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
