@@ -1,3 +1,5 @@
+import numpy as np
+import pandas as pd
 import pytest
 
 from vgslib import testing
@@ -91,4 +93,63 @@ def test_punctuation_around_a_word_is_not_a_reason_to_drop_it():
 def test_dropped_inventory_words_are_reported_per_file(tmp_path):
     root = testing.fabricate_aligned_corpus(str(tmp_path / "corpus"))
     with pytest.warns(UserWarning, match=r"dropped 1 inventory word\(s\) shorter than 25 ms.*'cat'"):
+        corpus.import_aligned(root)
+
+
+def test_ctm_and_wrd_alignments_import_like_textgrids(tmp_path):
+    """The same words aligned in a CTM file (one file, many utterances) and in TIMIT-style .wrd files (samples)
+    give the manifest the TextGrid gives."""
+    root = testing.fabricate_aligned_corpus(str(tmp_path / "corpus"))
+    reference = corpus.import_aligned(root).audio
+    table = pd.read_csv(f"{root}/utterances.csv")
+    ctm, wrd_table = [], table.copy()
+    for i, utt in table.iterrows():
+        intervals = corpus.read_textgrid_words(f"{root}/{utt.textgrid}")
+        ctm += [f"{utt.id}.wav 1 {a:.3f} {b - a:.3f} {w}" for a, b, w in intervals if w]
+        with open(f"{root}/wav/{utt.id}.wrd", "w") as f:
+            f.writelines(f"{round(a * 16000)} {round(b * 16000)} {w}\n" for a, b, w in intervals if w)
+        wrd_table.loc[i, "textgrid"] = f"wav/{utt.id}.wrd"
+    open(f"{root}/all.ctm", "w").write(";; a comment\n" + "\n".join(ctm) + "\n")
+    table.assign(alignment="all.ctm", alignment_id=table.id + ".wav").drop(columns="textgrid").to_csv(
+        f"{root}/ctm.csv", index=False
+    )
+    wrd_table.to_csv(f"{root}/wrd.csv", index=False)
+    for name in ("ctm.csv", "wrd.csv"):
+        got = corpus.import_aligned(root, utterances_csv=name).audio
+        pd.testing.assert_frame_equal(got[["word", "lang", "split"]], reference[["word", "lang", "split"]])
+        assert np.allclose(got.start, reference.start, atol=1e-3) and np.allclose(got.end, reference.end, atol=1e-3)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("u1 1 0.3\n", "line 1: 3 fields"),
+        ("u1 1 zero 0.5 dog\n", "line 1: the start is 'zero', not a number"),
+        (";; ok\nu1 1 0.3 -0.5 dog\n", "line 2: a negative start or duration"),
+    ],
+)
+def test_a_bad_ctm_line_is_named(tmp_path, text, message):
+    path = tmp_path / "bad.ctm"
+    path.write_text(text)
+    with pytest.raises(corpus.AlignmentError, match=message):
+        corpus.read_ctm(str(path))
+
+
+def test_bad_word_files_unknown_formats_and_missing_utterances_are_named(tmp_path):
+    (tmp_path / "a.wrd").write_text("100 50 dog\n")
+    with pytest.raises(corpus.AlignmentError, match="a.wrd, line 1: the segment 100-50 is not a forward interval"):
+        corpus.read_wrd(str(tmp_path / "a.wrd"))
+    (tmp_path / "a.ctm").write_text("u1 1 0.1 0.2 dog\n")
+    with pytest.raises(corpus.AlignmentError, match="has no utterance 'u2'"):
+        corpus.read_alignment(str(tmp_path / "a.ctm"), "u2")
+    with pytest.raises(corpus.AlignmentError, match="unknown alignment format '.lab'"):
+        corpus.read_alignment(str(tmp_path / "a.lab"))
+
+
+def test_an_alignment_past_the_end_of_its_recording_is_named(tmp_path):
+    root = testing.fabricate_aligned_corpus(str(tmp_path / "corpus"))
+    testing.write_textgrid(f"{root}/wav/u2.TextGrid", [(0.0, 0.4, "a"), (0.4, 3.0, "umbrella")])
+    with pytest.raises(
+        corpus.AlignmentError, match=r"wav/u2.TextGrid \(u2\): 'umbrella' ends at 3.000 s, after the end"
+    ):
         corpus.import_aligned(root)

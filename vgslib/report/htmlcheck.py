@@ -1,6 +1,7 @@
 """Checks over the built book's HTML, run after every `python -m vgslib book` (strict builds fail on them):
-every figure numbered, captioned and described for screen readers; every audio player labelled; no placeholder or MyST role left
-unrendered in the text; every glossary term defined once; every exercise with its solution."""
+every figure numbered, captioned and described for screen readers; every audio player labelled; no
+placeholder or MyST role left unrendered in the text; every glossary term defined once; every exercise with
+its solution."""
 
 from __future__ import annotations
 

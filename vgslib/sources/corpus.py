@@ -1,8 +1,13 @@
-"""Manifests for real corpora: utterances with word alignments (Praat TextGrids, as the Montreal Forced
-Aligner writes them) -> one row per spoken inventory word.
+"""Manifests for real corpora: utterances with word alignments -> one row per spoken inventory word.
 
-`utterances.csv` columns: id, path (WAV, relative to the corpus root), speaker, lang, split, textgrid
-(relative path), and optionally corpus. Images come as a CSV with the image manifest's columns.
+Alignments are read in three formats, chosen by the file's extension: Praat TextGrids (`.TextGrid`, as the
+Montreal Forced Aligner writes them), CTM (`.ctm`: `utterance channel start duration word [confidence]`, one
+file for many utterances, as shipped with the Flickr Audio Caption Corpus) and word files (`.wrd`: `start end
+word` in samples at 16 kHz, as TIMIT ships them).
+
+`utterances.csv` columns: id, path (WAV, relative to the corpus root), speaker, lang, split, an alignment
+file (relative path) in a column `alignment` (or `textgrid`), optionally `alignment_id` (the utterance's
+name inside a CTM file; default: id) and corpus. Images come as a CSV with the image manifest's columns.
 """
 
 from __future__ import annotations
@@ -18,7 +23,11 @@ from vgslib.sources import concepts, manifest
 MIN_DURATION = 0.025  # the reference drops word segments shorter than 25 ms
 
 
-class TextGridError(ValueError):
+class AlignmentError(ValueError):
+    """An alignment file that cannot be read as written; the message names the file and where it went wrong."""
+
+
+class TextGridError(AlignmentError):
     """A TextGrid that cannot be read as written; the message names the file and where it went wrong."""
 
 
@@ -119,6 +128,75 @@ def _short_tiers(text: str) -> dict[str, list[tuple[float, float, str]]]:
     return tiers
 
 
+def read_ctm(path: str) -> dict[str, list[tuple[float, float, str]]]:
+    """utterance -> (start, end, word) of a CTM file (`utt channel start duration word [confidence]`; lines
+    starting with ';;' are comments). A malformed line raises `AlignmentError` naming the file and line."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"CTM file {path} does not exist")
+    out: dict[str, list[tuple[float, float, str]]] = {}
+    for number, line in enumerate(open(path, encoding="utf-8"), 1):
+        fields = line.split()
+        if not fields or fields[0].startswith(";;"):
+            continue
+        where = f"CTM {path}, line {number}"
+        if len(fields) not in (5, 6):
+            raise AlignmentError(f"{where}: {len(fields)} fields, expected utterance channel start duration word")
+        start, duration = _number(fields[2], f"{where}: the start"), _number(fields[3], f"{where}: the duration")
+        if start < 0 or duration < 0:
+            raise AlignmentError(f"{where}: a negative start or duration ({start}, {duration})")
+        out.setdefault(fields[0], []).append((start, start + duration, fields[4]))
+    return out
+
+
+def read_wrd(path: str, sample_rate: int = 16_000) -> list[tuple[float, float, str]]:
+    """(start, end, word) of a word file (`start end word`, in samples at `sample_rate`, as TIMIT's `.wrd`)."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"word file {path} does not exist")
+    out = []
+    for number, line in enumerate(open(path, encoding="utf-8"), 1):
+        fields = line.split()
+        if not fields:
+            continue
+        where = f"word file {path}, line {number}"
+        if len(fields) != 3:
+            raise AlignmentError(f"{where}: {len(fields)} fields, expected start end word (in samples)")
+        start, end = _number(fields[0], f"{where}: the start"), _number(fields[1], f"{where}: the end")
+        if not 0 <= start <= end:
+            raise AlignmentError(f"{where}: the segment {fields[0]}-{fields[1]} is not a forward interval")
+        out.append((start / sample_rate, end / sample_rate, fields[2]))
+    return out
+
+
+def read_alignment(path: str, utterance: str = "", tier: str = "words", _ctm_cache: dict | None = None):
+    """The (start, end, word) intervals of one utterance, in the format the file's extension names."""
+    ext = os.path.splitext(path)[1].lower()
+    if ext == ".textgrid":
+        return read_textgrid_words(path, tier)
+    if ext == ".wrd":
+        return read_wrd(path)
+    if ext == ".ctm":
+        cache = _ctm_cache if _ctm_cache is not None else {}
+        if path not in cache:
+            cache[path] = read_ctm(path)
+        if utterance not in cache[path]:
+            raise AlignmentError(f"CTM {path} has no utterance {utterance!r}")
+        return cache[path][utterance]
+    raise AlignmentError(f"{path}: unknown alignment format {ext!r}; known: .TextGrid, .ctm, .wrd")
+
+
+def check_within_audio(wav: str, intervals: list[tuple[float, float, str]], where: str, slack: float = 0.01) -> None:
+    """An alignment that reaches past the end of its recording (by more than `slack` seconds) is an error naming
+    the alignment, the word and both times: it belongs to another file, or the file is cut short."""
+    import soundfile as sf
+
+    if not os.path.exists(wav):
+        raise FileNotFoundError(f"{where}: its recording {wav} does not exist")
+    duration = sf.info(wav).duration
+    for _, end, label in intervals:
+        if end > duration + slack:
+            raise AlignmentError(f"{where}: {label!r} ends at {end:.3f} s, after the end of {wav} ({duration:.3f} s)")
+
+
 # Punctuation an aligner or a transcriber leaves around a word ("umbrella.", "«chien»"); inside a word it stays.
 _EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$")
 
@@ -133,14 +211,18 @@ def import_aligned(
 ) -> manifest.Manifest:
     """Build a manifest of every inventory word found in the aligned utterances under `root`."""
     table = pd.read_csv(os.path.join(root, utterances_csv), dtype=str, keep_default_na=False)
-    needed = ["id", "path", "speaker", "lang", "split", "textgrid"]
+    if "alignment" not in table.columns and "textgrid" in table.columns:
+        table = table.rename(columns={"textgrid": "alignment"})
+    needed = ["id", "path", "speaker", "lang", "split", "alignment"]
     missing = [c for c in needed if c not in table.columns]
     if missing:
         raise manifest.ManifestError(f"{utterances_csv}: missing column(s) {missing}")
-    rows = []
+    rows, ctm_cache = [], {}
     for _, utt in table.iterrows():
         lookup = concepts.word_to_concept(utt["lang"])
-        intervals = read_textgrid_words(os.path.join(root, utt["textgrid"]), tier)
+        name = utt.get("alignment_id") or utt["id"]
+        intervals = read_alignment(os.path.join(root, utt["alignment"]), name, tier, ctm_cache)
+        check_within_audio(os.path.join(root, utt["path"]), intervals, f"{utt['alignment']} ({name})")
         short = []
         for k, (start, end, label) in enumerate(intervals):
             word = normalise_label(label)
@@ -165,7 +247,7 @@ def import_aligned(
             )
         if short:  # what was dropped and why, per file
             warnings.warn(
-                f"{utt['textgrid']}: dropped {len(short)} inventory word(s) shorter than {1000 * MIN_DURATION:.0f} ms "
+                f"{utt['alignment']}: dropped {len(short)} inventory word(s) shorter than {1000 * MIN_DURATION:.0f} ms "
                 f"(as the reference does): {', '.join(short)}",
                 stacklevel=2,
             )
