@@ -7,6 +7,7 @@ python -m vgslib book                     # render the book
 python -m vgslib pipeline                 # the main job: prepare -> grid -> statistics -> book (`make book`)
 python -m vgslib compare-lme4 results/laptop   # our estimates beside analysis/glmer.R's, for the appendix
 python -m vgslib runs [folder]            # every run: condition, preset, seed, status, headline numbers
+python -m vgslib check-corpus FOLDER      # validate a real corpus (files, rates, duplicates, counts) first
 """
 
 from __future__ import annotations
@@ -90,9 +91,15 @@ def list_runs(argv: list[str]) -> int:
     return 0
 
 
+def check_corpus(argv: list[str]) -> int:
+    from vgslib.sources import check
+
+    return check.main(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    commands = {"prepare": prepare, "compare-lme4": compare_lme4, "runs": list_runs}
+    commands = {"prepare": prepare, "compare-lme4": compare_lme4, "runs": list_runs, "check-corpus": check_corpus}
     jobs = {"notebook": "notebooks", "grid": "grid", "book": "book", "pipeline": "pipeline"}
     if not argv or argv[0] not in commands.keys() | jobs.keys():
         print(__doc__)
