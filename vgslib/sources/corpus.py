@@ -128,6 +128,30 @@ def _short_tiers(text: str) -> dict[str, list[tuple[float, float, str]]]:
     return tiers
 
 
+def write_textgrid(path: str, words: list[tuple[float, float, str]], xmax: float, tier: str = "words") -> str:
+    """A long-format TextGrid of one interval tier, the gaps between `words` filled with empty intervals (as
+    Praat requires), ending at `xmax` seconds; written atomically."""
+    from vgslib.atomic import write_text
+
+    intervals, t = [], 0.0
+    for start, end, label in sorted(words):
+        if start > t:
+            intervals.append((t, start, ""))
+        intervals.append((start, end, label))
+        t = end
+    if xmax > t:
+        intervals.append((t, xmax, ""))
+    lines = ['File type = "ooTextFile"', 'Object class = "TextGrid"', "", "xmin = 0", f"xmax = {xmax}",
+             "tiers? <exists>", "size = 1", "item []:", "    item [1]:", '        class = "IntervalTier"',
+             f'        name = "{tier}"', "        xmin = 0", f"        xmax = {xmax}",
+             f"        intervals: size = {len(intervals)}"]  # fmt: skip
+    for i, (a, b, text) in enumerate(intervals, 1):
+        lines += [f"        intervals [{i}]:", f"            xmin = {a}", f"            xmax = {b}",
+                  '            text = "' + text.replace('"', '""') + '"']  # fmt: skip
+    write_text(path, "\n".join(lines) + "\n")
+    return path
+
+
 def read_ctm(path: str) -> dict[str, list[tuple[float, float, str]]]:
     """utterance -> (start, end, word) of a CTM file (`utt channel start duration word [confidence]`; lines
     starting with ';;' are comments). A malformed line raises `AlignmentError` naming the file and line."""
