@@ -8,6 +8,7 @@ python -m vgslib pipeline                 # the main job: prepare -> grid -> sta
 python -m vgslib compare-lme4 results/laptop   # our estimates beside analysis/glmer.R's, for the appendix
 python -m vgslib runs [folder]            # every run: condition, preset, seed, status, headline numbers
 python -m vgslib check-corpus FOLDER      # validate a real corpus (files, rates, duplicates, counts) first
+python -m vgslib import-reference REF OUT # the reference implementation's prepared data -> a corpus folder
 """
 
 from __future__ import annotations
@@ -97,9 +98,21 @@ def check_corpus(argv: list[str]) -> int:
     return check.main(argv)
 
 
+def import_reference(argv: list[str]) -> int:
+    from vgslib.sources import reference
+
+    return reference.main(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    commands = {"prepare": prepare, "compare-lme4": compare_lme4, "runs": list_runs, "check-corpus": check_corpus}
+    commands = {
+        "prepare": prepare,
+        "compare-lme4": compare_lme4,
+        "runs": list_runs,
+        "check-corpus": check_corpus,
+        "import-reference": import_reference,
+    }
     jobs = {"notebook": "notebooks", "grid": "grid", "book": "book", "pipeline": "pipeline"}
     if not argv or argv[0] not in commands.keys() | jobs.keys():
         print(__doc__)

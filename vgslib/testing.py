@@ -212,3 +212,77 @@ def study_trials(conditions, seeds=3, words=6, per_word=30, rng_seed=0):
                             for ok in correct
                         ]
     return pd.DataFrame(rows)
+
+
+def fabricate_reference(root: str, langs=("english", "dutch"), audio_dim: int = 24, image_channels: int = 16) -> str:
+    """A small data set in exactly the reference implementation's layout (file lists, media, HDF5 features with
+    one group per item, test episodes); features are random and narrower than the real 768 / 2048."""
+    import json
+
+    from PIL import Image
+
+    from vgslib.sources import concepts
+
+    rng = np.random.default_rng(0)
+    data, out = os.path.join(root, "data"), os.path.join(root, "output")
+    for folder in ("filelists", "images"):
+        os.makedirs(os.path.join(data, folder), exist_ok=True)
+    os.makedirs(os.path.join(out, "features-audio"), exist_ok=True)
+    os.makedirs(os.path.join(out, "features-image"), exist_ok=True)
+    code = {"english": "en", "french": "fr", "dutch": "nl"}
+    rows = [f"{c.words['en']},{c.words['nl']},{c.words['fr']}" for c in concepts.CONCEPTS.values()]
+    open(os.path.join(data, "concepts.csv"), "w").write("\n".join(rows) + "\n")
+    open(os.path.join(data, "words-seen.txt"), "w").write("\n".join(concepts.FAMILIAR_NAMES) + "\n")
+    open(os.path.join(data, "words-unseen.txt"), "w").write("\n".join(concepts.NOVEL_NAMES) + "\n")
+    counts = {"train": (3, 0), "valid": (1, 0), "test": (2, 2)}  # (per familiar concept, per tested novel concept)
+    test_images: dict[str, list[dict]] = {}
+    for split, (fam, nov) in counts.items():
+        records, feats = [], {}
+        for name, n in [(c, fam) for c in concepts.FAMILIAR_NAMES] + [(c, nov) for c in concepts.TESTED_NOVEL_NAMES]:
+            for k in range(n):
+                item = f"{name}_{split}{k}" if split != "test" else f"{name}_masked_{k}"
+                rec = {"name": item, "word-en": name} | (
+                    {"source": ("mscoco", "caltech")[k % 2]} if split == "test" else {}
+                )
+                records.append(rec)
+                Image.new("RGB", (32, 32), tuple(int(v) for v in rng.integers(0, 255, 3))).save(
+                    os.path.join(data, "images", f"{item}.jpg"))  # fmt: skip
+                feats[item] = rng.normal(size=(image_channels, 8, 8)).astype(np.float32)
+        json.dump(records, open(os.path.join(data, "filelists", f"image-{split}.json"), "w"))
+        _write_h5(os.path.join(out, "features-image", f"me-dataset-{split}-dino-resnet50.h5"), feats)
+        if split == "test":
+            test_images = {c: [r for r in records if r["word-en"] == c] for c in {r["word-en"] for r in records}}
+        audio, afeats = [], {}
+        for lang in langs:
+            afeats = {}
+            os.makedirs(os.path.join(data, f"{lang}_words"), exist_ok=True)
+            for name, n in [(c, fam) for c in concepts.FAMILIAR_NAMES] + [
+                (c, nov) for c in concepts.TESTED_NOVEL_NAMES
+            ]:
+                word = concepts.get(name).words[code[lang]].split()[0].replace("-", "")
+                for k in range(n):
+                    item = f"{word}_{split}utt{k}"
+                    audio.append({"lang": lang, "name": item, "word-en": name})
+                    write_tone(os.path.join(data, f"{lang}_words", f"{item}.wav"), seconds=0.3)
+                    afeats[item] = rng.normal(size=(int(rng.integers(5, 12)), audio_dim)).astype(np.float32)
+            _write_h5(os.path.join(out, "features-audio", f"me-dataset-{split}-{lang}-wavlm-base-plus.h5"), afeats)
+        json.dump(audio, open(os.path.join(data, "filelists", f"audio-{split}-3.json"), "w"))
+        if split == "test":
+            for lang in langs:
+                for kind, group in (("familiar-familiar", concepts.FAMILIAR_NAMES),
+                                    ("novel-familiar", concepts.TESTED_NOVEL_NAMES)):  # fmt: skip
+                    episodes = []
+                    for a in (r for r in audio if r["lang"] == lang and r["word-en"] in group):
+                        pos = test_images[a["word-en"]][0]
+                        other = next(c for c in concepts.FAMILIAR_NAMES if c != a["word-en"])
+                        episodes.append({"audio": a, "image-pos": pos, "image-neg": test_images[other][0]})
+                    json.dump(episodes, open(os.path.join(data, "filelists", f"{kind}-{lang}-test.json"), "w"))
+    return root
+
+
+def _write_h5(path: str, items: dict[str, np.ndarray]) -> None:
+    import h5py
+
+    with h5py.File(path, "w") as f:
+        for name, feature in items.items():
+            f.create_group(name).create_dataset("feature", data=feature)

@@ -5,7 +5,9 @@ Kinds (`EncoderConfig.kind`), built by `vgslib.encoders.build.build_encoder`:
 - `mini-audio`, `mini-image`: the miniature world's small self-supervised encoders (`pretrain`), the default,
   needing no downloads;
 - `wavlm`: any Hugging Face speech SSL model (WavLM Base+ in the reference) from a model id or local folder;
-- `dino-resnet50`: torchvision's ResNet-50 with DINO weights from a local checkpoint, last conv map -> 64 tokens.
+- `dino-resnet50`: torchvision's ResNet-50 with DINO weights from a local checkpoint, last conv map -> 64 tokens;
+- `precomputed-audio`, `precomputed-image`: features computed elsewhere (the reference's HDF5 files), read from
+  the folder `path` (`vgslib.encoders.precomputed`).
 """
 
 from __future__ import annotations
@@ -21,13 +23,13 @@ from vgslib.config import Config
 from vgslib.sources import media as audio_io
 from vgslib.sources.manifest import Manifest
 
-ENCODER_KINDS = ("mini-audio", "mini-image", "wavlm", "dino-resnet50")
+ENCODER_KINDS = ("mini-audio", "mini-image", "wavlm", "dino-resnet50", "precomputed-audio", "precomputed-image")
 
 
 @dataclass(frozen=True)
 class EncoderConfig(Config):
-    kind: str = "mini-audio"  # mini-audio | mini-image | wavlm | dino-resnet50
-    path: str = ""  # model id or folder (wavlm), checkpoint file (dino-resnet50); unused by mini encoders
+    kind: str = "mini-audio"  # mini-audio | mini-image | wavlm | dino-resnet50 | precomputed-audio | -image
+    path: str = ""  # model id or folder (wavlm), checkpoint file (dino-resnet50), folder of .h5 (precomputed)
     layer: int = -1  # wavlm: hidden layer to read (-1 = last)
     device: str = "auto"  # auto = cuda when present, else cpu
 
@@ -39,6 +41,8 @@ class EncoderConfig(Config):
             raise ValueError("the wavlm encoder needs `path`: a model id (e.g. microsoft/wavlm-base-plus) or folder")
         if self.kind == "dino-resnet50" and not os.path.isfile(self.path):
             raise FileNotFoundError(f"DINO ResNet-50 checkpoint {self.path!r} does not exist")
+        if self.kind.startswith("precomputed") and not os.path.isdir(self.path):
+            raise FileNotFoundError(f"the folder of precomputed features {self.path!r} does not exist")
 
 
 def resolve_device(device: str) -> torch.device:

@@ -12,4 +12,8 @@ def build_encoder(cfg: EncoderConfig, pretrain_cfg: Config | None = None, progre
     """The encoder `cfg` names; a mini encoder is pre-trained with `pretrain_cfg` on first use, then cached."""
     if cfg.kind in ("mini-audio", "mini-image"):
         return pretrain.load_or_pretrain(cfg, pretrain_cfg, progress=progress)
+    if cfg.kind.startswith("precomputed"):
+        from vgslib.encoders.precomputed import PrecomputedEncoder
+
+        return PrecomputedEncoder(cfg)
     return {"wavlm": WavLMEncoder, "dino-resnet50": DinoResNetEncoder}[cfg.kind](cfg)

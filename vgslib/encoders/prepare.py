@@ -23,6 +23,8 @@ from vgslib.encoders.features import BadFeaturesError, Features, FeatureStore, l
 from vgslib.encoders.pretrain import AudioPretrainConfig, ImagePretrainConfig
 from vgslib.sources import concepts, manifest, miniature
 
+AUDIO_KINDS = ("mini-audio", "wavlm", "precomputed-audio")
+IMAGE_KINDS = ("mini-image", "dino-resnet50", "precomputed-image")
 REPORT = "data-config.json"  # what `write_report` records: the data config and the encoders' names and digests
 
 
@@ -36,10 +38,10 @@ class DataConfig(Config):
     image_pretrain: ImagePretrainConfig = ImagePretrainConfig()  # pre-training of mini-image
 
     def __post_init__(self):
-        if self.audio_encoder.kind not in ("mini-audio", "wavlm"):
-            raise ValueError(f"audio_encoder.kind must be mini-audio or wavlm, not {self.audio_encoder.kind!r}")
-        if self.image_encoder.kind not in ("mini-image", "dino-resnet50"):
-            raise ValueError(f"image_encoder.kind must be mini-image or dino-resnet50, not {self.image_encoder.kind!r}")
+        if self.audio_encoder.kind not in AUDIO_KINDS:
+            raise ValueError(f"audio_encoder.kind must be one of {AUDIO_KINDS}, not {self.audio_encoder.kind!r}")
+        if self.image_encoder.kind not in IMAGE_KINDS:
+            raise ValueError(f"image_encoder.kind must be one of {IMAGE_KINDS}, not {self.image_encoder.kind!r}")
         if self.corpus != "miniature" and not os.path.isdir(self.corpus):
             raise ValueError(f"corpus {self.corpus!r} is neither 'miniature' nor an existing folder")
 

@@ -44,7 +44,7 @@ class Manifest:
     images: pd.DataFrame
 
     def path(self, relative: str) -> str:
-        return os.path.join(self.root, relative)
+        return os.path.normpath(os.path.join(self.root, relative))  # "../" resolved even before root exists
 
     def select(
         self, kind: str, split: str | None = None, familiar: bool | None = None, lang: str | None = None

@@ -95,8 +95,15 @@ def generate(
     return pd.DataFrame(rows)
 
 
+IMPORTED = "trials.csv"  # a corpus folder's own trials (the reference's test episodes), used as they are
+
+
 def stored(data: StudyData, seed: int) -> pd.DataFrame:
-    """The trials of every language of the corpus, generated once per (test split, seed) and stored."""
+    """The trials of every language of the corpus, generated once per (test split, seed) and stored; a corpus
+    that ships its own trials (`trials.csv` beside its manifest, e.g. the reference's episodes) uses those."""
+    imported = os.path.join(data.manifest.root, IMPORTED)
+    if os.path.exists(imported):
+        return pd.read_csv(imported, dtype={"audio_id": str, "target_id": str, "distractor_id": str})
     test = data.manifest.select("audio", "test")
     key = stable_hash([rows_key(test), rows_key(data.manifest.select("images", "test")), seed, TRIALS_VERSION])
     path = os.path.join(paths.data_root(), "trials", f"trials-{key}.csv")

@@ -1,0 +1,91 @@
+"""The reference implementation's prepared data, in its exact layout, imported and trained on."""
+
+import json
+import os
+import subprocess
+import sys
+
+import h5py
+import pandas as pd
+import pytest
+
+from vgslib import testing
+from vgslib.encoders.base import EncoderConfig
+from vgslib.encoders.precomputed import PrecomputedEncoder, PrecomputedFeaturesError
+from vgslib.sources import reference
+
+
+@pytest.fixture(scope="module")
+def ref(tmp_path_factory):
+    return testing.fabricate_reference(str(tmp_path_factory.mktemp("reference") / "ref"))
+
+
+def test_a_clean_reference_folder_imports_without_problems(ref, tmp_path):
+    imported = reference.import_reference(ref, str(tmp_path / "out"))
+    m, trials = imported.manifest, imported.trials
+    assert imported.problems == []
+    assert set(m.audio.lang) == {"en", "nl"} and set(m.audio.split) == {"train", "val", "test"}
+    assert len(m.audio[(m.audio.split == "train") & (m.audio.lang == "nl")]) == 13 * 3
+    assert set(trials.test) == {"ff", "nf"} and (trials.concept != trials.distractor_concept).all()
+    assert os.path.exists(m.path(m.images.path.iloc[0])) and os.path.exists(m.path(m.audio.path.iloc[0]))
+
+
+def test_every_inconsistency_is_named(ref, tmp_path):
+    bad = tmp_path / "ref"
+    subprocess.run(["cp", "-r", ref, str(bad)], check=True)
+    with h5py.File(bad / "output" / "features-audio" / "me-dataset-train-english-wavlm-base-plus.h5", "a") as f:
+        del f["dog_trainutt0"]
+    lists = bad / "data" / "filelists"
+    audio = json.loads((lists / "audio-train-3.json").read_text())
+    audio.append({"lang": "english", "name": "bench_x", "word-en": "bench"})
+    (lists / "audio-train-3.json").write_text(json.dumps(audio))
+    episodes = json.loads((lists / "novel-familiar-dutch-test.json").read_text())
+    episodes[0]["image-neg"] = episodes[0]["image-pos"]
+    episodes[1]["image-pos"] = {"name": "ghost_masked_0", "word-en": "dog"}
+    (lists / "novel-familiar-dutch-test.json").write_text(json.dumps(episodes))
+    problems = "\n".join(reference.import_reference(str(bad), str(tmp_path / "out")).problems)
+    assert "audio-train-3.json: 'dog_trainutt0': no features in the train en feature file" in problems
+    assert "'bench_x': word 'bench' is not in the inventory (the inventory has 'bell' instead" in problems
+    assert "novel-familiar-dutch-test.json, episode 0: target and distractor share the concept" in problems
+    assert "episode 1: names items no file list holds (['ghost_masked_0'])" in problems
+
+
+def test_precomputed_features_are_read_as_tokens_and_bad_ones_named(ref, tmp_path):
+    images = PrecomputedEncoder(EncoderConfig(kind="precomputed-image", path=f"{ref}/output/features-image"))
+    rows = pd.DataFrame({"id": ["dog_train0"], "lang": [""]})
+    (tokens,) = images.encode_rows(None, rows)
+    assert tokens.shape == (64, 16) and images.dim == 16  # 16 x 8 x 8 -> 64 tokens of 16
+    audio = PrecomputedEncoder(EncoderConfig(kind="precomputed-audio", path=f"{ref}/output/features-audio"))
+    (word,) = audio.encode_rows(None, pd.DataFrame({"id": ["nl-hond_trainutt1"], "lang": ["nl"]}))
+    assert word.ndim == 2 and word.shape[1] == 24
+    with pytest.raises(PrecomputedFeaturesError, match="no features of item 'hond_trainutt9' \\(nl\\)"):
+        audio.encode_rows(None, pd.DataFrame({"id": ["nl-hond_trainutt9"], "lang": ["nl"]}))
+    cut = tmp_path / "cut"
+    cut.mkdir()
+    data = open(f"{ref}/output/features-image/me-dataset-test-dino-resnet50.h5", "rb").read()
+    (cut / "me-dataset-test-dino-resnet50.h5").write_bytes(data[: len(data) // 3])
+    with pytest.raises(PrecomputedFeaturesError, match="cannot be read as HDF5 \\(truncated\\?\\)"):
+        PrecomputedEncoder(EncoderConfig(kind="precomputed-image", path=str(cut)))
+
+
+def test_the_documented_route_import_check_prepare_train(ref, tmp_path):
+    """import-reference -> check-corpus -> prepare -> the training notebook on the imported episodes."""
+    env = {**os.environ, "VGSLIB_DATA": str(tmp_path / "data"), "VGSLIB_RUNS": str(tmp_path / "runs")}
+    out = str(tmp_path / "corpus")
+
+    def vgslib(*args):
+        result = subprocess.run([sys.executable, "-m", "vgslib", *args], env=env, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+        return result.stdout
+
+    assert "0 problem(s)" in vgslib("import-reference", ref, out)
+    assert vgslib("check-corpus", out).startswith("0 error(s)")
+    vgslib("prepare", "--config", f"{out}/reference-data.json", "--quiet")
+    overrides = open(f"{out}/reference-data.json").read()
+    vgslib("notebook", "train", "-p", "preset", "smoke", "-p", "train_languages", "nl", "-p", "progress", "false",
+           "-p", "data_overrides", overrides)  # fmt: skip
+    (run,) = (tmp_path / "runs").iterdir()
+    used = pd.read_csv(run / "trials.csv")
+    episodes = pd.read_csv(f"{out}/trials.csv")
+    assert len(used) == len(episodes[episodes.lang == "nl"]) and set(used.test) == {"ff", "nf"}
+    assert set(used.audio_id) <= set(episodes.audio_id)
