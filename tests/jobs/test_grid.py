@@ -68,3 +68,32 @@ def test_a_bad_grid_is_refused_before_any_cluster_starts(monkeypatch, capsys):
     with pytest.raises(SystemExit):
         grid.main(["table1", "--preset", "bogus"])
     assert "invalid choice: 'bogus'" in capsys.readouterr().err
+
+
+def test_gpu_placement_pins_each_worker_to_a_gpu_and_shares_the_cores():
+    cpu = grid.placement(cpus=2, gpus=0)
+    assert (cpu.workers, cpu.threads, cpu.gpus) == (2, 1, ())
+    one = grid.placement(cpus=16, gpus=4)
+    assert (one.workers, one.threads, one.gpus) == (4, 4, (0, 1, 2, 3))
+    two = grid.placement(cpus=16, gpus=2, runs_per_gpu=3, threads_per_run=2)
+    assert (two.workers, two.threads, two.gpus) == (6, 2, (0, 0, 0, 1, 1, 1))
+    assert [two.gpu_of(k) for k in range(6)] == [0, 0, 0, 1, 1, 1]
+
+
+def test_a_run_on_a_gpu_worker_sees_only_its_gpu(monkeypatch):
+    """CUDA mocked: a local grid on a 2-GPU machine starts a worker per GPU and pins each run's subprocess."""
+    import types
+
+    monkeypatch.setattr(grid, "cuda_devices", lambda: 2)
+    plan = grid.placement(cpus=8, gpus=grid.cuda_devices(), runs_per_gpu=2)
+    assert plan.workers == 4 and plan.threads == 2
+    import dask.distributed
+
+    monkeypatch.setattr(dask.distributed, "get_worker", lambda: types.SimpleNamespace(name=3))
+    threads, gpu = grid._worker_slot(plan)
+    env = grid.run_environment(threads, gpu)
+    assert env["CUDA_VISIBLE_DEVICES"] == "1" and env["OMP_NUM_THREADS"] == "2"
+    import pytest
+
+    with pytest.raises(ValueError, match="runs per GPU must be at least 1"):
+        grid.placement(cpus=8, gpus=1, runs_per_gpu=0)

@@ -6,8 +6,11 @@
     python -m vgslib grid full                     # + links, 2x controls, sizes, the 3-d models, a paper run
     python -m vgslib grid table1 --scheduler tcp://host:8786   # an existing cluster
 
-By default a `LocalCluster` with one single-threaded worker process per core (no oversubscription). For
-SLURM, start a cluster with `dask_jobqueue.SLURMCluster(...)`, scale it, and pass its scheduler address.
+By default a `LocalCluster` with one single-threaded worker process per core (no oversubscription). Where CUDA
+GPUs are present, one run per GPU (`--runs-per-gpu 2` shares each GPU between two small runs), each worker
+pinned to its GPU and given an equal share of the cores (`--threads-per-run`). For SLURM, start a cluster
+with `dask_jobqueue.SLURMCluster(...)` (workers started with `--resources GPU=1` on GPU nodes), scale it,
+and pass its scheduler address (`--gpu-resource` makes every run ask for one GPU).
 A run whose directory is complete for the same config is skipped; a failed run is reported with the end
 of its log and does not stop the others.
 """
@@ -19,6 +22,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 
 from tqdm.auto import tqdm
 
@@ -76,16 +80,65 @@ def expected_cost(params: dict) -> float:
     return len(c.languages) * c.anchor_repeats * width * paper
 
 
-def run_environment() -> dict:
-    """The environment of one run: single-threaded, and without the aggressive `MALLOC_TRIM_THRESHOLD_` that
-    dask's nanny gives its workers. With it glibc hands every freed tensor buffer back to the OS and takes it
-    back page by page on the next step: training steps ran 1.6x slower (measured)."""
+def run_environment(threads: int = 1, gpu: int | None = None) -> dict:
+    """The environment of one run: `threads` CPU threads, pinned to GPU `gpu` when one is given, and without the
+    aggressive `MALLOC_TRIM_THRESHOLD_` that dask's nanny gives its workers. With it glibc hands every freed
+    tensor buffer back to the OS and takes it back page by page on the next step: training steps ran 1.6x
+    slower (measured)."""
     env = {k: v for k, v in os.environ.items() if k != "MALLOC_TRIM_THRESHOLD_"}
-    return {**env, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    env |= {"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+    if gpu is not None:
+        env["CUDA_VISIBLE_DEVICES"] = str(gpu)
+    return env
 
 
-def run_one(params: dict, runs_root: str | None = None) -> dict:
-    """Execute one condition in a subprocess (single-threaded); never raises: failures are returned."""
+@dataclass(frozen=True)
+class Placement:
+    """How a local grid uses the machine: `workers` processes, each running one run at a time with `threads`
+    CPU threads, worker k on GPU `gpus[k]` (no GPUs: CPU runs)."""
+
+    workers: int
+    threads: int
+    gpus: tuple[int, ...] = ()
+
+    def gpu_of(self, worker: int) -> int | None:
+        return self.gpus[worker % len(self.gpus)] if self.gpus else None
+
+
+def placement(cpus: int, gpus: int, runs_per_gpu: int = 1, threads_per_run: int = 0) -> Placement:
+    """One single-threaded run per core without GPUs; with GPUs, `runs_per_gpu` runs per GPU, each worker given
+    its GPU and an equal share of the cores (or `threads_per_run`)."""
+    if runs_per_gpu < 1:
+        raise ValueError(f"runs per GPU must be at least 1, got {runs_per_gpu}")
+    if gpus == 0:
+        return Placement(workers=max(1, cpus // max(1, threads_per_run)), threads=max(1, threads_per_run))
+    workers = gpus * runs_per_gpu
+    threads = threads_per_run or max(1, cpus // workers)
+    return Placement(workers=workers, threads=threads, gpus=tuple(k // runs_per_gpu for k in range(workers)))
+
+
+def cuda_devices() -> int:
+    import torch
+
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
+def _worker_slot(plan: Placement | None) -> tuple[int, int | None]:
+    """(threads, GPU) of the dask worker this task runs on: its name is its index in a local cluster."""
+    if plan is None:
+        return 1, None
+    try:
+        from dask.distributed import get_worker
+
+        index = int(get_worker().name)
+    except (ValueError, TypeError):  # not on a worker, or a named worker of another cluster
+        index = 0
+    return plan.threads, plan.gpu_of(index)
+
+
+def run_one(params: dict, runs_root: str | None = None, plan: Placement | None = None) -> dict:
+    """Execute one condition in a subprocess (single-threaded, or as `plan` places it); never raises: failures
+    are returned."""
     if runs_root:
         os.environ["VGSLIB_RUNS"] = runs_root
     try:
@@ -109,7 +162,7 @@ def run_one(params: dict, runs_root: str | None = None) -> dict:
             stdout=f,
             stderr=subprocess.STDOUT,
             cwd=paths.REPO_ROOT,
-            env=run_environment(),
+            env=run_environment(*_worker_slot(plan)),
         )
     with open(log) as f:
         tail = "" if code == 0 else "".join(f.readlines()[-25:])
@@ -163,11 +216,14 @@ def main(argv=None) -> int:
     parser.add_argument("--preset", default=None, choices=sorted(PRESETS), help="default: paper on a GPU, else laptop")
     parser.add_argument("--scheduler", default=None, help="address of an existing dask scheduler")
     parser.add_argument("--workers", type=int, default=None, help="local workers (default: one per core)")
+    parser.add_argument("--runs-per-gpu", type=int, default=1, help="runs sharing one GPU (small models leave it idle)")
+    parser.add_argument("--threads-per-run", type=int, default=0, help="CPU threads per run (default: a fair share)")
+    parser.add_argument("--gpu-resource", action="store_true", help="each run asks its cluster for one GPU resource")
     args = parser.parse_args(argv)
     conds = conditions(args.grid, args.preset or default_preset())
     for c in conds:  # every condition is checked before a cluster starts
         train_run_dir(c)
-    results = run_grid(conds, args.scheduler, args.workers)
+    results = run_grid(conds, args.scheduler, args.workers, args.runs_per_gpu, args.threads_per_run, args.gpu_resource)
     return 0 if all(r["code"] == 0 for r in results) else 1
 
 
