@@ -124,8 +124,9 @@ def fabricate_aligned_corpus(root: str) -> str:
     return root
 
 
-def tiny_wavlm(folder: str) -> str:
-    """A randomly initialised two-layer WavLM and its feature extractor, saved for offline loading."""
+def tiny_wavlm(folder: str, feat_extract_norm: str = "group") -> str:
+    """A randomly initialised two-layer WavLM and its feature extractor, saved for offline loading
+    (`feat_extract_norm="layer"`: a padding-aware front end, as WavLM Large has; "group": as WavLM Base+)."""
     import torch
     from transformers import Wav2Vec2FeatureExtractor, WavLMConfig, WavLMModel
 
@@ -142,6 +143,8 @@ def tiny_wavlm(folder: str) -> str:
         num_conv_pos_embedding_groups=2,
         num_buckets=16,
         max_bucket_distance=32,
+        feat_extract_norm=feat_extract_norm,
+        do_stable_layer_norm=feat_extract_norm == "layer",
     )
     WavLMModel(cfg).save_pretrained(folder)
     Wav2Vec2FeatureExtractor(

@@ -87,3 +87,27 @@ def test_pretraining_material_avoids_the_inventory():
     assert len(items) == 500 and not any(bases & set(seq.split("-")) for _, seq in items)
     words = {w for lang in concepts.LANGUAGES for w in concepts.word_to_concept(lang)}
     assert not words & {w for _, w in pretrain.pseudowords(300, seed=0)}
+
+
+@pytest.mark.parametrize("norm", ["group", "layer"])
+def test_batched_speech_features_equal_single_item_features(tmp_path, norm):
+    """Batching never changes a word's features: equal lengths batch for any model (WavLM Base+'s group norm
+    sees only its own word), and a padding-aware model (layer norm) batches words of any length with a mask."""
+    enc = build_encoder(EncoderConfig(kind="wavlm", path=testing.tiny_wavlm(str(tmp_path / norm), norm), device="cpu"))
+    rng = np.random.default_rng(1)
+    words = [rng.normal(0, 0.1, n).astype(np.float32) for n in (8000, 12000, 8000, 6400, 12000)]
+    batches = enc.batches([len(w) for w in words])
+    assert batches == ([[0, 1, 2, 3, 4]] if norm == "layer" else [[0, 2], [1, 4], [3]])
+    together = enc.encode_batch(words)
+    for word, out in zip(words, together):
+        alone = enc.encode_batch([word])[0]
+        assert out.shape == alone.shape and np.allclose(out, alone, atol=1e-4), np.abs(out - alone).max()
+
+
+def test_batched_image_features_equal_single_item_features(tmp_path):
+    enc = build_encoder(EncoderConfig(kind="dino-resnet50", path=testing.tiny_dino_checkpoint(str(tmp_path / "d.pth")),
+                                      device="cpu"))  # fmt: skip
+    images = [Image.new("RGB", (64 + 10 * k, 64), (20 * k, 100, 200 - 30 * k)) for k in range(3)]
+    together = enc.encode_batch(images)
+    for image, out in zip(images, together):
+        assert np.allclose(out, enc.encode_batch([image])[0], atol=1e-4)

@@ -102,7 +102,9 @@ def test_non_finite_encoder_output_names_the_item(tiny_world, tmp_path):
     rows = tiny_world.select("audio", "test", lang="en")
     with pytest.raises(features.BadFeaturesError, match=rows.id.iloc[5]):
         store.get(NaNEncoder(5), tiny_world, rows, "test", batch_size=4, progress=False)
-    assert not os.listdir(tmp_path)  # nothing half-written
+    # No feature file is written; only the batch finished before the bad item is kept, for a resumed run.
+    (parts,) = os.listdir(tmp_path)
+    assert parts.endswith(".npz.parts") and os.listdir(tmp_path / parts) == ["000000000.npz"]
 
 
 def test_a_corrupt_or_non_finite_cache_is_named_and_extracted_again(tiny_world, tmp_path):
@@ -123,3 +125,36 @@ def test_a_corrupt_or_non_finite_cache_is_named_and_extracted_again(tiny_world, 
         features.load(path)
     with pytest.warns(UserWarning, match="NaN or infinite"):
         assert np.isfinite(store.get(enc, tiny_world, rows, "val", progress=False).tokens).all()
+
+
+class Interrupted(RuntimeError):
+    pass
+
+
+class StopsAfter(CountingEncoder):
+    """Encodes `batches` batches, then fails as an interrupted extraction would."""
+
+    def __init__(self, batches: int):
+        super().__init__()
+        self.batches = batches
+
+    def encode_batch(self, items):
+        if self.calls >= self.batches:
+            raise Interrupted
+        return super().encode_batch(items)
+
+
+def test_an_interrupted_extraction_resumes_where_it_stopped(tiny_world, tmp_path):
+    rows = tiny_world.select("audio", "train", lang="en")
+    whole = features.FeatureStore(str(tmp_path / "a")).get(CountingEncoder(), tiny_world, rows, "x", batch_size=8,
+                                                            progress=False)  # fmt: skip
+    store = features.FeatureStore(str(tmp_path / "b"))
+    with pytest.raises(Interrupted):
+        store.get(StopsAfter(2), tiny_world, rows, "x", batch_size=8, progress=False)
+    assert not os.path.exists(store.path(CountingEncoder(), rows, "x"))  # nothing half-written is read as done
+    second = CountingEncoder()
+    with pytest.warns(UserWarning, match="resuming the extraction .* after 16 items"):
+        resumed = store.get(second, tiny_world, rows, "x", batch_size=8, progress=False)
+    assert second.calls == -(-(len(rows) - 16) // 8)  # only what was left
+    assert np.array_equal(resumed.tokens, whole.tokens) and np.array_equal(resumed.offsets, whole.offsets)
+    assert not os.path.exists(store.path(second, rows, "x") + ".parts")

@@ -2,8 +2,9 @@
 
 A file's key hashes the encoder's config and the manifest rows it covers, so a changed encoder or manifest
 never reuses stale features. Files are written to a temporary name and renamed, so an interrupted
-extraction is never read as complete. Each split is one `.npz`: all token vectors stacked (float16) with
-per-item offsets, loaded into memory in one call.
+extraction is never read as complete; every finished batch is kept beside it (`<file>.parts/`), so an
+interrupted extraction resumes where it stopped instead of starting again. Each split is one `.npz`: all
+token vectors stacked (float16) with per-item offsets, loaded into memory in one call.
 
 Bad data is named: an encoder output with NaN or infinite values stops the extraction naming the item, and a
 cached file that cannot be read or holds non-finite values (`BadFeaturesError`, naming the file and the item)
@@ -13,6 +14,7 @@ is extracted again by `FeatureStore.get`, which says so.
 from __future__ import annotations
 
 import os
+import shutil
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -110,13 +112,17 @@ class FeatureStore:
             except BadFeaturesError as err:
                 warnings.warn(f"{err}; extracting these features again", stacklevel=2)
                 os.remove(path)
-        tokens, lengths = [], []
+        parts = path + ".parts"  # one file per finished batch: an interrupted extraction resumes from them
+        tokens, lengths = _resume(parts, rows)
         with (
             torch.inference_mode(),
-            tqdm(total=len(rows), desc=f"features {name}", disable=not progress, mininterval=2) as bar,
+            tqdm(
+                total=len(rows), initial=len(lengths), desc=f"features {name}", disable=not progress, mininterval=2
+            ) as bar,  # fmt: skip
         ):
-            for first in range(0, len(rows), batch_size):
+            for first in range(len(lengths), len(rows), batch_size):
                 batch = rows.iloc[first : first + batch_size]
+                done = []
                 for item_id, out in zip(batch["id"], encoder.encode_rows(manifest, batch)):
                     out = np.asarray(out, dtype=np.float16)
                     if not np.isfinite(out).all():
@@ -124,8 +130,10 @@ class FeatureStore:
                             f"the {encoder.name} encoder gave NaN or infinite features for item {item_id!r} "
                             f"({name}); check its input file in the manifest"
                         )
-                    tokens.append(out)
-                    lengths.append(len(out))
+                    done.append(out)
+                _save_part(parts, first, batch["id"].to_numpy(dtype=str), done)
+                tokens += done
+                lengths += [len(t) for t in done]
                 bar.update(len(batch))
         features = Features(
             ids=rows["id"].to_numpy(dtype=str),
@@ -133,7 +141,37 @@ class FeatureStore:
             offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
         )
         save(features, path)
+        shutil.rmtree(parts, ignore_errors=True)
         return load(path)
+
+
+def _save_part(folder: str, first: int, ids: np.ndarray, tokens: list[np.ndarray]) -> None:
+    os.makedirs(folder, exist_ok=True)
+    with atomic_path(os.path.join(folder, f"{first:09d}.npz")) as tmp:
+        np.savez(tmp, ids=ids, tokens=np.concatenate(tokens), lengths=np.array([len(t) for t in tokens]))
+
+
+def _resume(folder: str, rows: pd.DataFrame) -> tuple[list[np.ndarray], list[int]]:
+    """The items an interrupted extraction of `rows` finished, in order (parts that do not continue the rows
+    exactly, or cannot be read, end the resumption: what follows is extracted again)."""
+    tokens, lengths = [], []
+    if not os.path.isdir(folder):
+        return tokens, lengths
+    ids = rows["id"].to_numpy(dtype=str)
+    for part in sorted(f for f in os.listdir(folder) if f.endswith(".npz")):
+        try:
+            with np.load(os.path.join(folder, part), allow_pickle=False) as data:
+                part_ids, flat, sizes = data["ids"], data["tokens"], data["lengths"]
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+            break
+        first = len(lengths)
+        if int(part.split(".")[0]) != first or not np.array_equal(part_ids, ids[first : first + len(part_ids)]):
+            break
+        tokens += np.split(flat, np.cumsum(sizes)[:-1])
+        lengths += sizes.tolist()
+    if lengths:
+        warnings.warn(f"resuming the extraction of {folder[:-6]} after {len(lengths)} items", stacklevel=3)
+    return tokens, lengths
 
 
 def save(features: Features, path: str) -> None:

@@ -48,13 +48,39 @@ class WavLMEncoder(Encoder):
             ]
         )
 
+    @property
+    def padding_aware(self) -> bool:
+        """Whether padding cannot change the features: models whose convolutional front end normalises each
+        frame (`feat_extract_norm="layer"`) take an attention mask; WavLM Base+ normalises over time (group
+        norm), so padding would change every frame."""
+        return getattr(self.model.config, "feat_extract_norm", "group") == "layer"
+
+    def batches(self, lengths: list[int]) -> list[list[int]]:
+        """Indices encoded together: all of them when padding is harmless, else those of equal length."""
+        if self.padding_aware:
+            return [list(range(len(lengths)))]
+        groups: dict[int, list[int]] = {}
+        for i, n in enumerate(lengths):
+            groups.setdefault(n, []).append(i)
+        return list(groups.values())
+
     @torch.inference_mode()
     def encode_batch(self, items: list) -> list[np.ndarray]:
-        out = []
-        for wave in items:
-            inputs = self.extractor(wave, sampling_rate=audio_io.SAMPLE_RATE, return_tensors="pt")
-            hidden = self.model(inputs["input_values"].to(self.device), output_hidden_states=True).hidden_states
-            out.append(hidden[self.cfg.layer][0].float().cpu().numpy())  # (T, D)
+        """(T, D) per word; words are batched only where batching cannot change their features."""
+        out: list[np.ndarray] = [np.zeros(0)] * len(items)
+        for idx in self.batches([len(w) for w in items]):
+            waves = [items[i] for i in idx]
+            inputs = self.extractor(waves, sampling_rate=audio_io.SAMPLE_RATE, return_tensors="pt", padding=True,
+                                    return_attention_mask=self.padding_aware)  # fmt: skip
+            mask = inputs.get("attention_mask") if self.padding_aware else None
+            hidden = self.model(
+                inputs["input_values"].to(self.device),
+                attention_mask=None if mask is None else mask.to(self.device),
+                output_hidden_states=True,
+            ).hidden_states[self.cfg.layer]
+            frames = self.model._get_feat_extract_output_lengths(torch.tensor([len(w) for w in waves]))
+            for j, i in enumerate(idx):
+                out[i] = hidden[j, : int(frames[j])].float().cpu().numpy()  # (T, D)
         return out
 
 
