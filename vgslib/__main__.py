@@ -9,6 +9,8 @@ python -m vgslib compare-lme4 results/laptop   # our estimates beside analysis/g
 python -m vgslib runs [folder]            # every run: condition, preset, seed, status, headline numbers
 python -m vgslib check-corpus FOLDER      # validate a real corpus (files, rates, duplicates, counts) first
 python -m vgslib import-reference REF OUT # the reference implementation's prepared data -> a corpus folder
+python -m vgslib import-aligned FOLDER    # aligned utterances (TextGrid, CTM, .wrd) -> the folder's manifest
+python -m vgslib align FOLDER MODEL_DIR   # forced alignment with a local CTC checkpoint -> TextGrids
 """
 
 from __future__ import annotations
@@ -102,6 +104,38 @@ def import_reference(argv: list[str]) -> int:
     from vgslib.sources import reference
 
     return reference.main(argv)
+
+
+def import_aligned(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m vgslib import-aligned",
+        description="build FOLDER's manifest (audio.csv, images.csv) from its aligned utterances",
+    )
+    parser.add_argument("folder", help="a corpus folder with utterances.csv (and images.csv)")
+    parser.add_argument("--utterances", default="utterances.csv", help="the utterance table inside FOLDER")
+    args = parser.parse_args(argv)
+    from vgslib.sources import corpus, manifest
+
+    m = corpus.import_aligned(args.folder, utterances_csv=args.utterances)
+    manifest.save(m)
+    print(f"{len(m.audio)} inventory words, {len(m.images)} pictures -> {args.folder}/audio.csv, images.csv")
+    return 0
+
+
+def align(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m vgslib align", description="forced-align FOLDER's utterances.csv (id, path, transcript)"
+    )
+    parser.add_argument("folder")
+    parser.add_argument("model_dir", help="a local wav2vec2-style CTC checkpoint (model and tokenizer)")
+    parser.add_argument("--utterances", default="utterances.csv")
+    parser.add_argument("--min-score", type=float, default=0.3, help="drop words whose mean token score is lower")
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args(argv)
+    from vgslib.sources import align as aligner
+
+    aligner.align_corpus(args.folder, args.utterances, args.model_dir, args.min_score, device=args.device)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -153,3 +153,16 @@ def test_an_alignment_past_the_end_of_its_recording_is_named(tmp_path):
         corpus.AlignmentError, match=r"wav/u2.TextGrid \(u2\): 'umbrella' ends at 3.000 s, after the end"
     ):
         corpus.import_aligned(root)
+
+
+def test_the_import_aligned_command_writes_the_manifest_the_pipeline_reads(tmp_path):
+    import subprocess
+    import sys
+
+    from vgslib.sources import manifest
+
+    root = testing.fabricate_aligned_corpus(str(tmp_path / "corpus"))
+    result = subprocess.run([sys.executable, "-m", "vgslib", "import-aligned", root], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "4 inventory words" in result.stdout
+    assert sorted(manifest.load(root).audio.word) == ["dog", "hond", "piano", "umbrella"]
