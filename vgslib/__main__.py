@@ -146,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         "runs": list_runs,
         "check-corpus": check_corpus,
         "import-reference": import_reference,
+        "import-aligned": import_aligned,
+        "align": align,
     }
     jobs = {"notebook": "notebooks", "grid": "grid", "book": "book", "pipeline": "pipeline"}
     if not argv or argv[0] not in commands.keys() | jobs.keys():
