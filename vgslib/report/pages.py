@@ -304,3 +304,30 @@ def lme4_comparison() -> tuple[pd.DataFrame, str]:
 def markdown_table(table: pd.DataFrame) -> str:
     """A DataFrame as a Markdown table (shown with `display(Markdown(...))`, so roles like {doc} work in it)."""
     return table.to_markdown(index=False)
+
+
+# ----------------------------------------------------------------------------- real corpora
+
+PAPER_SCALE = os.path.join(paths.REPO_ROOT, "analysis", "paper-scale.csv")  # committed benchmark output
+
+
+# glue name -> the benchmark's column
+SCALE_NUMBERS = {"scale_tokens": "tokens", "scale_images": "images", "scale_step": "s/step",
+                 "scale_epoch": "s/epoch (EN)", "scale_run_h": "h/run (EN, training)",
+                 "scale_bi_run_h": "h/run (EN+FR, training; ~2x the steps)", "scale_rss": "peak RSS GB",
+                 "scale_pools": "pools GB (padded, float32)"}  # fmt: skip
+
+
+def paper_scale() -> tuple[pd.DataFrame, dict]:
+    """The committed paper-scale benchmark (`benchmarks/bench_paper_scale.py`) as a table of what it measured
+    and the chapter's numbers (NaN, and a note saying how to make it, where the file is missing)."""
+    if not os.path.exists(PAPER_SCALE):
+        note = f"*Not measured yet: `python benchmarks/bench_paper_scale.py --out {PAPER_SCALE}` measures it.*"
+        return pd.DataFrame(), {**dict.fromkeys(SCALE_NUMBERS, NAN), "scale_note": note, "scale_device": "none"}
+    table = pd.read_csv(PAPER_SCALE)
+    row = table.iloc[0]
+    numbers = {name: float(row[key]) for name, key in SCALE_NUMBERS.items()}
+    numbers |= {"scale_note": "", "scale_device": f"{row.device}, {int(row.threads)} thread(s), commit {row.commit}"}
+    shown = table.drop(columns=["commit"]).T.reset_index()
+    shown.columns = ["measure", "value"]
+    return shown, numbers
