@@ -62,7 +62,7 @@ def test_the_calibration_section_reads_the_benchmark_and_flags_misses(tmp_path, 
     assert numbers["cal_glmm_cov_min"] == numbers["cal_glmm_cov_max"] == 95.0 and numbers["cal_studies"] == 200
     assert table.coverage_ok.tolist() == [True, False, True] * 2
     spec = charts.calibration_chart(table, (0.93, 0.97), 0.06).to_dict()
-    assert len(spec["hconcat"]) == 2
+    assert len(spec["vconcat"]) == 2  # stacked: side by side they overflow the page
     monkeypatch.setattr(pages, "CALIBRATION", str(tmp_path / "missing.csv"))
     empty, numbers = pages.calibration()  # a missing file: the page says how to make it
     assert empty.empty and "bench_calibration" in numbers["cal_note"] and np.isnan(numbers["cal_glmm_fpr_max"])

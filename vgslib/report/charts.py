@@ -45,8 +45,8 @@ DESCRIPTIONS = {
     ),
     "calibration_chart": (
         "Calibration of the estimators on simulated studies: coverage of the 95 % intervals with the target "
-        "band shaded (left) and the share of studies with p < 0.05 per scenario, the target false-positive "
-        "rate dashed (right)."
+        "band shaded (top) and the share of studies with p < 0.05 per scenario, the target false-positive "
+        "rate dashed (bottom)."
     ),
     "variance_chart": (
         "Total variance of the embeddings, pooled and within class, per training condition, modality, test "
@@ -210,7 +210,7 @@ def curves_chart(long: pd.DataFrame, val: pd.DataFrame) -> alt.VConcatChart:
     chance = alt.Chart(pd.DataFrame({"y": [0.5]})).mark_rule(strokeDash=[3, 3], color="gray").encode(y="y:Q")
     acc = (
         alt.layer(lines, chance, data=long)
-        .properties(width=160, height=110)
+        .properties(width=110, height=100)
         .facet(row=alt.Row("train_langs:N", title="trained on"), column=alt.Column("lang:N", title="tested on"))
     )
     loss = (
@@ -228,7 +228,7 @@ def curves_chart(long: pd.DataFrame, val: pd.DataFrame) -> alt.VConcatChart:
 
 
 @described
-def calibration_chart(table: pd.DataFrame, coverage: tuple[float, float], fpr_max: float) -> alt.HConcatChart:
+def calibration_chart(table: pd.DataFrame, coverage: tuple[float, float], fpr_max: float) -> alt.VConcatChart:
     """Coverage of the 95 % intervals (target band shaded) and the rate of p < 0.05 (false positives under no
     effect, with the target line; power under an effect) per scenario and estimator; `table` from
     `pages.calibration`."""
@@ -249,7 +249,7 @@ def calibration_chart(table: pd.DataFrame, coverage: tuple[float, float], fpr_ma
         y=y, yOffset="estimator:N", color=alt.Color("estimator:N", title="estimator"), tooltip=tips,
     )  # fmt: skip
     line = alt.Chart(pd.DataFrame({"x": [fpr_max]})).mark_rule(strokeDash=[4, 3], color="black").encode(x="x:Q")
-    return alt.hconcat(cov.properties(width=180, height=200), alt.layer(bars, line).properties(width=180, height=200))
+    return alt.vconcat(cov.properties(width=300, height=200), alt.layer(bars, line).properties(width=300, height=200))
 
 
 @described
@@ -502,7 +502,7 @@ def between_chart(trained: pd.DataFrame, untrained: pd.DataFrame) -> alt.LayerCh
         for col, what in (("between_img", "pictures"), ("between_audio", "spoken words")):
             parts.append(table.assign(value=table[col], measure=f"{what}, {when}", p=table[f"{col}_p"]))
     data = pd.concat(parts, ignore_index=True)
-    base = alt.Chart(data).properties(width=380, height=alt.Step(34))
+    base = alt.Chart(data).properties(width=320, height=alt.Step(34))
     dots = base.mark_tick(thickness=2, size=18, opacity=0.7).encode(
         x=alt.X("value:Q", title="in-between: novel − familiar margin (negative: between clusters)"),
         y=alt.Y("measure:N", title=None, sort=data.measure.drop_duplicates().tolist()),

@@ -211,7 +211,7 @@ class Space:
         xy, half = geometry.pca_2d(np.concatenate([aligned, bi_emb])), len(aligned)
         chart = charts.scatter_2d(
             points.assign(x=xy[:half, 0], y=xy[:half, 1]), f"{self.langs_of[name]} (aligned)"
-        ) | charts.scatter_2d(points.assign(x=xy[half:, 0], y=xy[half:, 1]), f"{self.langs_of[bi[0]]}")
+        ) & charts.scatter_2d(points.assign(x=xy[half:, 0], y=xy[half:, 1]), f"{self.langs_of[bi[0]]}")
         return chart, numbers
 
     def sphere(self):
@@ -228,6 +228,6 @@ class Space:
             )
         r3 = geometry.run_embeddings(three.dir.iloc[0], self.manifest)
         points, e3 = self.map_points(r3, np.ones(len(r3["audio"]), dtype=bool))
-        return charts.scatter_2d(points.assign(x=e3[:, 0], y=e3[:, 1]), "x–y view") | charts.scatter_2d(
+        return charts.scatter_2d(points.assign(x=e3[:, 0], y=e3[:, 1]), "x–y view") & charts.scatter_2d(
             points.assign(x=e3[:, 0], y=e3[:, 2]), "x–z view"
         )
