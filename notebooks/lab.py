@@ -21,7 +21,7 @@
 # ```
 #
 # The executed notebook, `labs/lab-<student>-<languages>-seed<k>.ipynb`, is what you hand in. With the
-# `classroom` preset one run takes about a minute (one language) or two (two languages) on a 2-core laptop,
+# `classroom` preset one run takes under a minute (one language) to about a minute (two) on a 2-core laptop,
 # once the miniature world is prepared (`make prepare`, a one-time job of about 7 minutes). A run that
 # already exists is read, not trained again.
 
@@ -30,7 +30,7 @@ student: str = "student"  # your name (the hand-in's file name is made from it)
 train_languages: str = "en"  # one or two of en, fr, nl joined by +, as assigned
 seed: int = 0  # as assigned
 predict_nf: float = -1.0  # your prediction of the NF accuracy in %, made before running (-1: none)
-preset: str = "classroom"  # classroom (about a minute), laptop (the study's runs), smoke (seconds)
+preset: str = "classroom"  # classroom (about a minute), laptop (the study runs), smoke (seconds)
 progress: bool = True  # a progress bar per epoch
 data_overrides: str = ""  # JSON merged into the data config (tests and advanced use; empty: the miniature)
 

@@ -6,7 +6,7 @@ presets, small overrides of the defaults (which are the paper's recipe).
 - `laptop`: the miniature study sized for a 2-core CPU; every departure from `paper` is listed in
   `DEPARTURES` and shown in the book beside the paper's value;
 - `classroom`: `laptop` trained for 7 epochs, the shortest schedule of the laptop sweep, on every core: one run
-  in about a minute (monolingual) to two (bilingual) once the miniature is prepared;
+  in about half a minute (monolingual) to a minute (bilingual) on 2 cores once the miniature is prepared;
 - `smoke`: seconds, for tests and for trying the pipeline.
 """
 
