@@ -97,3 +97,18 @@ def test_a_run_on_a_gpu_worker_sees_only_its_gpu(monkeypatch):
 
     with pytest.raises(ValueError, match="runs per GPU must be at least 1"):
         grid.placement(cpus=8, gpus=1, runs_per_gpu=0)
+
+
+def test_the_command_line_reaches_the_grid_with_its_placement(monkeypatch):
+    """`python -m vgslib grid` passes every option to `run_grid`, whose signature takes them (a local plan on a
+    CPU machine: one single-threaded worker per core, or `--workers`)."""
+    import inspect
+
+    seen, real = {}, grid.run_grid
+    monkeypatch.setattr(grid, "run_grid", lambda *a: seen.setdefault("args", a) and [])
+    assert grid.main(["first-results", "--preset", "smoke", "--workers", "3", "--runs-per-gpu", "2"]) == 0
+    conds, scheduler, workers, per_gpu, threads, resource = seen["args"]
+    assert len(conds) == 6 and (scheduler, workers, per_gpu, threads, resource) == (None, 3, 2, 0, False)
+    inspect.signature(real).bind(*seen["args"])  # the real grid takes what the command line passes
+    monkeypatch.setattr(grid, "cuda_devices", lambda: 0)
+    assert grid.local_plan(3) == grid.Placement(workers=3, threads=1)

@@ -117,6 +117,14 @@ def placement(cpus: int, gpus: int, runs_per_gpu: int = 1, threads_per_run: int 
     return Placement(workers=workers, threads=threads, gpus=tuple(k // runs_per_gpu for k in range(workers)))
 
 
+def local_plan(workers: int | None = None, runs_per_gpu: int = 1, threads_per_run: int = 0) -> Placement:
+    """The placement of a local grid on this machine (`workers` overrides the count of CPU-only workers)."""
+    plan = placement(os.cpu_count() or 1, cuda_devices(), runs_per_gpu, threads_per_run)
+    if workers and not plan.gpus:
+        plan = Placement(workers=workers, threads=plan.threads)
+    return plan
+
+
 def cuda_devices() -> int:
     import torch
 
@@ -176,22 +184,34 @@ def run_one(params: dict, runs_root: str | None = None, plan: Placement | None =
     }
 
 
-def run_grid(conds: list[dict], scheduler: str | None = None, workers: int | None = None) -> list[dict]:
-    """Run every condition on a dask cluster (a local one unless `scheduler` is given)."""
+def run_grid(
+    conds: list[dict],
+    scheduler: str | None = None,
+    workers: int | None = None,
+    runs_per_gpu: int = 1,
+    threads_per_run: int = 0,
+    gpu_resource: bool = False,
+) -> list[dict]:
+    """Run every condition on a dask cluster (a local one, placed by `placement`, unless `scheduler` is given;
+    `gpu_resource`: every run asks the cluster's workers for one `GPU` resource)."""
     from dask.distributed import Client, LocalCluster, as_completed
 
     start = time.time()
+    plan = None
     if scheduler:
         client, cluster = Client(scheduler), None
     else:
-        workers = workers or max(1, os.cpu_count() or 1)
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        plan = local_plan(workers, runs_per_gpu, threads_per_run)
+        cluster = LocalCluster(n_workers=plan.workers, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
+        if plan.gpus:
+            print(f"{len(set(plan.gpus))} GPU(s): {plan.workers} runs at a time, {plan.threads} CPU thread(s) each")
     results = []
     try:
         # Longest runs first, so that no worker is left alone with a long run at the end.
         ordered = sorted(conds, key=expected_cost, reverse=True)
-        futures = [client.submit(run_one, c, paths.runs_root(), pure=False) for c in ordered]
+        extra = {"resources": {"GPU": 1}} if gpu_resource else {}
+        futures = [client.submit(run_one, c, paths.runs_root(), plan, pure=False, **extra) for c in ordered]
         for future in tqdm(as_completed(futures), total=len(futures), desc="runs"):
             r = future.result()
             results.append(r)
