@@ -70,3 +70,15 @@ def test_every_executable_page_is_offered_as_a_notebook(tmp_path):
             path.replace(str(tmp_path), book.GENERATED.replace("/_generated", "")).replace(".ipynb", ".md")
         ).read()
         assert f"_generated/{path.rsplit('/', 1)[1]}" in page
+
+
+def test_pictures_join_the_charts_numbering_and_other_figures_are_reported():
+    from PIL import Image
+
+    charts.use_book_theme()
+    chart = charts._offline_renderer({"description": "A chart of every run's accuracy.", "mark": "point"})["text/html"]
+    picture = charts.picture_figure(Image.new("RGB", (8, 8)), "Some pictures.", "A grid of pictogram pictures.").data
+    assert "Figure 1." in chart and "Figure 2." in picture and 'alt="A grid of pictogram pictures."' in picture
+    assert htmlcheck.check_page(_page(chart + picture), "p.html") == []
+    sphinx = '<figure class="align-default" id="id6"><img alt="x"/><figcaption>Fig. 1</figcaption></figure>'
+    assert htmlcheck.check_page(_page(sphinx), "p.html") == ["p.html: a figure outside the book's one numbering (id6)"]

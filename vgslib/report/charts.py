@@ -146,6 +146,29 @@ def _offline_renderer(spec: dict, **kwargs) -> dict:
     }
 
 
+def picture_figure(image, description: str, alt: str):
+    """A picture (a PIL image, or the path of an SVG or PNG file) as the page's next numbered figure, captioned
+    with `description` and described by `alt` for screen readers; numbered in one sequence with the charts."""
+    import base64
+    import io
+
+    from IPython.display import HTML
+
+    if isinstance(image, str):
+        mime = "image/svg+xml" if image.endswith(".svg") else "image/png"
+        src = f"data:{mime};base64," + base64.b64encode(open(image, "rb").read()).decode()
+    else:
+        buf = io.BytesIO()
+        image.save(buf, format="PNG")
+        src = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    number = next(_figures)
+    return HTML(
+        f'<figure class="vgs-figure" id="figure-{number}"><img src="{src}" alt="{html.escape(alt, quote=True)}" '
+        f'style="max-width: 100%"/><figcaption><strong>Figure {number}.</strong> {html.escape(description)}'
+        "</figcaption></figure>"
+    )
+
+
 def use_book_theme() -> None:
     """Register and enable the book's theme and offline renderer (call once at the top of a page)."""
     alt.theme.register("vgslib", enable=True)(theme)

@@ -32,11 +32,14 @@ def check_page(html: str, name: str) -> list[str]:
     soup = BeautifulSoup(html, "html.parser")
     problems = []
     for fig in soup.select("figure.vgs-figure"):
-        caption, chart = fig.find("figcaption"), fig.select_one("[role=img]")
+        caption = fig.find("figcaption")
+        label = (fig.select_one("[role=img]") or {}).get("aria-label", "") or (fig.find("img") or {}).get("alt", "")
         if caption is None or not caption.get_text(strip=True).startswith("Figure"):
             problems.append(f"{name}: figure {fig.get('id')} has no numbered caption")
-        if chart is None or len(chart.get("aria-label", "")) < 20:
+        if len(label) < 20:
             problems.append(f"{name}: figure {fig.get('id')} has no description for screen readers")
+    for fig in soup.select("figure:not(.vgs-figure):not(.vgs-audio)"):  # Sphinx figures would number apart
+        problems.append(f"{name}: a figure outside the book's one numbering ({fig.get('id')})")
     ids = [f.get("id") for f in soup.select("figure.vgs-figure")]
     if len(ids) != len(set(ids)):
         problems.append(f"{name}: figure numbers repeat ({ids})")
