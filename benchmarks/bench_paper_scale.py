@@ -27,7 +27,7 @@ from vgslib.encoders.features import Features
 from vgslib.model.towers import VGSModel
 from vgslib.sources import concepts
 from vgslib.training import loop as T
-from vgslib.training.groups import Pool, sample_groups
+from vgslib.training.groups import FlatPool, Pool, sample_groups
 
 FRAMES_PER_SECOND = 50  # WavLM's frame rate
 
@@ -52,6 +52,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=6, help="timed training steps (after 2 warm-up steps)")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
+    parser.add_argument("--flat", action="store_true", help="unpadded float16 pools (as VGSLIB_FLAT_POOLS=1 trains)")
     parser.add_argument("--out", default="", help="write the figures to this CSV")
     args = parser.parse_args()
     if args.threads:
@@ -59,18 +60,20 @@ def main() -> None:
     device, rng = torch.device(args.device), np.random.default_rng(0)
     cfg = recipe.make_config("paper", {"train": {"languages": ["en"]}})
     familiar = np.array(concepts.FAMILIAR_NAMES)
-    row = {"device": args.device, "threads": torch.get_num_threads(), "tokens": args.tokens, "images": args.images}
+    row = {"device": args.device, "threads": torch.get_num_threads(), "tokens": args.tokens, "images": args.images,
+           "pools": "flat" if args.flat else "padded"}  # fmt: skip
+    kind = FlatPool if args.flat else Pool
 
     start = time.perf_counter()
     word_frames = rng.integers(int(0.25 * FRAMES_PER_SECOND), int(1.2 * FRAMES_PER_SECOND), args.tokens)
     audio_f = synthetic(args.tokens, word_frames, 768, rng)
     image_f = synthetic(args.images, np.full(args.images, 64), 2048, rng)
     row["features GB (float16, on disk)"] = (audio_f.tokens.nbytes + image_f.tokens.nbytes) / 1e9
-    audio = Pool.from_features([(audio_f, familiar[np.arange(args.tokens) % 13], "en")])
-    images = Pool.from_features([(image_f, familiar[np.arange(args.images) % 13], "")])
+    audio = kind.from_features([(audio_f, familiar[np.arange(args.tokens) % 13], "en")])
+    images = kind.from_features([(image_f, familiar[np.arange(args.images) % 13], "")])
     del audio_f, image_f
     row["pools s"] = time.perf_counter() - start
-    row["pools GB (padded, float32)"] = (audio.tokens.nbytes + images.tokens.nbytes) / 1e9
+    row["pools GB"] = sum(p.flat.nbytes if args.flat else p.tokens.nbytes for p in (audio, images)) / 1e9
 
     torch.manual_seed(0)
     model = VGSModel(cfg.model, 768, 2048).to(device)

@@ -172,3 +172,19 @@ def test_one_process_at_a_time_trains_a_run(study, tmp_path):
     alone = runs.read_metrics(experiment.run(cfg, str(tmp_path / "alone"), data=study[1], progress=False))
     drop = lambda rows: [{k: v for k, v in r.items() if "seconds" not in k} for r in rows]  # noqa: E731
     assert drop(runs.read_metrics(str(tmp_path / "together"))) == drop(alone) == drop(runs.read_metrics(str(held)))
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_flat_memory_mapped_pools_give_the_same_numbers(study, tmp_path, monkeypatch, precision):
+    """VGSLIB_FLAT_POOLS=1 (features memory-mapped in float16, pools unpadded, batches padded as they are cut)
+    trains the same run as the padded in-memory pools: identical metrics and trial scores."""
+    cfg = _cfg(study, languages=["en", "nl"], precision=precision)
+    padded = runs.load_run(experiment.run(cfg, str(tmp_path / "padded"), data=study[1], progress=False))
+    monkeypatch.setenv("VGSLIB_FLAT_POOLS", "1")
+    mapped = prepare(study[0], progress=False)
+    assert isinstance(mapped.audio[("train", "en")].tokens, np.memmap)
+    assert isinstance(experiment.feature_pool(mapped, "train", ["en"], True), experiment.FlatPool)
+    flat = runs.load_run(experiment.run(cfg, str(tmp_path / "flat"), data=mapped, progress=False))
+    pd.testing.assert_frame_equal(flat["metrics"].drop(columns="train_seconds"),
+                                  padded["metrics"].drop(columns="train_seconds"))  # fmt: skip
+    assert np.array_equal(flat["trials"].target_score, padded["trials"].target_score)

@@ -179,11 +179,35 @@ def save(features: Features, path: str) -> None:
         np.savez(tmp, ids=features.ids, tokens=features.tokens.astype(np.float16), offsets=features.offsets)
 
 
-def load(path: str) -> Features:
-    """The features of `path`; `BadFeaturesError` naming the file (and item) if it is unreadable or not finite."""
+MEMMAP = "VGSLIB_FLAT_POOLS"  # =1: tokens memory-mapped in float16 (and the training pools kept unpadded)
+
+
+def memmap_member(path: str, name: str) -> np.ndarray:
+    """A read-only memory map of the array `name` stored (uncompressed, as `np.savez` writes) in the .npz `path`."""
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo(f"{name}.npy")
+    if info.compress_type != zipfile.ZIP_STORED:
+        raise BadFeaturesError(f"{path}: {name} is compressed and cannot be memory-mapped")
+    with open(path, "rb") as f:
+        f.seek(info.header_offset)
+        local = f.read(30)  # the zip local file header: name and extra-field lengths at bytes 26-29
+        f.seek(
+            info.header_offset + 30 + int.from_bytes(local[26:28], "little") + int.from_bytes(local[28:30], "little")
+        )
+        major, _ = np.lib.format.read_magic(f)
+        read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read_header(f)
+        return np.memmap(path, dtype=dtype, mode="r", offset=f.tell(), shape=shape, order="F" if fortran else "C")
+
+
+def load(path: str, memmap: bool | None = None) -> Features:
+    """The features of `path`; `BadFeaturesError` naming the file (and item) if it is unreadable or not finite.
+    `memmap` (default: $VGSLIB_FLAT_POOLS=1) leaves the tokens on disk in float16, read as they are used."""
+    memmap = os.environ.get(MEMMAP) == "1" if memmap is None else memmap
     try:
         with np.load(path, allow_pickle=False) as data:
-            features = Features(ids=data["ids"], tokens=data["tokens"].astype(np.float32), offsets=data["offsets"])
+            tokens = memmap_member(path, "tokens") if memmap else data["tokens"].astype(np.float32)
+            features = Features(ids=data["ids"], tokens=tokens, offsets=data["offsets"])
     except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile) as err:
         raise BadFeaturesError(f"the feature file {path} cannot be read ({type(err).__name__}: {err})") from err
     item = first_non_finite(features)

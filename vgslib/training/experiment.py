@@ -29,7 +29,7 @@ from vgslib.recipe import RunConfig
 from vgslib.sources import concepts
 from vgslib.training import trials
 from vgslib.training.evaluate import Evaluation, analysis_subset, evaluate, validation_loss
-from vgslib.training.groups import ConceptSampler, Groups, Pool, sample_groups
+from vgslib.training.groups import ConceptSampler, FlatPool, Groups, Pool, sample_groups
 from vgslib.training.loop import lr_lambda, optimizer, split_batches, train_epoch
 
 VAL_SEED = 12345  # the frozen validation groups do not depend on the run's seed
@@ -121,7 +121,8 @@ def feature_pool(data: StudyData, split: str, langs, familiar_only: bool, precis
         f = data.audio[(split, lang)] if lang else data.images[split]
         labels = data.labels("audio" if lang else "image", split, lang or None).to_numpy()
         parts.append((f, labels, lang or ""))
-    pool = Pool.from_features(parts, torch.bfloat16 if precision == "bf16" else torch.float32)
+    kind = FlatPool if os.environ.get("VGSLIB_FLAT_POOLS") == "1" else Pool
+    pool = kind.from_features(parts, torch.bfloat16 if precision == "bf16" else torch.float32)
     return pool.subset(np.isin(pool.concept, concepts.FAMILIAR_NAMES)) if familiar_only else pool
 
 
@@ -156,7 +157,7 @@ def build_training(cfg: RunConfig, d: RunData, device: torch.device) -> Training
     t = cfg.train
     samplers = (ConceptSampler(d.audio.concept), ConceptSampler(d.images.concept))
     torch.manual_seed(t.seed)
-    model = VGSModel(cfg.model, d.audio.tokens.shape[-1], d.images.tokens.shape[-1]).to(device)
+    model = VGSModel(cfg.model, d.audio.dim, d.images.dim).to(device)
     opt = optimizer(model, t)
     steps_per_epoch = -(-len(d.audio) * t.anchor_repeats // t.batch_groups)
     total, warmup = steps_per_epoch * t.epochs, int(round(steps_per_epoch * t.warmup_epochs))

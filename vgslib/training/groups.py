@@ -57,6 +57,63 @@ class Pool:
         keep_t = torch.from_numpy(np.flatnonzero(keep))
         return Pool(self.ids[keep], self.tokens[keep_t], self.lengths[keep_t], self.concept[keep], self.lang[keep])
 
+    @property
+    def dim(self) -> int:
+        return self.tokens.shape[-1]
+
+
+@dataclass
+class FlatPool:
+    """A `Pool` that keeps its items' tokens unpadded in their stored float16 (one array, memory-mapped when it
+    comes from one feature file) and pads each batch as it is cut: the same batches as `Pool`, value for value,
+    in a fraction of the memory (`VGSLIB_FLAT_POOLS=1`; splits larger than RAM)."""
+
+    ids: np.ndarray  # (N,)
+    flat: np.ndarray  # (sum of T_i, D) float16, possibly a memmap
+    starts: np.ndarray  # (N,) int64: item i owns flat[starts[i] : starts[i] + lengths[i]]
+    lengths: torch.Tensor  # (N,)
+    concept: np.ndarray
+    lang: np.ndarray
+    dtype: torch.dtype = torch.float32
+
+    @classmethod
+    def from_features(cls, parts: list[tuple[Features, np.ndarray, str]], dtype=torch.float32) -> FlatPool:
+        flat = parts[0][0].tokens if len(parts) == 1 else np.concatenate([f.tokens for f, _, _ in parts])
+        starts, base = [], 0
+        for f, _, _ in parts:
+            starts.append(f.offsets[:-1] + base)
+            base += int(f.offsets[-1])
+        return cls(
+            ids=np.concatenate([np.asarray(f.ids, dtype=str) for f, _, _ in parts]),
+            flat=flat,
+            starts=np.concatenate(starts).astype(np.int64),
+            lengths=torch.from_numpy(np.concatenate([f.lengths() for f, _, _ in parts]).astype(np.int64)),
+            concept=np.concatenate([np.asarray(c, dtype=str) for _, c, _ in parts]),
+            lang=np.concatenate([np.full(len(f), lang) for f, _, lang in parts]),
+            dtype=dtype,
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def dim(self) -> int:
+        return self.flat.shape[1]
+
+    def batch(self, idx: torch.Tensor, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        lengths = self.lengths[idx]
+        steps = torch.arange(int(lengths.max()))
+        pad = steps[None, :] >= lengths[:, None]  # (B, T), True = padding
+        rows = (torch.from_numpy(self.starts)[idx][:, None] + steps[None, :]).masked_fill(pad, 0)
+        x = torch.from_numpy(np.asarray(self.flat[rows.numpy().ravel()])).to(self.dtype)
+        x = x.view(*rows.shape, -1).masked_fill(pad[..., None], 0)
+        return x.to(device, non_blocking=True), pad.to(device, non_blocking=True)
+
+    def subset(self, keep: np.ndarray) -> FlatPool:
+        where = np.flatnonzero(keep)
+        return FlatPool(self.ids[keep], self.flat, self.starts[where], self.lengths[torch.from_numpy(where)],
+                        self.concept[keep], self.lang[keep], self.dtype)  # fmt: skip
+
 
 class ConceptSampler:
     """Random items of a given concept (and language), vectorised."""
