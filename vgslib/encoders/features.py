@@ -197,7 +197,8 @@ def memmap_member(path: str, name: str) -> np.ndarray:
         major, _ = np.lib.format.read_magic(f)
         read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
         shape, fortran, dtype = read_header(f)
-        return np.memmap(path, dtype=dtype, mode="r", offset=f.tell(), shape=shape, order="F" if fortran else "C")
+        # copy-on-write: read-only for the file, writable for torch.from_numpy (which nothing writes through)
+        return np.memmap(path, dtype=dtype, mode="c", offset=f.tell(), shape=shape, order="F" if fortran else "C")
 
 
 def load(path: str, memmap: bool | None = None) -> Features:

@@ -69,7 +69,7 @@ class FlatPool:
     in a fraction of the memory (`VGSLIB_FLAT_POOLS=1`; splits larger than RAM)."""
 
     ids: np.ndarray  # (N,)
-    flat: np.ndarray  # (sum of T_i, D) float16, possibly a memmap
+    flat: torch.Tensor  # (sum of T_i, D) float16, over a memmap when the features are memory-mapped
     starts: np.ndarray  # (N,) int64: item i owns flat[starts[i] : starts[i] + lengths[i]]
     lengths: torch.Tensor  # (N,)
     concept: np.ndarray
@@ -79,6 +79,7 @@ class FlatPool:
     @classmethod
     def from_features(cls, parts: list[tuple[Features, np.ndarray, str]], dtype=torch.float32) -> FlatPool:
         flat = parts[0][0].tokens if len(parts) == 1 else np.concatenate([f.tokens for f, _, _ in parts])
+        flat = torch.from_numpy(flat if flat.dtype == np.float16 else flat.astype(np.float16))  # no copy of a map
         starts, base = [], 0
         for f, _, _ in parts:
             starts.append(f.offsets[:-1] + base)
@@ -105,7 +106,7 @@ class FlatPool:
         steps = torch.arange(int(lengths.max()))
         pad = steps[None, :] >= lengths[:, None]  # (B, T), True = padding
         rows = (torch.from_numpy(self.starts)[idx][:, None] + steps[None, :]).masked_fill(pad, 0)
-        x = torch.from_numpy(np.asarray(self.flat[rows.numpy().ravel()])).to(self.dtype)
+        x = self.flat.index_select(0, rows.view(-1)).to(self.dtype)
         x = x.view(*rows.shape, -1).masked_fill(pad[..., None], 0)
         return x.to(device, non_blocking=True), pad.to(device, non_blocking=True)
 
