@@ -174,11 +174,11 @@ def test_one_process_at_a_time_trains_a_run(study, tmp_path):
     assert drop(runs.read_metrics(str(tmp_path / "together"))) == drop(alone) == drop(runs.read_metrics(str(held)))
 
 
-@pytest.mark.parametrize("precision", ["fp32", "bf16"])
-def test_flat_memory_mapped_pools_give_the_same_numbers(study, tmp_path, monkeypatch, precision):
+def test_flat_memory_mapped_pools_give_the_same_numbers(study, tmp_path, monkeypatch):
     """VGSLIB_FLAT_POOLS=1 (features memory-mapped in float16, pools unpadded, batches padded as they are cut)
-    trains the same run as the padded in-memory pools: identical metrics and trial scores."""
-    cfg = _cfg(study, languages=["en", "nl"], precision=precision)
+    trains the same run as the padded in-memory pools: identical metrics and trial scores (in bf16, where the
+    float16 -> bf16 rounding of the flat path must equal the float16 -> float32 -> bf16 of the padded one)."""
+    cfg = _cfg(study, languages=["en", "nl"], precision="bf16")
     padded = runs.load_run(experiment.run(cfg, str(tmp_path / "padded"), data=study[1], progress=False))
     monkeypatch.setenv("VGSLIB_FLAT_POOLS", "1")
     mapped = prepare(study[0], progress=False)
