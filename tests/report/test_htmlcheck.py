@@ -82,3 +82,14 @@ def test_pictures_join_the_charts_numbering_and_other_figures_are_reported():
     assert htmlcheck.check_page(_page(chart + picture), "p.html") == []
     sphinx = '<figure class="align-default" id="id6"><img alt="x"/><figcaption>Fig. 1</figcaption></figure>'
     assert htmlcheck.check_page(_page(sphinx), "p.html") == ["p.html: a figure outside the book's one numbering (id6)"]
+
+
+def test_the_paper_scale_section_reads_the_benchmark_or_says_how_to_make_it(monkeypatch, tmp_path):
+    from vgslib.report import pages
+
+    table, numbers = pages.paper_scale()  # the committed analysis/paper-scale.csv
+    assert numbers["scale_tokens"] == 18_000 and numbers["scale_step"] > 0 and numbers["scale_flat_pools"] > 0
+    assert numbers["scale_flat_pools"] < numbers["scale_pools"] and list(table.columns) == ["measure", "padded", "flat"]
+    monkeypatch.setattr(pages, "PAPER_SCALE", str(tmp_path / "none.csv"))
+    table, numbers = pages.paper_scale()
+    assert table.empty and "bench_paper_scale.py" in numbers["scale_note"]

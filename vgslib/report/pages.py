@@ -334,6 +334,7 @@ def paper_scale() -> tuple[pd.DataFrame, dict]:
     flat = rows.loc["flat"] if "flat" in rows.index else pd.Series(dtype=float)
     numbers |= dict(zip(flat_keys, (float(flat.get(k, NAN)) for k in ("pools GB", "peak RSS GB", "s/step"))))
     numbers |= {"scale_note": "", "scale_device": f"{row.device}, {int(row.threads)} thread(s), commit {row.commit}"}
-    shown = table.drop(columns=["commit"]).set_index("pools").T.reset_index()
+    shown = table.drop(columns=["commit"]).set_index("pools").T.map(lambda v: f"{v:.3g}" if isinstance(v, float) else v)
+    shown = shown.reset_index()
     shown.columns.name = None
     return shown.rename(columns={"index": "measure"}), numbers
