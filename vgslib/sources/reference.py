@@ -136,8 +136,8 @@ def _duration(wav: str) -> float:
 
 def episodes(data: str, m: manifest.Manifest, problems: list[str]) -> pd.DataFrame:
     """The reference's test episodes as our trials table (familiar–familiar -> ff, novel–familiar -> nf)."""
-    audio_ids = set(m.audio.id)
-    images = m.images.set_index("id")
+    audio_table, images = m.audio.set_index("id"), m.images.set_index("id")
+    audio_ids = set(audio_table.index)
     rows = []
     for path in sorted(glob.glob(os.path.join(data, "filelists", "*-test.json"))):
         base = os.path.basename(path)
@@ -155,7 +155,7 @@ def episodes(data: str, m: manifest.Manifest, problems: list[str]) -> pd.DataFra
             if images.concept[pos] == images.concept[neg]:
                 problems.append(f"{where}: target and distractor share the concept {images.concept[pos]!r}")
                 continue
-            audio = m.audio.set_index("id").loc[audio_id]
+            audio = audio_table.loc[audio_id]
             rows.append({"test": kind, "lang": lang, "audio_id": audio_id, "word": audio.word, "concept": audio.concept,
                          "target_id": pos, "distractor_id": neg, "distractor_concept": images.concept[neg],
                          "source": images.source[pos]})  # fmt: skip
