@@ -20,7 +20,8 @@ def test_the_bilingual_verdict_follows_the_contrasts():
     assert claims.iloc[0, 2] == "3 of 3 bilingual–monolingual contrasts lower, 3 reliably so (GLMM, Holm)"
     _, verdict = _verdict([-1.0, -1.0, 0.1])
     assert "agrees with the paper's direction but not everywhere" in verdict
-    _, verdict = _verdict([1.0, 1.0, -0.1])
+    claims, verdict = _verdict([1.0, 1.0, -0.1])
     assert "does not reproduce" in verdict and "reliably *stronger*" in verdict
+    assert claims.iloc[0, 2].endswith("0 reliably so (GLMM, Holm); 2 reliably higher (a stronger bias)")
     claims, _ = _verdict([-1.0], ff=[-1.0, 0.0])
     assert claims.iloc[1, 2] == "1 of 2 FF contrasts without a reliable drop"
