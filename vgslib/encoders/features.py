@@ -182,6 +182,11 @@ def save(features: Features, path: str) -> None:
 MEMMAP = "VGSLIB_FLAT_POOLS"  # =1: tokens memory-mapped in float16 (and the training pools kept unpadded)
 
 
+def memmapped() -> bool:
+    """Whether features are memory-mapped and pools kept flat ($VGSLIB_FLAT_POOLS=1)."""
+    return os.environ.get(MEMMAP) == "1"
+
+
 def memmap_member(path: str, name: str) -> np.ndarray:
     """A read-only memory map of the array `name` stored (uncompressed, as `np.savez` writes) in the .npz `path`."""
     with zipfile.ZipFile(path) as z:
@@ -204,7 +209,7 @@ def memmap_member(path: str, name: str) -> np.ndarray:
 def load(path: str, memmap: bool | None = None) -> Features:
     """The features of `path`; `BadFeaturesError` naming the file (and item) if it is unreadable or not finite.
     `memmap` (default: $VGSLIB_FLAT_POOLS=1) leaves the tokens on disk in float16, read as they are used."""
-    memmap = os.environ.get(MEMMAP) == "1" if memmap is None else memmap
+    memmap = memmapped() if memmap is None else memmap
     try:
         with np.load(path, allow_pickle=False) as data:
             tokens = memmap_member(path, "tokens") if memmap else data["tokens"].astype(np.float32)

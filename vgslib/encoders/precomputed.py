@@ -17,9 +17,10 @@ import numpy as np
 
 from vgslib.config import stable_hash
 from vgslib.encoders.base import Encoder, EncoderConfig
-from vgslib.sources import concepts
+from vgslib.sources.reference import LANGS
 
-LANG_NAMES = {"english": "en", "french": "fr", "dutch": "nl", "en": "en", "fr": "fr", "nl": "nl"}
+# The reference names languages in full in its file names; ours are codes: either is read.
+LANG_NAMES = {**LANGS, **{code: code for code in LANGS.values()}}
 
 
 class PrecomputedFeaturesError(ValueError):
@@ -88,12 +89,3 @@ class PrecomputedEncoder(Encoder):
             name = r.id.removeprefix(f"{lang}-") if lang else r.id
             out.append(self._read(lang, name, where=f"{self.modality} row {r.id}"))
         return out
-
-
-def reference_language(code: str) -> str:
-    """`english` -> `en` (the reference's language names), checked against the inventory's languages."""
-    lang = LANG_NAMES.get(code.lower())
-    if lang is None:
-        raise ValueError(f"unknown language {code!r}; the reference names english, french and dutch")
-    concepts.check_language(lang)
-    return lang

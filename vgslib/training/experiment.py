@@ -21,6 +21,7 @@ import torch
 
 from vgslib import recipe, runs
 from vgslib.atomic import atomic_path, exclusive, write_json
+from vgslib.encoders import features
 from vgslib.encoders.base import resolve_device
 from vgslib.encoders.prepare import StudyData, prepare
 from vgslib.model.accounting import count_parameters
@@ -121,7 +122,7 @@ def feature_pool(data: StudyData, split: str, langs, familiar_only: bool, precis
         f = data.audio[(split, lang)] if lang else data.images[split]
         labels = data.labels("audio" if lang else "image", split, lang or None).to_numpy()
         parts.append((f, labels, lang or ""))
-    kind = FlatPool if os.environ.get("VGSLIB_FLAT_POOLS") == "1" else Pool
+    kind = FlatPool if features.memmapped() else Pool
     pool = kind.from_features(parts, torch.bfloat16 if precision == "bf16" else torch.float32)
     return pool.subset(np.isin(pool.concept, concepts.FAMILIAR_NAMES)) if familiar_only else pool
 
