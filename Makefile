@@ -20,8 +20,9 @@ prepare: $(STAMP)
 	$(PY) -m vgslib prepare
 
 # The Table 1 grid (6 conditions x 5 seeds; CONTROLS=1: + the links variants and 2x controls, 5 seeds each;
-# FULL=1: every condition of the study), one single-thread run per core; complete runs are skipped.
-GRID := $(if $(FULL),full,$(if $(CONTROLS),controls,table1))
+# EXPERIMENTS=1: + the beyond-the-paper families; FULL=1: every condition of the study), one single-thread run
+# per core; complete runs are skipped.
+GRID := $(if $(FULL),full,$(if $(CONTROLS),controls,$(if $(EXPERIMENTS),experiments,table1)))
 runs: prepare
 	$(PY) -m vgslib grid $(GRID)
 

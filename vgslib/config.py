@@ -61,7 +61,9 @@ class Config:
         return cls(**kwargs)
 
     def to_dict(self) -> dict[str, Any]:
-        return json.loads(json.dumps(dataclasses.asdict(self)))
+        """The config as JSON values; a field declared with `added_field` is left out while it holds its default,
+        so that adding one changes no existing config's digest (and no run's identity)."""
+        return json.loads(json.dumps(_record(self)))
 
     def replace(self: T, **changes: Any) -> T:
         return self.from_dict({**self.to_dict(), **changes})
@@ -69,6 +71,23 @@ class Config:
     def digest(self, length: int = 12) -> str:
         """Stable hash of the config's content (key order and Python version do not matter)."""
         return stable_hash(self.to_dict(), length)
+
+
+def added_field(default: Any) -> Any:
+    """A field added after runs were recorded: absent from `to_dict` (and so from every digest) at its default."""
+    return dataclasses.field(default=default, metadata={"added": True})
+
+
+def _record(value: Any) -> Any:
+    if isinstance(value, Config):
+        return {
+            f.name: _record(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not (f.metadata.get("added") and getattr(value, f.name) == f.default)
+        }
+    if isinstance(value, (list, tuple)):
+        return [_record(v) for v in value]
+    return value
 
 
 def stable_hash(obj: Any, length: int = 12) -> str:

@@ -73,11 +73,12 @@ class TrainParams(NotebookParams):
     device: str = param("", "cpu | cuda | cuda:1 ... (empty: cuda when present, else cpu)")
     test_languages: str = param("", "languages to test, joined by + (empty: the training languages)")
     corpus: str = param("miniature", "miniature, or the folder of a real corpus manifest")
-    audio_encoder: str = param("mini-audio", "mini-audio | wavlm")
+    audio_encoder: str = param("mini-audio", "mini-audio | wavlm | logmel-audio (the frozen-feature baseline)")
     audio_encoder_path: str = param("", "wavlm: a model id or local folder")
-    image_encoder: str = param("mini-image", "mini-image | dino-resnet50")
+    image_encoder: str = param("mini-image", "mini-image | dino-resnet50 | pixel-image (the frozen-feature baseline)")
     image_encoder_path: str = param("", "dino-resnet50: a local checkpoint")
     data_overrides: str = param("", "JSON merged into the data config, e.g. world.train_tokens")
+    train_overrides: str = param("", 'JSON merged into the train config, e.g. {"num_negatives": 3}')
     name: str = param("", "the condition's name (empty: derived from the config)")
     output_dir: str = param("", "the run directory (empty: runs/ and the run name, e.g. en+fr-sm-laptop-seed3)")
     progress: bool = param(True, "progress bars and a line per epoch")
@@ -110,7 +111,9 @@ class TrainParams(NotebookParams):
             "image_encoder": {"kind": self.image_encoder, "path": self.image_encoder_path},
         }
         if self.data_overrides:
-            data = recipe.merge(data, json.loads(self.data_overrides))
+            data = recipe.merge(data, _json_object("data_overrides", self.data_overrides))
+        if self.train_overrides:
+            train = recipe.merge(train, _json_object("train_overrides", self.train_overrides))
         overrides = {
             "train": train,
             "model": model,
@@ -123,6 +126,16 @@ class TrainParams(NotebookParams):
     def run_dir(self, cfg: RunConfig | None = None) -> str:
         """The run directory these parameters write: `output_dir`, or the condition's default folder."""
         return os.path.abspath(self.output_dir) if self.output_dir else recipe.run_dir(cfg or self.to_config())
+
+
+def _json_object(name: str, text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"parameter {name!r} is not JSON ({err}): {text!r}") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"parameter {name!r} must be a JSON object, got {text!r}")
+    return value
 
 
 def convert(name: str, type_name: str, value):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from vgslib import paths
 from vgslib.condition import Condition
-from vgslib.config import Config, stable_hash
+from vgslib.config import Config, added_field, stable_hash
 from vgslib.encoders.prepare import DataConfig
 from vgslib.model.towers import ModelConfig
 from vgslib.sources import concepts
@@ -42,6 +42,9 @@ class TrainConfig(Config):
     precision: str = "fp32"  # fp32, or bf16 autocast (a CPU lever where AVX-512 BF16 exists)
     device: str = "auto"  # auto = cuda when present, else cpu
     threads: int = 0  # torch CPU threads (0 = torch's default)
+    # Bilingual exposure: the share of each epoch's anchors (and of the negative audio) in the first training
+    # language; 0 = every training token once per epoch, as in the paper (an even 50/50 on the miniature).
+    first_language_share: float = added_field(0.0)
 
     def __post_init__(self):
         if not 1 <= len(self.languages) <= 2:
@@ -52,6 +55,13 @@ class TrainConfig(Config):
             raise ValueError(f"train.languages repeats a language: {list(self.languages)}")
         if self.links and len(self.languages) != 2:
             raise ValueError("train.links needs two training languages")
+        if self.first_language_share and not (len(self.languages) == 2 and 0 < self.first_language_share < 1):
+            raise ValueError(
+                f"train.first_language_share must lie strictly between 0 and 1 and needs two training languages, "
+                f"got {self.first_language_share} with {list(self.languages)}"
+            )
+        if self.first_language_share and self.links:
+            raise ValueError("train.first_language_share and train.links cannot be combined")
         if self.anchor_repeats < 1:
             raise ValueError(f"train.anchor_repeats must be at least 1, got {self.anchor_repeats}")
         if self.device != "auto":
@@ -100,13 +110,18 @@ class RunConfig(Config):
     def variant(self) -> str:
         """ "" when this is its preset's recipe for its condition (languages, links, anchor repeats, size, seed),
         else the first 8 characters of its identity: a run of another recipe gets a folder of its own and is not
-        counted as a Table 1 run."""
+        counted as a Table 1 run. On the built-in miniature world other frozen encoders are another recipe (the
+        encoder experiment); on a real corpus they are its data."""
         if self.preset not in PRESETS:
             return self.identity(8)
         t = self.train
         condition = {"languages": list(t.languages), "links": t.links, "anchor_repeats": t.anchor_repeats,
                      "seed": t.seed}  # fmt: skip
-        overrides = {"train": condition, "model": {"size": self.model.size}, "data": self.data.to_dict()}
+        data = self.data.to_dict()
+        if self.data.corpus == "miniature":  # on the built-in world its encoders are part of the recipe
+            default = DataConfig().to_dict()
+            data |= {k: default[k] for k in ("audio_encoder", "image_encoder")}
+        overrides = {"train": condition, "model": {"size": self.model.size}, "data": data}
         standard = make_config(self.preset, overrides)
         return "" if standard.identity() == self.identity() else self.identity(8)
 

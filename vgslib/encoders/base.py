@@ -7,7 +7,8 @@ Kinds (`EncoderConfig.kind`), built by `vgslib.encoders.build.build_encoder`:
 - `wavlm`: any Hugging Face speech SSL model (WavLM Base+ in the reference) from a model id or local folder;
 - `dino-resnet50`: torchvision's ResNet-50 with DINO weights from a local checkpoint, last conv map -> 64 tokens;
 - `precomputed-audio`, `precomputed-image`: features computed elsewhere (the reference's HDF5 files), read from
-  the folder `path` (`vgslib.encoders.precomputed`).
+  the folder `path` (`vgslib.encoders.precomputed`);
+- `logmel-audio`, `pixel-image`: frozen-feature baselines with nothing learned (`vgslib.encoders.baseline`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,16 @@ from vgslib.config import Config
 from vgslib.sources import media as audio_io
 from vgslib.sources.manifest import Manifest
 
-ENCODER_KINDS = ("mini-audio", "mini-image", "wavlm", "dino-resnet50", "precomputed-audio", "precomputed-image")
+ENCODER_KINDS = (
+    "mini-audio",
+    "mini-image",
+    "wavlm",
+    "dino-resnet50",
+    "precomputed-audio",
+    "precomputed-image",
+    "logmel-audio",
+    "pixel-image",
+)
 
 
 @dataclass(frozen=True)

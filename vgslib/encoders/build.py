@@ -16,4 +16,8 @@ def build_encoder(cfg: EncoderConfig, pretrain_cfg: Config | None = None, progre
         from vgslib.encoders.precomputed import PrecomputedEncoder
 
         return PrecomputedEncoder(cfg)
+    if cfg.kind in ("logmel-audio", "pixel-image"):
+        from vgslib.encoders.baseline import LogMelEncoder, PixelEncoder
+
+        return LogMelEncoder() if cfg.kind == "logmel-audio" else PixelEncoder()
     return {"wavlm": WavLMEncoder, "dino-resnet50": DinoResNetEncoder}[cfg.kind](cfg)

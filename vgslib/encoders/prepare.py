@@ -23,8 +23,8 @@ from vgslib.encoders.features import BadFeaturesError, Features, FeatureStore, l
 from vgslib.encoders.pretrain import AudioPretrainConfig, ImagePretrainConfig
 from vgslib.sources import concepts, manifest, miniature
 
-AUDIO_KINDS = ("mini-audio", "wavlm", "precomputed-audio")
-IMAGE_KINDS = ("mini-image", "dino-resnet50", "precomputed-image")
+AUDIO_KINDS = ("mini-audio", "wavlm", "precomputed-audio", "logmel-audio")
+IMAGE_KINDS = ("mini-image", "dino-resnet50", "precomputed-image", "pixel-image")
 REPORT = "data-config.json"  # what `write_report` records: the data config and the encoders' names and digests
 
 

@@ -3,7 +3,9 @@
     python -m vgslib grid first-results            # EN, FR, NL, EN+FR, EN+NL, FR+NL; seed 0; no links
     python -m vgslib grid table1                   # the same six conditions x seeds 0-4
     python -m vgslib grid controls                 # + the links variants and the 2x controls, seeds 0-4
-    python -m vgslib grid full                     # + links, 2x controls, sizes, the 3-d models, a paper run
+    python -m vgslib grid experiments              # Table 1 + the beyond-the-paper families (`vgslib.experiments`)
+    python -m vgslib grid full                     # + links, 2x controls, sizes, the 3-d models, a paper run,
+                                                   #   and the experiments
     python -m vgslib grid table1 --scheduler tcp://host:8786   # an existing cluster
 
 By default a `LocalCluster` with one single-threaded worker process per core (no oversubscription). Where CUDA
@@ -26,14 +28,14 @@ from dataclasses import dataclass
 
 from tqdm.auto import tqdm
 
-from vgslib import paths, runs
+from vgslib import experiments, paths, runs
 from vgslib.jobs.notebooks import train_run_dir
 from vgslib.params import TrainParams
 from vgslib.processes import die_with_parent
 from vgslib.recipe import PRESETS, default_preset
 
 TABLE1 = ("en", "fr", "nl", "en+fr", "en+nl", "fr+nl")
-GRIDS = ("first-results", "table1", "controls", "full")  # each holds the one before it
+GRIDS = ("first-results", "table1", "controls", "experiments", "full")  # each holds Table 1; full holds all
 
 
 def conditions(grid: str, preset: str, seeds=range(5)) -> list[dict]:
@@ -44,6 +46,8 @@ def conditions(grid: str, preset: str, seeds=range(5)) -> list[dict]:
     out = [{**c, "preset": preset, "seed": s} for c in base for s in seeds]
     if grid == "table1":
         return out
+    if grid == "experiments":
+        return out + experiments.grid(preset, seeds)
     if grid not in GRIDS:
         raise ValueError(f"unknown grid {grid!r}; known grids are {', '.join(GRIDS)}")
     extra = [{"train_languages": b, "links": True} for b in ("en+fr", "en+nl", "fr+nl")]
@@ -56,6 +60,7 @@ def conditions(grid: str, preset: str, seeds=range(5)) -> list[dict]:
     out += [{**c, "preset": preset, "seed": s} for c in extra for s in seeds]
     out += [{"train_languages": langs, "size": "3d", "preset": preset, "seed": 0} for langs in ("en", "en+fr", "en+nl")]
     out.append({"train_languages": "en", "preset": "paper", "seed": 0})  # the paper recipe's FF check (model chapter)
+    out += experiments.grid(preset, seeds)
     unique, seen = [], set()
     for c in out:  # a size equal to the preset's is the same run as the Table 1 one
         key = train_run_dir(c)
@@ -72,12 +77,14 @@ def expected_cost(params: dict) -> float:
     """A run's relative cost: training steps grow with its languages and anchor repeats, step cost with width.
     An invalid run costs nothing (it fails at once and is reported)."""
     try:
-        c = TrainParams(**TrainParams.validate(params)).to_config().condition
+        cfg = TrainParams(**TrainParams.validate(params)).to_config()
     except ValueError:
         return 0.0
+    c = cfg.condition
     paper = 4.5 if c.preset == "paper" else 1  # 3x the epochs of laptop, in fp32
     width = WIDTH_COST[c.size] if params.get("size") else 1
-    return len(c.languages) * c.anchor_repeats * width * paper
+    items = (1 + cfg.train.num_negatives) / 12  # a step embeds each group's anchor, positive and negatives
+    return len(c.languages) * c.anchor_repeats * width * paper * items
 
 
 def run_environment(threads: int = 1, gpu: int | None = None) -> dict:

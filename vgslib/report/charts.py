@@ -98,6 +98,10 @@ DESCRIPTIONS = {
         "Box plots of word–picture cosine distances per group (FF′, NF, NN, NN′) and training condition."
     ),
     "referent_chart": ("NF accuracy against NN accuracy of every run and test language; the dashed lines mark chance."),
+    "setting_chart": (
+        "Accuracy per setting of one experiment: a dot per seed, the mean over seeds with its 95 % interval, one "
+        "panel per training condition and tested language; the dashed line is chance."
+    ),
 }
 
 
@@ -604,3 +608,32 @@ def similarity_chart(words: pd.DataFrame) -> alt.Chart:
         )  # fmt: skip
         .properties(width=360, height=260, title="Sound-alike novel words and ME")
     )
+
+
+# ----------------------------------------------------------------------------- beyond the paper
+
+
+@described
+def setting_chart(runs: pd.DataFrame, means: pd.DataFrame, order: list[str], axis: str, title: str) -> alt.FacetChart:
+    """One experiment's accuracies: `runs` from `beyond.long_accuracies` and `means` from
+    `beyond.accuracy_table` (one test), settings on x in their declared order."""
+    data = pd.concat([runs.assign(kind="run"), means.assign(kind="mean")], ignore_index=True)
+    data = data.assign(panel=data.train_langs + " tested on " + data.lang.str.upper())
+    x = alt.X("setting:N", sort=order, title=axis, axis=alt.Axis(labelAngle=-30, labelLimit=140))
+    base = alt.Chart().encode(x=x)
+    dots = (
+        base.mark_circle(size=35, opacity=0.55, color=PALETTE[0])
+        .encode(
+            y=alt.Y("accuracy:Q", title="accuracy", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False)),
+            tooltip=["setting", "seed", alt.Tooltip("accuracy:Q", format=".1%")],
+        )
+        .transform_filter(alt.datum.kind == "run")
+    )
+    means_only = base.transform_filter(alt.datum.kind == "mean")
+    bars = means_only.mark_rule(strokeWidth=2, color=PALETTE[1]).encode(y="low:Q", y2="high:Q")
+    ticks = means_only.mark_tick(thickness=3, size=20, color=PALETTE[1]).encode(
+        y="mean:Q", tooltip=["setting", alt.Tooltip("mean:Q", format=".1%"), "runs"]
+    )
+    chance = alt.Chart().mark_rule(strokeDash=[4, 3], color="#888").encode(y=alt.datum(0.5))
+    layered = alt.layer(chance, dots, bars, ticks, data=data).properties(width=alt.Step(42), height=200)
+    return layered.facet(facet=alt.Facet("panel:N", title=None), columns=2).properties(title=title)

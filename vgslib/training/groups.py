@@ -173,14 +173,23 @@ def sample_groups(
     links: bool = False,
     audio_sampler: ConceptSampler | None = None,
     image_sampler: ConceptSampler | None = None,
+    exposure: tuple[str, str, float] | None = None,
 ) -> Groups:
+    """Groups around `anchors`. `exposure` = (first language, second language, share of the first): each negative
+    audio token's language is drawn with that share (unbalanced bilingual exposure); None: from the pooled
+    audio, as in the paper."""
     audio_sampler = audio_sampler or ConceptSampler(audio.concept)
     image_sampler = image_sampler or ConceptSampler(images.concept)
     anchor_concept = audio.concept[anchors]
     positive = image_sampler.draw(anchor_concept, rng)
     neg_images = image_sampler.draw(negative_concepts(anchor_concept, num_negatives, rng), rng)
     if not links:
-        neg_audio = audio_sampler.draw(negative_concepts(anchor_concept, num_negatives, rng), rng)
+        neg_concepts = negative_concepts(anchor_concept, num_negatives, rng)
+        if exposure is None:
+            return Groups(anchors, positive, neg_images, audio_sampler.draw(neg_concepts, rng))
+        first, second, share = exposure
+        lang = np.where(rng.random(neg_concepts.shape) < share, first, second)
+        neg_audio = ConceptSampler(audio.concept, audio.lang).draw(neg_concepts, rng, lang)
         return Groups(anchors, positive, neg_images, neg_audio)
     langs = sorted(set(audio.lang))
     if len(langs) != 2:

@@ -92,6 +92,28 @@ def split_batches(g: Groups, size: int) -> list[Groups]:
     return [g[first : first + size] for first in range(0, len(g.anchor), size)]
 
 
+def epoch_anchors(audio: Pool, cfg: TrainConfig, rng: np.random.Generator) -> np.ndarray:
+    """The epoch's anchors in order: every training token `anchor_repeats` times; with `first_language_share`,
+    as many anchors in all, that share of them tokens of the first language (each token of a language once
+    before any twice), the rest of the second."""
+    total = len(audio) * cfg.anchor_repeats
+    if not cfg.first_language_share:
+        return rng.permutation(np.tile(np.arange(len(audio)), cfg.anchor_repeats))
+    first = round(total * cfg.first_language_share)
+    parts = [
+        _passes(np.flatnonzero(audio.lang == lang), n, rng) for lang, n in zip(cfg.languages, (first, total - first))
+    ]
+    return rng.permutation(np.concatenate(parts))
+
+
+def _passes(items: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """`n` of `items`: whole shuffled passes over them, the last one cut short."""
+    if len(items) == 0:
+        raise ValueError("no training tokens in one of the training languages")
+    passes = [rng.permutation(items) for _ in range(-(-n // len(items)))]
+    return np.concatenate(passes)[:n] if passes else items[:0]
+
+
 def train_epoch(
     model,
     opt,
@@ -108,8 +130,9 @@ def train_epoch(
     """One pass over the (repeated) anchors; every random choice derives from (seed, epoch)."""
     rng = np.random.default_rng([cfg.seed, epoch])
     torch.manual_seed(cfg.seed * 100_003 + epoch)  # dropout
-    anchors = rng.permutation(np.tile(np.arange(len(audio)), cfg.anchor_repeats))
-    groups = sample_groups(anchors, audio, images, rng, cfg.num_negatives, cfg.links, *samplers)
+    anchors = epoch_anchors(audio, cfg, rng)
+    exposure = (*cfg.languages, cfg.first_language_share) if cfg.first_language_share else None
+    groups = sample_groups(anchors, audio, images, rng, cfg.num_negatives, cfg.links, *samplers, exposure=exposure)
     model.train()
     losses, start = [], time.time()
     for step, batch in enumerate(

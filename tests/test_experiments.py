@@ -1,0 +1,162 @@
+"""The beyond-the-paper families: their declaration, and one smoke run of every family."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from vgslib import experiments, recipe, runs, testing
+from vgslib.encoders.prepare import prepare
+from vgslib.jobs import grid
+from vgslib.params import TrainParams
+from vgslib.training import experiment
+from vgslib.training.groups import Pool
+from vgslib.training.loop import epoch_anchors
+
+
+def _config(params: dict) -> recipe.RunConfig:
+    return TrainParams(**TrainParams.validate(params)).to_config()
+
+
+def _record(cfg: recipe.RunConfig) -> dict:
+    """What a run directory records of its config (as `runs.open_run` writes it)."""
+    return {**cfg.to_dict(), "digest": cfg.digest(), "identity": cfg.identity(), "condition": cfg.condition.to_dict()}
+
+
+@pytest.mark.parametrize("family", experiments.FAMILIES, ids=lambda f: f.name)
+def test_every_family_is_declared_completely(family):
+    assert sum(s.baseline for s in family.settings) == 1, "exactly one setting is the Table 1 recipe"
+    assert len({s.value for s in family.settings}) == len(family.settings)
+    assert family.question and family.prediction and family.child_study and family.conditions
+    for langs in family.conditions:
+        table1 = _config({"train_languages": langs, "preset": "laptop", "seed": 3})
+        folders = set()
+        for s in family.settings:
+            cfg = _config({"train_languages": langs, "preset": "laptop", "seed": 3, **experiments.train_params(s)})
+            assert cfg.condition.table1 == s.baseline  # a setting's runs never count as Table 1 runs
+            folders.add(recipe.run_dir(cfg))
+            assert experiments.setting_of(family, _record(cfg), _record(table1)) == s
+        assert len(folders) == len(family.settings)  # every setting trains into folders of its own
+
+
+def test_a_run_of_another_recipe_belongs_to_no_setting():
+    table1 = _config({"train_languages": "en", "preset": "laptop", "seed": 0})
+    other = _config({"train_languages": "en", "preset": "laptop", "seed": 0, "epochs": 5})
+    both = _config({"train_languages": "en", "preset": "laptop", "seed": 0, "epochs": 5,
+                    "train_overrides": '{"num_negatives": 3}'})  # fmt: skip
+    for cfg in (other, both):
+        assert experiments.setting_of(experiments.FAMILY["negatives"], _record(cfg), _record(table1)) is None
+
+
+def test_the_experiments_grid_is_table1_plus_every_non_baseline_setting():
+    conds = grid.conditions("experiments", "laptop")
+    extra = sum(len(f.conditions) * (len(f.settings) - 1) * len(experiments.SEEDS) for f in experiments.FAMILIES)
+    assert len(conds) == len(grid.conditions("table1", "laptop")) + extra
+    assert len({grid.train_run_dir(c) for c in conds}) == len(conds)
+    full = {grid.train_run_dir(c) for c in grid.conditions("full", "laptop")}
+    assert {grid.train_run_dir(c) for c in conds} <= full
+
+
+def test_adding_a_field_at_its_default_changes_no_identity():
+    """`first_language_share` came after the Table 1 runs: at its default it is not in the record (so every
+    existing run keeps its folder and identity); set, it is."""
+    cfg = recipe.make_config("laptop", {"train": {"languages": ["en", "fr"]}})
+    assert "first_language_share" not in cfg.to_dict()["train"]
+    assert cfg.identity() == "60dd286fa201"  # the laptop EN+FR identity recorded before the field existed
+    shared = cfg.replace(train=cfg.train.replace(first_language_share=0.75))
+    assert shared.to_dict()["train"]["first_language_share"] == 0.75 and shared.identity() != cfg.identity()
+    assert recipe.RunConfig.from_dict(shared.to_dict()) == shared
+
+
+def test_bad_shares_are_refused():
+    bad = [
+        ({"languages": ["en"], "first_language_share": 0.5}, "two training languages"),
+        ({"languages": ["en", "fr"], "first_language_share": 1.0}, "strictly between"),
+        ({"languages": ["en", "fr"], "links": True, "first_language_share": 0.5}, "links"),
+    ]
+    for train, what in bad:
+        with pytest.raises(ValueError, match=what):
+            recipe.make_config("laptop", {"train": train})
+    with pytest.raises(ValueError, match="train_overrides"):
+        _config({"train_overrides": "[1, 2]"})
+
+
+def test_an_uneven_epoch_keeps_its_length_and_hears_every_token_of_the_dominant_language():
+    lang = np.array(["en"] * 30 + ["fr"] * 30)
+    pool = Pool(np.arange(60).astype(str), None, None, np.array(["cat"] * 60), lang)
+    cfg = recipe.make_config("laptop", {"train": {"languages": ["en", "fr"], "first_language_share": 0.9}}).train
+    anchors = epoch_anchors(pool, cfg, np.random.default_rng(0))
+    assert len(anchors) == 60 and (lang[anchors] == "en").sum() == 54
+    assert set(anchors[lang[anchors] == "en"]) == set(range(30))  # each English token once before any twice
+    assert len(set(anchors[lang[anchors] == "fr"])) == 6  # six French tokens, none twice
+    even = recipe.make_config("laptop", {"train": {"languages": ["en", "fr"]}}).train
+    assert sorted(epoch_anchors(pool, even, np.random.default_rng(0))) == list(range(60))
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    root = tmp_path_factory.mktemp("data")
+    old = os.environ.get("VGSLIB_DATA")
+    os.environ["VGSLIB_DATA"] = str(root)
+    cfg = testing.tiny_data_config()
+    yield cfg, prepare(cfg, progress=False)
+    if old is None:
+        del os.environ["VGSLIB_DATA"]
+    else:
+        os.environ["VGSLIB_DATA"] = old
+
+
+@pytest.mark.parametrize("family", experiments.FAMILIES, ids=lambda f: f.name)
+def test_a_smoke_run_of_every_setting_of_every_family(family, study, tmp_path):
+    """Each setting trains (smoke preset, one epoch, the tiny world's EN and EN+NL standing in for the family's
+    languages) and its run directory is recognised as that setting against its Table 1 run."""
+    data_cfg, _ = study
+    langs = ["en", "nl"] if "+" in family.conditions[0] else ["en"]
+    base = {"data": data_cfg.to_dict(), "train": {"languages": langs, "epochs": 1}}
+    table1 = recipe.make_config("smoke", base)
+    for s in family.settings:
+        overrides = {k.removesuffix("_overrides"): json.loads(v) for k, v in experiments.train_params(s).items()}
+        cfg = recipe.make_config("smoke", recipe.merge(base, overrides))
+        run_dir = experiment.run(cfg, str(tmp_path / s.label.replace(" ", "_")), progress=False)
+        run = runs.load_run(run_dir)
+        assert run["complete"] and run["trials"] is not None and np.isfinite(run["done"]["nf_en"])
+        assert experiments.setting_of(family, run["config"], _record(table1)) == s
+
+
+@pytest.fixture(scope="module")
+def family_runs(study, tmp_path_factory):
+    """The negatives family on the tiny world: Table 1 runs and 3-negative runs, two seeds each (smoke preset)."""
+    data_cfg, data = study
+    root = tmp_path_factory.mktemp("runs")
+    for seed in (0, 1):
+        for overrides in ({}, {"num_negatives": 3}):
+            cfg = recipe.make_config("smoke", {"data": data_cfg.to_dict(), "train": {"seed": seed, **overrides}})
+            experiment.run(cfg, str(root / cfg.condition.run_name), data=data, progress=False)
+    return runs.load_runs(str(root)), data
+
+
+def test_the_chapter_reads_a_family_from_its_runs(family_runs):
+    from vgslib.report.beyond import Beyond
+    from vgslib.results import beyond
+
+    tidy, data = family_runs
+    family = experiments.FAMILY["negatives"]
+    members = beyond.assign(tidy["runs"], "smoke")
+    mine = members[members.family == "negatives"]
+    assert sorted(mine.setting) == ["11 negatives (Table 1)"] * 2 + ["3 negatives"] * 2
+    assert set(members[members.family != "negatives"].setting) == {"self-supervised (Table 1)"}  # EN baselines
+    acc = beyond.accuracy_table(members, family)
+    nf = acc[(acc.test == "nf") & (acc.lang == "en")]
+    assert list(nf.setting) == ["3 negatives", "11 negatives (Table 1)"] and (nf.runs == 2).all()
+    assert (nf.low <= nf["mean"]).all() and (nf["mean"] <= nf.high).all()
+    contrasts = beyond.contrasts(members, tidy["trials"], family)
+    assert list(contrasts.condition) == ["3 negatives"] and contrasts.runs.iloc[0] == 4
+    assert np.isfinite(contrasts[["log_odds_ratio", "low", "high", "p_holm"]].to_numpy()).all()
+    page = Beyond(members, tidy["trials"], "smoke")
+    assert page.present(family) and not page.present(experiments.FAMILY["encoders"])
+    assert "NF runs from" in page.answer(family) and "No run of this experiment" in page.missing(family)
+    cost = page.compute().set_index("experiment")
+    assert cost.loc[family.title, "runs beyond Table 1"] == f"2 of {beyond.expected_runs(family)}"
+    geometry = page.geometry(family, data.manifest)
+    assert list(geometry.setting) == ["3 negatives", "11 negatives (Table 1)"] and "ME margin (NwF − NwN)" in geometry

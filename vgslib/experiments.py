@@ -1,0 +1,173 @@
+"""Beyond the paper: its open questions and next checks as families of runs, declared once as data.
+
+A family varies one thing of the Table 1 recipe over a few settings, for a few training conditions, five seeds
+each. Its baseline setting *is* the Table 1 run of that condition and seed (nothing is trained twice); every
+other setting is that run with the `changes` of its setting (dotted paths into the run's config), so a run
+belongs to a setting exactly when its recorded config differs from its Table 1 run by those changes and
+nothing else (`setting_of`). `python -m vgslib grid experiments` (or `make book EXPERIMENTS=1`) trains them.
+
+Every setting, the conditions and the seeds were fixed here before any of these runs was trained (the rule of
+the experiments: no setting is moved after an ME result has been seen).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SEEDS = tuple(range(5))
+
+
+@dataclass(frozen=True)
+class Setting:
+    label: str  # how tables and charts name it, e.g. "3 negatives"
+    value: float | str  # its place on the family's axis
+    changes: dict = field(default_factory=dict)  # dotted config path -> value; {} = the Table 1 recipe
+
+    @property
+    def baseline(self) -> bool:
+        return not self.changes
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str  # short id, used in file names and section anchors
+    title: str
+    question: str  # the question, as the paper leaves it open
+    prediction: str  # what the paper's account of ME predicts, written before the runs
+    child_study: str  # what a study with children could test
+    axis: str  # what `Setting.value` measures
+    conditions: tuple[str, ...]  # training languages ("en", "en+fr")
+    settings: tuple[Setting, ...]
+    per_test_language: bool = False  # analyse each tested language apart (dominant vs non-dominant)
+
+    def setting(self, label: str) -> Setting:
+        return next(s for s in self.settings if s.label == label)
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family(
+        name="negatives",
+        title="How many negatives?",
+        question="The paper contrasts every word with 11 negative pictures and 11 negative words per group and "
+        "names the number of negatives as a check it did not run. Does ME depend on it?",
+        prediction="If ME comes from how the familiar pictures are laid out (the paper's account), the number of "
+        "negatives matters only through that layout: a setting that spreads or packs the familiar pictures "
+        "differently should move NF with the familiar-picture variance, and settings with equal geometry should "
+        "have equal ME.",
+        child_study="Contrast is what a child meets when several objects are in view as a word is heard; "
+        "a training study could vary how many other familiar objects accompany each naming event.",
+        axis="negatives per group",
+        conditions=("en",),
+        settings=(
+            Setting("1 negative", 1, {"train.num_negatives": 1}),
+            Setting("3 negatives", 3, {"train.num_negatives": 3}),
+            Setting("5 negatives", 5, {"train.num_negatives": 5}),
+            Setting("11 negatives (Table 1)", 11),
+            Setting("23 negatives", 23, {"train.num_negatives": 23}),
+        ),
+    ),
+    Family(
+        name="balance",
+        title="Balance across the two languages",
+        question="The paper's bilinguals hear both languages equally often. Children rarely do: does the ME bias "
+        "of a bilingual model depend on how its exposure is split, and differ between its dominant and its "
+        "non-dominant language?",
+        prediction="The paper attributes the weaker bilingual ME to the familiar space of a bilingual model; the "
+        "more a model hears one language, the closer it should come to that language's monolingual model, so "
+        "the dominant language's NF should move towards the monolingual value as the split grows uneven.",
+        child_study="Bilingual toddlers differ in how their exposure is split; an infant study that records each "
+        "child's share of each language could test ME in both languages of every child and relate the two to "
+        "that share, the dose-response these models give.",
+        axis="share of English in training",
+        conditions=("en+fr",),
+        settings=(
+            Setting("10 % English", 0.10, {"train.first_language_share": 0.10}),
+            Setting("25 % English", 0.25, {"train.first_language_share": 0.25}),
+            Setting("50 % English (Table 1)", 0.50),
+            Setting("75 % English", 0.75, {"train.first_language_share": 0.75}),
+            Setting("90 % English", 0.90, {"train.first_language_share": 0.90}),
+        ),
+        per_test_language=True,
+    ),
+    Family(
+        name="encoders",
+        title="Which frozen encoders?",
+        question="The paper uses one speech encoder (WavLM) and one image encoder (DINO) and names the encoder "
+        "choice as a check it did not run. Does ME need self-supervised features, or does it arise on raw "
+        "signal statistics too?",
+        prediction="The paper's account places ME in the embedding space the VGS model learns, not in the "
+        "encoders; if that holds, ME should survive a weaker encoder as long as the familiar words and pictures "
+        "are still learned (FF high), and fall only with FF.",
+        child_study="Infants' perceptual categories sharpen over the first year; ME tasks with younger or "
+        "older infants probe the same question: does the bias wait for good categories?",
+        axis="frozen encoders",
+        conditions=("en", "en+fr"),
+        settings=(
+            Setting("self-supervised (Table 1)", "mini"),
+            Setting("log-mel audio", "logmel", {"data.audio_encoder.kind": "logmel-audio"}),
+            Setting("pixel images", "pixels", {"data.image_encoder.kind": "pixel-image"}),
+        ),
+    ),
+)
+
+FAMILY = {f.name: f for f in FAMILIES}
+IGNORED = ("name", "digest", "identity", "condition", "train.device", "train.threads", "train.seed")
+
+
+def flatten(record: dict, prefix: str = "") -> dict:
+    """A nested config record as {dotted path: value}."""
+    out = {}
+    for key, value in record.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out |= flatten(value, f"{path}.")
+        else:
+            out[path] = tuple(value) if isinstance(value, list) else value
+    return out
+
+
+def differences(config: dict, baseline: dict) -> dict:
+    """{path: value in `config`} wherever the two recorded configs differ (`IGNORED` paths aside; a path
+    missing on one side counts as different)."""
+    a, b = flatten(config), flatten(baseline)
+    keep = lambda path: not any(path == p or path.startswith(f"{p}.") for p in IGNORED)  # noqa: E731
+    return {p: a.get(p) for p in sorted(set(a) | set(b)) if keep(p) and a.get(p) != b.get(p)}
+
+
+def setting_of(family: Family, config: dict, baseline: dict) -> Setting | None:
+    """The setting of `family` a run's recorded `config` trains, given the Table 1 run of the same condition
+    and seed (`baseline`); None when it is none of them."""
+    diff = differences(config, baseline)
+    for s in family.settings:
+        if diff == {p: (tuple(v) if isinstance(v, list) else v) for p, v in s.changes.items()}:
+            return s
+    return None
+
+
+def train_params(setting: Setting) -> dict:
+    """The training notebook's parameters that make `setting` from a Table 1 run: train.* and data.* changes
+    as the JSON overrides the notebook merges into its config."""
+    import json
+
+    groups: dict[str, dict] = {}
+    for path, value in setting.changes.items():
+        top, *rest = path.split(".")
+        if top not in ("train", "data") or not rest:
+            raise ValueError(f"setting {setting.label!r}: cannot change {path!r} (only train.* and data.*)")
+        node = groups.setdefault(top, {})
+        for key in rest[:-1]:
+            node = node.setdefault(key, {})
+        node[rest[-1]] = value
+    return {f"{top}_overrides": json.dumps(changes, sort_keys=True) for top, changes in groups.items()}
+
+
+def grid(preset: str, seeds=SEEDS, families: tuple[Family, ...] = FAMILIES) -> list[dict]:
+    """Every run the families need beyond Table 1, as the training notebook's parameters."""
+    return [
+        {"train_languages": langs, "preset": preset, "seed": seed, **train_params(s)}
+        for f in families
+        for s in f.settings
+        if not s.baseline
+        for langs in f.conditions
+        for seed in seeds
+    ]

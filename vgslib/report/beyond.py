@@ -1,0 +1,216 @@
+"""What the "Beyond the paper" chapter shows: for each family of `vgslib.experiments`, its declared settings, its
+runs' accuracies with intervals, each setting against the Table 1 recipe, the geometry per setting, its
+answer in words (computed) and what it cost. A family without runs says how to make them."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+import pandas as pd
+
+from vgslib import experiments
+from vgslib.experiments import Family
+from vgslib.report import charts
+from vgslib.results import beyond, tables
+
+HOW = "`make book EXPERIMENTS=1` (or `python -m vgslib grid experiments`, then `make book`)"
+GEOMETRY = {  # the mechanism analysis's quantities shown per setting
+    "var_img_fam": "familiar pictures: variance",
+    "me_margin": "ME margin (NwF − NwN)",
+    "referent": "referent margin (NN′ − NN)",
+    "between_img": "in-between, pictures",
+}
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f} %"
+
+
+@dataclass
+class Beyond:
+    members: pd.DataFrame  # (family, run) rows, see `beyond.assign`
+    trials: pd.DataFrame
+    preset: str
+
+    @classmethod
+    def load(cls, tidy: dict) -> Beyond:
+        summary = tidy["runs"]
+        preset = tables.first_results(summary).preset.iloc[0]
+        return cls(beyond.assign(summary, preset), tidy["trials"], preset)
+
+    def runs_of(self, family: Family) -> pd.DataFrame:
+        if self.members.empty:
+            return self.members
+        return self.members[(self.members.family == family.name) & ~self.members.baseline.astype(bool)]
+
+    def present(self, family: Family) -> bool:
+        return len(self.runs_of(family)) > 0
+
+    def settings(self, family: Family) -> pd.DataFrame:
+        """The declared settings and how many of their runs this build holds."""
+        have = self.members[self.members.family == family.name] if not self.members.empty else pd.DataFrame()
+        rows = []
+        for s in family.settings:
+            n = int((have.setting == s.label).sum()) if len(have) else 0
+            change = ", ".join(f"{k} = {v}" for k, v in s.changes.items()) or "none (the Table 1 runs)"
+            rows.append({"setting": s.label, "what changes": change,
+                         "runs here": f"{n} of {len(family.conditions) * len(experiments.SEEDS)}"})  # fmt: skip
+        return pd.DataFrame(rows)
+
+    def intro(self, family: Family) -> str:
+        return (
+            f"**Question.** {family.question}\n\n**What the paper's account predicts.** {family.prediction}\n\n"
+            f"**Trained:** {', '.join(c.upper() for c in family.conditions)}, five seeds per setting."
+        )
+
+    def missing(self, family: Family) -> str:
+        return (
+            f"*No run of this experiment in this build* ({beyond.expected_runs(family)} runs beyond Table 1). "
+            f"Make them with {HOW}; this section then shows their results."
+        )
+
+    # --------------------------------------------------------------------------------------------- results
+
+    def accuracy(self, family: Family) -> pd.DataFrame:
+        return beyond.accuracy_table(self.members, family)
+
+    def chart(self, family: Family, test: str = "nf"):
+        long = beyond.long_accuracies(self.members[self.members.family == family.name])
+        means = self.accuracy(family)
+        title = {"nf": "Novel–familiar (ME)", "ff": "Familiar–familiar"}[test] + f" accuracy: {family.title.lower()}"
+        order = [s.label for s in family.settings]
+        return charts.setting_chart(long[long.test == test], means[means.test == test], order, family.axis, title)
+
+    def contrasts(self, family: Family, test: str = "nf") -> pd.DataFrame:
+        return beyond.contrasts(self.members, self.trials, family, test)
+
+    def contrast_display(self, family: Family, test: str = "nf") -> pd.DataFrame:
+        table = self.contrasts(family, test)
+        if table.empty:
+            return table
+        out = pd.DataFrame({"trained on": table.train_langs, "tested on": table.lang.str.upper(),
+                            "setting": table.condition, "log odds ratio": table.log_odds_ratio.map("{:+.2f}".format),
+                            "95 % interval": [f"[{lo:+.2f}, {hi:+.2f}]" for lo, hi in zip(table.low, table.high)],
+                            "p (Holm)": table.p_holm.map("{:.3f}".format), "runs": table.runs})  # fmt: skip
+        return out
+
+    def accuracy_display(self, family: Family, test: str = "nf") -> pd.DataFrame:
+        t = self.accuracy(family)
+        t = t[t.test == test]
+        return pd.DataFrame({"trained on": t.train_langs, "tested on": t.lang.str.upper(), "setting": t.setting,
+                             "mean": t["mean"].map(_pct),
+                             "95 % interval over seeds": [f"[{_pct(lo)}, {_pct(hi)}]" for lo, hi in zip(t.low, t.high)],
+                             "runs": t.runs.astype(int)})  # fmt: skip
+
+    def answer(self, family: Family) -> str:
+        """The family's answer in words, from its numbers: where ME is above chance, and which settings differ
+        reliably from the Table 1 recipe (GEE, Holm over the family)."""
+        acc = self.accuracy(family)
+        nf = acc[(acc.test == "nf") & (acc.runs > 1)]
+        if nf.empty:
+            return self.missing(family)
+        above = nf[nf.low > 0.5]
+        parts = [
+            f"Across its {len(nf)} setting × tested-language cells, NF runs from {_pct(nf['mean'].min())} "
+            f"({nf.loc[nf['mean'].idxmin(), 'setting']}) to {_pct(nf['mean'].max())} "
+            f"({nf.loc[nf['mean'].idxmax(), 'setting']}); its 95 % interval over seeds lies above chance in "
+            f"{len(above)} of {len(nf)} cells."
+        ]
+        con = self.contrasts(family)
+        if not con.empty:
+            reliable = con[con.p_holm < 0.05]
+            if reliable.empty:
+                parts.append(
+                    f"No setting differs reliably from the Table 1 recipe in NF ({len(con)} contrasts, GEE over "
+                    "runs, Holm-adjusted p ≥ 0.05)."
+                )
+            else:
+                items = [
+                    f"{r.condition} ({r.train_langs} tested on {r.lang.upper()}: "
+                    f"{'higher' if r.log_odds_ratio > 0 else 'lower'}, log odds ratio {r.log_odds_ratio:+.2f} "
+                    f"[{r.low:+.2f}, {r.high:+.2f}])"
+                    for r in reliable.itertuples()
+                ]
+                parts.append(
+                    f"{len(reliable)} of {len(con)} settings × languages differ reliably from the Table 1 recipe "
+                    f"in NF (GEE over runs, Holm): " + "; ".join(items) + "."
+                )
+        return " ".join(parts)
+
+    def geometry(self, family: Family, manifest) -> pd.DataFrame:
+        """Per setting (and tested language): the mechanism quantities' means over seeds, beside NF."""
+        table = beyond.geometry_table(self.members, family, manifest)
+        if table.empty:
+            return table
+        cols = ["nf", *GEOMETRY]
+        means = table.groupby(["setting", "train_langs", "lang"])[cols].mean().reset_index()
+        order = {s.label: i for i, s in enumerate(family.settings)}
+        means = means.assign(order=means.setting.map(order)).sort_values(["train_langs", "lang", "order"])
+        out = means.drop(columns="order").rename(
+            columns={**GEOMETRY, "nf": "NF", "train_langs": "trained on", "lang": "tested on"}
+        )
+        out["NF"] = out["NF"].map(_pct)
+        out["tested on"] = out["tested on"].str.upper()
+        return out.round(3)
+
+    def probe(self, family: Family) -> pd.DataFrame:
+        """The linear probe of each setting's frozen encoders (their features exist once its runs trained)."""
+        from vgslib.encoders.prepare import DataConfig, prepare, probe_report
+
+        rows = []
+        for setting in family.settings:
+            runs = self.members[(self.members.family == family.name) & (self.members.setting == setting.label)]
+            if runs.empty:
+                continue
+            with open(os.path.join(runs.dir.iloc[0], "config.json")) as f:
+                data = DataConfig.from_dict(json.load(f)["data"])
+            report = probe_report(prepare(data, progress=False))
+            rows.append(report.assign(setting=setting.label, audio_encoder=data.audio_encoder.kind,
+                                      image_encoder=data.image_encoder.kind))  # fmt: skip
+        return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+    # --------------------------------------------------------------------------------------------- cost
+
+    def compute(self) -> pd.DataFrame:
+        rows = []
+        for family in experiments.FAMILIES:
+            c = beyond.compute(self.members, family) if not self.members.empty else {"runs": 0}
+            rows.append({"experiment": family.title, "runs beyond Table 1": f"{c['runs']} of "
+                         f"{beyond.expected_runs(family)}", "training, core-minutes": round(c.get("core_minutes", 0)),
+                         "on 2 cores, minutes": round(c.get("two_core_minutes", 0))})  # fmt: skip
+        return pd.DataFrame(rows)
+
+    def numbers(self) -> dict:
+        cost = self.compute()
+        return {
+            "beyond_families": len(experiments.FAMILIES),
+            "beyond_run": sum(self.present(f) for f in experiments.FAMILIES),
+            "beyond_minutes": int(cost["on 2 cores, minutes"].sum()),
+            "beyond_preset": self.preset,
+        }
+
+    # --------------------------------------------------------------------------------------------- the section
+
+    def show(self, family: Family, manifest) -> None:
+        """The family's section body: question and prediction, settings, then its results or how to make them."""
+        from IPython.display import Markdown, display
+
+        display(Markdown(self.intro(family)))
+        display(self.settings(family).style.hide(axis="index"))
+        if not self.present(family):
+            display(Markdown(self.missing(family)))
+            return
+        display(Markdown("**Answer.** " + self.answer(family)))
+        display(self.chart(family, "nf"))
+        display(self.accuracy_display(family, "nf").style.hide(axis="index"))
+        contrasts = self.contrast_display(family, "nf")
+        if len(contrasts):
+            display(Markdown("Each setting against the Table 1 recipe (NF; GEE over runs, Holm over the family):"))
+            display(contrasts.style.hide(axis="index"))
+        display(Markdown("Familiar–familiar accuracy, to tell a weaker ME from a model that learned less:"))
+        display(self.accuracy_display(family, "ff").style.hide(axis="index"))
+        display(Markdown("The mechanism analysis's quantities per setting (means over seeds):"))
+        display(self.geometry(family, manifest).style.hide(axis="index").format(precision=3))
+        display(Markdown(f"**What a child study could test.** {family.child_study}"))

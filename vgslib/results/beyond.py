@@ -1,0 +1,131 @@
+"""The beyond-the-paper families (`vgslib.experiments`) read from the runs: which run trains which setting, the
+accuracies per setting with intervals over seeds, each setting against the Table 1 recipe with the study's
+contrast estimator (GEE over runs, Holm within a family), the geometry of the mechanism analysis per setting,
+and what each family cost.
+
+A run belongs to a setting when its recorded config is its Table 1 run's (same condition and seed) with the
+setting's changes and nothing else; runs of a family whose Table 1 run is missing are left out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pandas as pd
+
+from vgslib import experiments
+from vgslib.experiments import Family
+from vgslib.results import geometry, mechanism, stats, tables
+
+TESTS = ("nf", "ff", "nn")
+
+
+def _config(run_dir: str) -> dict:
+    with open(os.path.join(run_dir, "config.json")) as f:
+        return json.load(f)
+
+
+def assign(summary: pd.DataFrame, preset: str, families=experiments.FAMILIES) -> pd.DataFrame:
+    """One row per (family, run) of `preset`: the run's labels and accuracies with `family`, `setting` (its
+    label), `value` and `baseline`. A Table 1 run is the baseline of every family whose conditions hold it."""
+    runs = summary[summary.preset == preset]
+    if runs.empty:
+        return pd.DataFrame()
+    configs = {r.run: _config(r.dir) for r in runs.itertuples()}
+    table1 = runs[runs.table1.astype(bool)]  # the default data's run wins where another corpus has one too
+    table1 = table1.assign(default=table1["data"].fillna("") == "").sort_values("default", kind="stable")
+    base = {(r.train_langs, r.seed): configs[r.run] for r in table1.itertuples()}
+    rows = []
+    for family in families:
+        for r in runs[runs.train_langs.isin(family.conditions)].itertuples():
+            reference = base.get((r.train_langs, r.seed))
+            setting = experiments.setting_of(family, configs[r.run], reference) if reference else None
+            if setting is not None:
+                rows.append({**r._asdict(), "family": family.name, "setting": setting.label, "value": setting.value,
+                             "baseline": setting.baseline})  # fmt: skip
+    return pd.DataFrame(rows).drop(columns="Index", errors="ignore")
+
+
+def _order(family: Family) -> list[str]:
+    return [s.label for s in family.settings]
+
+
+def long_accuracies(members: pd.DataFrame) -> pd.DataFrame:
+    """Per run, tested language and test: the reported epoch's accuracy (from `done.json`)."""
+    rows = []
+    for r in members.itertuples():
+        for col in members.columns:
+            test, _, lang = col.partition("_")
+            if test in TESTS and lang and np.isfinite(getattr(r, col, np.nan)):
+                rows.append({"family": r.family, "setting": r.setting, "value": r.value, "baseline": r.baseline,
+                             "train_langs": r.train_langs, "seed": r.seed, "run": r.run, "lang": lang, "test": test,
+                             "accuracy": float(getattr(r, col))})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def accuracy_table(members: pd.DataFrame, family: Family) -> pd.DataFrame:
+    """Mean accuracy per setting, training condition, tested language and test, with a t interval over seeds."""
+    long = long_accuracies(members[members.family == family.name])
+    if long.empty:
+        return long
+    table = geometry.across_seeds(long, "accuracy", ["setting", "train_langs", "lang", "test"])
+    table["order"] = table.setting.map({s: i for i, s in enumerate(_order(family))})
+    value = {s.label: s.value for s in family.settings}
+    return table.assign(value=table.setting.map(value)).sort_values(["test", "train_langs", "lang", "order"])
+
+
+def contrasts(members: pd.DataFrame, trials: pd.DataFrame, family: Family, test: str = "nf") -> pd.DataFrame:
+    """Each setting against the family's Table 1 setting, per training condition and tested language: the log
+    odds ratio by GEE (runs as clusters, bias-reduced errors, t reference), Holm-adjusted over the family."""
+    mine = members[members.family == family.name]
+    baseline = next(s.label for s in family.settings if s.baseline)
+    rows = []
+    for (langs, lang), part in _cells(mine, trials, test):
+        for setting in _order(family):
+            if setting == baseline or setting not in set(part.condition_label):
+                continue
+            if (
+                part[part.condition_label == baseline].run.nunique() < 2
+                or part[part.condition_label == setting].run.nunique() < 2
+            ):
+                continue
+            row = stats.gee_contrast(part, setting, baseline)
+            rows.append({"train_langs": langs, "lang": lang, "test": test, **row,
+                         "runs": int(part[part.condition_label.isin([setting, baseline])].run.nunique())})  # fmt: skip
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    table["p_holm"] = stats.holm(table.p_approx)
+    return table
+
+
+def _cells(mine: pd.DataFrame, trials: pd.DataFrame, test: str):
+    """(training condition, tested language) -> the trials of the family's runs, labelled by setting."""
+    label = mine.drop_duplicates("run").set_index("run").setting
+    t = trials[trials.run.isin(label.index) & (trials.test == test)]
+    t = t.assign(condition_label=t.run.map(label), run_id=t.run)
+    return t.groupby(["train_langs", "lang"])
+
+
+def geometry_table(members: pd.DataFrame, family: Family, manifest) -> pd.DataFrame:
+    """The mechanism analysis's quantities (`mechanism.run_quantities`) per run of the family, with its setting."""
+    mine = members[members.family == family.name].drop_duplicates("run")
+    if mine.empty:
+        return pd.DataFrame()
+    table = mechanism.per_run_table(mine, manifest)
+    return table.merge(mine[["run", "setting", "value"]], on="run")
+
+
+def compute(members: pd.DataFrame, family: Family) -> dict:
+    """What the family's own runs (its baselines are Table 1 runs, not counted) cost: runs and training
+    core-minutes (one thread per run), and the wall-clock minutes on two cores."""
+    mine = members[(members.family == family.name) & ~members.baseline.astype(bool)].drop_duplicates("run")
+    seconds = sum(tables.training_seconds(d) for d in mine.dir)
+    return {"runs": len(mine), "core_minutes": seconds / 60, "two_core_minutes": seconds / 120}
+
+
+def expected_runs(family: Family, seeds=experiments.SEEDS) -> int:
+    """The family's own runs (beyond its Table 1 baselines) once all are trained."""
+    return len(family.conditions) * (len(family.settings) - 1) * len(seeds)
