@@ -39,10 +39,11 @@ from IPython.display import display
 
 from vgslib import runs
 from vgslib.params import AnalysisParams
-from vgslib.results import analysis, study, tables
+from vgslib.results import analysis, beyond, study, tables
 
 params = AnalysisParams.from_mapping(globals())
-trials = runs.load_runs(params.runs())["trials"]
+tidy = runs.load_runs(params.runs())
+trials = tidy["trials"]
 if trials.empty:
     raise RuntimeError(f"no complete runs in {params.runs()}: train some first (`make book` or the grid)")
 preset = params.preset or tables.choose_preset(trials.preset)
@@ -70,6 +71,15 @@ contrasts = results["contrasts"]
 ok = contrasts.get("diagnostics_ok", pd.Series(dtype=object)).dropna().astype(bool)  # sampled fits only
 print(f"{len(contrasts)} contrast rows, {len(ok)} sampled fits, {int((~ok).sum())} with failed diagnostics")
 display(contrasts)
+
+# %% [markdown]
+# The experiments beyond the paper (`vgslib/experiments.py`), for each family with runs of its own: accuracies
+# per setting with intervals over seeds, and each setting against the Table 1 recipe (GEE over runs, Holm within
+# the family). Empty when no family has been trained (`make book EXPERIMENTS=1` trains them).
+
+# %%
+results |= beyond.family_tables(tidy["runs"], trials, preset)
+results["beyond_contrasts"]
 
 # %% [markdown]
 # Written last: `summary.json` marks the folder complete.

@@ -233,7 +233,8 @@ def fabricate_reference(root: str, langs=("english", "dutch"), audio_dim: int = 
     os.makedirs(os.path.join(out, "features-audio"), exist_ok=True)
     os.makedirs(os.path.join(out, "features-image"), exist_ok=True)
     code = {"english": "en", "french": "fr", "dutch": "nl"}
-    rows = [f"{c.words['en']},{c.words['nl']},{c.words['fr']}" for c in concepts.CONCEPTS.values()]
+    token = lambda word: word.split()[0].replace("-", "")  # noqa: E731 -- single tokens, as the reference's
+    rows = [f"{token(c.words['en'])},{token(c.words['nl'])},{token(c.words['fr'])}" for c in concepts.CONCEPTS.values()]
     open(os.path.join(data, "concepts.csv"), "w").write("\n".join(rows) + "\n")
     open(os.path.join(data, "words-seen.txt"), "w").write("\n".join(concepts.FAMILIAR_NAMES) + "\n")
     open(os.path.join(data, "words-unseen.txt"), "w").write("\n".join(concepts.NOVEL_NAMES) + "\n")

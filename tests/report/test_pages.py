@@ -75,7 +75,7 @@ def test_every_exercise_has_a_solution_whose_code_runs_in_the_build(page):
 
 def test_the_results_chapters_teach():
     """Each results chapter opens with learning objectives and has at least three exercises."""
-    for name in ("first-results", "me", "bilingual", "geometry", "space"):
+    for name in ("first-results", "me", "bilingual", "geometry", "space", "beyond"):
         text = open(os.path.join(paths.REPO_ROOT, "book", f"{name}.md")).read()
         assert "Learning objectives" in text.split("## ")[0], name
         assert len(re.findall(r"```\{exercise\}", text)) >= 3, name

@@ -33,7 +33,7 @@ def test_valid_rows_pass_and_get_canonical_types():
         ({"lang": "de"}, "unknown lang 'de'"),
         ({"split": "dev"}, "unknown split 'dev'"),
         ({"start": 0.5, "end": 0.2}, "start 0.5 and end 0.2"),
-        ({"word": "chien"}, "says word 'chien' for concept 'dog'"),
+        ({"word": "chien", "corpus": "miniature"}, "says word 'chien' for concept 'dog'"),  # built here
     ],
 )
 def test_bad_audio_rows_are_named(change, message):
@@ -68,3 +68,11 @@ def test_select_and_counts(tiny_world):
     counts = manifest.counts(tiny_world)
     assert counts["audio tokens"].sum() == len(tiny_world.audio)
     assert counts["images"].sum() == len(tiny_world.images)
+
+
+def test_only_words_built_here_must_be_the_inventory_s():
+    row = {"id": "fr-cup-0", "concept": "cup", "word": "coupe", "lang": "fr", "speaker": "s", "split": "test",
+           "path": "a.wav", "start": 0.0, "end": 0.5, "corpus": "reference"}  # fmt: skip
+    assert manifest.validate(pd.DataFrame([row]), "audio").word.iloc[0] == "coupe"
+    with pytest.raises(manifest.ManifestError, match="says word 'coupe' for concept 'cup'"):
+        manifest.validate(pd.DataFrame([{**row, "corpus": "miniature"}]), "audio")

@@ -89,3 +89,19 @@ def test_the_documented_route_import_check_prepare_train(ref, tmp_path):
     episodes = pd.read_csv(f"{out}/trials.csv")
     assert len(used) == len(episodes[episodes.lang == "nl"]) and set(used.test) == {"ff", "nf"}
     assert set(used.audio_id) <= set(episodes.audio_id)
+
+
+def test_the_reference_s_own_words_are_kept_and_a_file_that_contradicts_them_is_named(tmp_path):
+    """The reference's French and Dutch words are its own (a corpus says what its speakers said): they import as
+    they are, hyphens and all ("cerf-volant" is "cerfvolant" in file names); a file name whose word is not the
+    concepts.csv word of its concept is named."""
+    ref = testing.fabricate_reference(str(tmp_path / "ref"), langs=("english", "french"))
+    imported = reference.import_reference(ref, str(tmp_path / "out"))
+    assert imported.problems == []
+    fr = imported.manifest.audio[imported.manifest.audio.lang == "fr"]
+    assert set(fr[fr.concept == "kite"].word) == {"cerfvolant"}
+    table = (tmp_path / "ref" / "data" / "concepts.csv").read_text().replace("cup,kop,tasse", "cup,kop,coupe")
+    (tmp_path / "ref" / "data" / "concepts.csv").write_text(table)
+    problems = reference.import_reference(ref, str(tmp_path / "out2")).problems
+    said = [p for p in problems if "the file says 'tasse', concepts.csv's fr word for 'cup' is 'coupe'" in p]
+    assert said and all("tasse" in p for p in problems)  # the files, then the episodes that name them

@@ -129,3 +129,17 @@ def compute(members: pd.DataFrame, family: Family) -> dict:
 def expected_runs(family: Family, seeds=experiments.SEEDS) -> int:
     """The family's own runs (beyond its Table 1 baselines) once all are trained."""
     return len(family.conditions) * (len(family.settings) - 1) * len(seeds)
+
+
+def family_tables(summary: pd.DataFrame, trials: pd.DataFrame, preset: str) -> dict[str, pd.DataFrame]:
+    """For the analysis notebook: every family's accuracies per setting and its NF and FF contrasts against the
+    Table 1 recipe, for the families with runs of their own (empty tables otherwise)."""
+    members = assign(summary, preset)
+    accuracy, contrast = [], []
+    for family in experiments.FAMILIES:
+        if members.empty or not (members[members.family == family.name].baseline == False).any():  # noqa: E712
+            continue
+        accuracy.append(accuracy_table(members, family).assign(family=family.name))
+        contrast += [contrasts(members, trials, family, test).assign(family=family.name) for test in ("nf", "ff")]
+    cat = lambda parts: pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()  # noqa: E731
+    return {"beyond_accuracy": cat(accuracy), "beyond_contrasts": cat(contrast)}

@@ -77,12 +77,19 @@ def _word_of(name: str) -> str:
     return name.split("_", 1)[0].lower()
 
 
+def _token(word: str) -> str:
+    """A word as file names write it: lower case, without hyphens or spaces ("cerf-volant" -> "cerfvolant")."""
+    return str(word).strip().lower().replace("-", "").replace(" ", "")
+
+
 def import_reference(ref: str, out: str) -> Imported:
     data, problems = os.path.join(ref, "data"), []
     inventory = set(concepts.FAMILIAR_NAMES) | set(concepts.NOVEL_NAMES)
     table = pd.read_csv(os.path.join(data, "concepts.csv"), header=None, names=["en", "nl", "fr"], dtype=str)
     for word in sorted(set(table.en.str.strip()) - inventory):
         problems.append(f"concepts.csv: {word!r} is not a concept of the inventory{_substituted(word)}")
+    # What each concept is called in each language, as the reference's file names spell it.
+    said = {(lang, row["en"].strip()): _token(row[lang]) for row in table.to_dict("records") for lang in table}
     audio_features = feature_names(os.path.join(ref, "output", "features-audio"))
     image_features = feature_names(os.path.join(ref, "output", "features-image"))
     audio_rows, image_rows = [], []
@@ -98,6 +105,10 @@ def import_reference(ref: str, out: str) -> Imported:
                 continue
             if name not in audio_features.get((split, lang), set()):
                 problems.append(f"{where}: no features in the {split} {lang} feature file")
+                continue
+            if (lang, concept) in said and _token(_word_of(name)) != said[(lang, concept)]:
+                problems.append(f"{where}: the file says {_word_of(name)!r}, concepts.csv's {lang} word for "
+                                f"{concept!r} is {said[(lang, concept)]!r}")  # fmt: skip
                 continue
             wav = os.path.join(data, f"{rec['lang']}_words", f"{name}.wav")
             audio_rows.append({"id": f"{lang}-{name}", "concept": concept, "word": _word_of(name), "lang": lang,
