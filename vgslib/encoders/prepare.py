@@ -153,13 +153,14 @@ def write_report(data: StudyData, cfg: DataConfig, folder: str | None = None) ->
 
 
 def prepared_world_dir(folder: str | None = None) -> str:
-    """The folder of the miniature world `prepare` made for the data config recorded in `folder` (default: the
-    data root; the default world's folder when nothing is recorded)."""
+    """The folder of the manifest `prepare` used for the data config recorded in `folder` (default: the data
+    root): its miniature world's, or the real corpus's; the default world's folder when nothing is recorded."""
     report = os.path.join(folder or paths.data_root(), REPORT)
     if not os.path.exists(report):
         return paths.world_dir()
     with open(report) as f:
-        return default_world_dir(DataConfig.from_dict(json.load(f)["config"]))
+        cfg = DataConfig.from_dict(json.load(f)["config"])
+    return default_world_dir(cfg) if cfg.corpus == "miniature" else cfg.corpus
 
 
 def load_prepared(folder: str | None = None, features_dir: str | None = None) -> StudyData:

@@ -14,7 +14,7 @@ import pandas as pd
 from vgslib import paths, runs
 from vgslib.encoders import probe
 from vgslib.encoders.prepare import REPORT, prepared_world_dir
-from vgslib.sources import manifest
+from vgslib.sources import concepts, manifest
 from vgslib.sources.manifest import Manifest
 
 HOW_TO_PREPARE = "run `make prepare` (or `python -m vgslib prepare`) first"
@@ -62,14 +62,42 @@ PERCENT_FORMAT = {"accuracy": "{:.1%}", "frozen features": "{:.1%}", "chance": "
 
 
 def world() -> tuple[Manifest, dict]:
-    """The prepared miniature world: its manifest and its `world.json` (config and digest)."""
+    """The prepared data: its manifest and, for the miniature world, its `world.json` (config and digest); for a
+    real corpus, {"corpus": its folder}."""
     folder = prepared_world_dir()
+    report = os.path.join(paths.data_root(), REPORT)
+    corpus = _read_json(report)["config"]["corpus"] if os.path.exists(report) else "miniature"
+    if corpus != "miniature":
+        return manifest.load(folder), {"corpus": folder}
     return manifest.load(folder), _read_json(os.path.join(folder, "world.json"))
 
 
+def corpus_note(record: dict) -> str:
+    """What the data chapter says first when the runs were made on an imported corpus."""
+    return (
+        f"```{{note}}\nThis build's runs use the corpus imported into `{record['corpus']}`, not the miniature "
+        "world. The counts, speakers, recordings and pictures below are that corpus's; the text that describes "
+        "how words are synthesised and pictures rendered is about the miniature world `make book` builds by "
+        "default.\n```"
+    )
+
+
+def _per_item(table: pd.DataFrame, split: str, familiar: bool, by: list[str]) -> int:
+    """The median count of `split` rows per concept of a group (and per `by`), for a corpus's counts."""
+    names = concepts.FAMILIAR_NAMES if familiar else concepts.TESTED_NOVEL_NAMES
+    rows = table[(table.split == split) & table.concept.isin(names)]
+    return int(rows.groupby(["concept", *by]).size().median()) if len(rows) else 0
+
+
 def world_numbers(m: Manifest, record: dict) -> dict:
-    """The data chapter's numbers: sizes of the world and the settings that made it."""
-    cfg = record["config"]
+    """The data chapter's numbers: sizes of the world and the settings that made it (for a real corpus, the same
+    sizes counted from its manifest)."""
+    cfg = record.get("config") or {
+        "train_tokens": _per_item(m.audio, "train", True, ["lang"]),
+        "novel_tokens": _per_item(m.audio, "test", False, ["lang"]),
+        "train_images": _per_item(m.images, "train", True, []),
+        "novel_images": _per_item(m.images, "test", False, []),
+    }
     speakers = {
         f"n_speakers_{split}": int(m.audio[m.audio.split == split].groupby("lang").speaker.nunique().min())
         for split in manifest.SPLITS
@@ -83,7 +111,7 @@ def world_numbers(m: Manifest, record: dict) -> dict:
         "novel_tokens": cfg["novel_tokens"],
         "train_images": cfg["train_images"],
         "novel_images": cfg["novel_images"],
-        "world_digest": record["digest"],
+        "world_digest": record.get("digest") or f"imported from {os.path.basename(record['corpus'].rstrip('/'))}",
         "mean_duration": float((m.audio.end - m.audio.start).mean()),
     }
 

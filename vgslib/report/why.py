@@ -320,6 +320,9 @@ class Why:
 
     def referent_text(self) -> str:
         n, verdicts = self.numbers(), self.referent_verdicts()
+        if not np.isfinite(n["why_nn_mean"]):  # a corpus without novel–novel trials (the reference's episodes)
+            return (f"These runs hold no novel–novel trials, so referent ME and novelty matching cannot be told "
+                    f"apart by NN accuracy; the referent margin averages {n['referent_mean']:+.3f}.")  # fmt: skip
         kinds = dict(zip(verdicts.model, verdicts["kind of ME"]))
         same = set(kinds.values())
         kind_text = (f"every kind of model shows *{same.pop()}*" if len(same) == 1 else
