@@ -1,6 +1,8 @@
 import json
 import os
 
+import pytest
+
 from vgslib import runs, testing
 from vgslib.jobs import grid
 
@@ -114,3 +116,16 @@ def test_the_command_line_reaches_the_grid_with_its_placement(monkeypatch):
     inspect.signature(real).bind(*seen["args"])  # the real grid takes what the command line passes
     monkeypatch.setattr(grid, "cuda_devices", lambda: 0)
     assert grid.local_plan(3) == grid.Placement(workers=3, threads=1)
+
+
+def test_a_grid_on_another_corpus_trains_every_run_on_it(tmp_path):
+    """`--data-config`: every condition carries the data config; an experiment's own data change stays on top."""
+    config = tmp_path / "data.json"
+    config.write_text(json.dumps({"corpus": str(tmp_path), "audio_encoder": {"kind": "precomputed-audio"}}))
+    conds = grid.with_data(grid.conditions("experiments", "laptop"), str(config))
+    data = [json.loads(c["data_overrides"]) for c in conds]
+    assert all(d["corpus"] == str(tmp_path) for d in data)
+    assert {d["audio_encoder"]["kind"] for d in data} == {"precomputed-audio", "logmel-audio"}
+    assert grid.with_data(conds[:1], None) == conds[:1]
+    with pytest.raises(FileNotFoundError, match="nowhere.json"):
+        grid.with_data(conds, str(tmp_path / "nowhere.json"))

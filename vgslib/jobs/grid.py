@@ -7,6 +7,7 @@
     python -m vgslib grid full                     # + links, 2x controls, sizes, the 3-d models, a paper run,
                                                    #   and the experiments
     python -m vgslib grid table1 --scheduler tcp://host:8786   # an existing cluster
+    python -m vgslib grid table1 --preset paper --data-config corpora/reference/reference-data.json   # a corpus
 
 By default a `LocalCluster` with one single-threaded worker process per core (no oversubscription). Where CUDA
 GPUs are present, one run per GPU (`--runs-per-gpu 2` shares each GPU between two small runs), each worker
@@ -20,6 +21,7 @@ of its log and does not stop the others.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -32,7 +34,7 @@ from vgslib import experiments, paths, runs
 from vgslib.jobs.notebooks import train_run_dir
 from vgslib.params import TrainParams
 from vgslib.processes import die_with_parent
-from vgslib.recipe import PRESETS, default_preset
+from vgslib.recipe import PRESETS, default_preset, merge
 
 TABLE1 = ("en", "fr", "nl", "en+fr", "en+nl", "fr+nl")
 GRIDS = ("first-results", "table1", "controls", "experiments", "full")  # each holds Table 1; full holds all
@@ -68,6 +70,18 @@ def conditions(grid: str, preset: str, seeds=range(5)) -> list[dict]:
             seen.add(key)
             unique.append(c)
     return unique
+
+
+def with_data(conds: list[dict], data_config: str | None) -> list[dict]:
+    """The conditions trained on the data config in the JSON file `data_config` (None: the miniature world)."""
+    if data_config is None:
+        return conds
+    if not os.path.isfile(data_config):
+        raise FileNotFoundError(f"data config {data_config!r} does not exist")
+    with open(data_config) as f:
+        base = json.load(f)
+    merged = lambda c: merge(base, json.loads(c.get("data_overrides") or "{}"))  # noqa: E731 -- a setting's own
+    return [{**c, "data_overrides": json.dumps(merged(c), sort_keys=True)} for c in conds]
 
 
 WIDTH_COST = {"xsm": 0.5, "sm": 1, "md": 2, "lg": 4, "3d": 1}  # a step's cost relative to width 128
@@ -246,8 +260,10 @@ def main(argv=None) -> int:
     parser.add_argument("--runs-per-gpu", type=int, default=1, help="runs sharing one GPU (small models leave it idle)")
     parser.add_argument("--threads-per-run", type=int, default=0, help="CPU threads per run (default: a fair share)")
     parser.add_argument("--gpu-resource", action="store_true", help="each run asks its cluster for one GPU resource")
+    parser.add_argument("--data-config", default=None, help="a data config JSON (e.g. written by import-reference): "
+                        "every run trains on that corpus and those encoders")  # fmt: skip
     args = parser.parse_args(argv)
-    conds = conditions(args.grid, args.preset or default_preset())
+    conds = with_data(conditions(args.grid, args.preset or default_preset()), args.data_config)
     for c in conds:  # every condition is checked before a cluster starts
         train_run_dir(c)
     results = run_grid(conds, args.scheduler, args.workers, args.runs_per_gpu, args.threads_per_run, args.gpu_resource)
