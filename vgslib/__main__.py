@@ -139,6 +139,9 @@ def align(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from vgslib import paths
+
+    paths.absolute_environment()  # `VGSLIB_RUNS=runs-x python -m vgslib ...`: notebooks run in another folder
     argv = sys.argv[1:] if argv is None else argv
     commands = {
         "prepare": prepare,

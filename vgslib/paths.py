@@ -1,11 +1,20 @@
 """Where generated things live: `$VGSLIB_DATA` (default `data/` at the repository root), `runs/` and
-`results/`."""
+`results/`. A relative `$VGSLIB_*` folder is relative to where the command started: `absolute_environment`
+(called by the command line) makes it absolute, so notebooks and workers that run elsewhere find it too."""
 
 from __future__ import annotations
 
 import os
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FOLDERS = ("VGSLIB_DATA", "VGSLIB_RUNS", "VGSLIB_RESULTS")
+
+
+def absolute_environment() -> None:
+    """Every `$VGSLIB_*` folder given as an absolute path (children inherit the environment, not the cwd)."""
+    for name in FOLDERS:
+        if os.environ.get(name):
+            os.environ[name] = os.path.abspath(os.environ[name])
 
 
 def data_root() -> str:
