@@ -4,6 +4,7 @@ import json
 import os
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from vgslib import experiments, recipe, runs, testing
@@ -165,5 +166,16 @@ def test_the_chapter_reads_a_family_from_its_runs(family_runs):
     assert "NF runs from" in page.answer(family) and "No run of this experiment" in page.missing(family)
     cost = page.compute().set_index("experiment")
     assert cost.loc[family.title, "runs beyond Table 1"] == f"2 of {beyond.expected_runs(family)}"
+    assert page.geometry_answer(family, data.manifest) == ""  # two settings: no correlation is claimed
     geometry = page.geometry(family, data.manifest)
     assert list(geometry.setting) == ["3 negatives", "11 negatives (Table 1)"] and "ME margin (NwF − NwN)" in geometry
+
+
+def test_the_geometry_answer_relates_nf_to_the_familiar_picture_variance_across_settings():
+    from vgslib.report.beyond import Beyond
+
+    page = Beyond(pd.DataFrame(), pd.DataFrame(), "laptop")
+    settings = {"setting": ["a", "b", "c"] * 2, "nf": [0.6, 0.62, 0.64] * 2, "var_img_fam": [0.2, 0.3, 0.4] * 2}
+    page._geometry["negatives"] = pd.DataFrame({"train_langs": "en", "lang": "en", **settings})
+    text = page.geometry_answer(experiments.FAMILY["negatives"], None)
+    assert "variance 0.200–0.400" in text and "correlation of the 3 setting means +1.00" in text

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -25,7 +25,7 @@ GEOMETRY = {  # the mechanism analysis's quantities shown per setting
 
 
 def _pct(x: float) -> str:
-    return f"{100 * x:.1f} %"
+    return f"{100 * x:.1f}\u00a0%"  # a non-breaking space: "60.7 %" never wraps
 
 
 @dataclass
@@ -33,6 +33,12 @@ class Beyond:
     members: pd.DataFrame  # (family, run) rows, see `beyond.assign`
     trials: pd.DataFrame
     preset: str
+    _geometry: dict = field(default_factory=dict, repr=False)  # family -> its runs' mechanism quantities
+
+    def geometry_table(self, family: Family, manifest) -> pd.DataFrame:
+        if family.name not in self._geometry:
+            self._geometry[family.name] = beyond.geometry_table(self.members, family, manifest)
+        return self._geometry[family.name]
 
     @classmethod
     def load(cls, tidy: dict) -> Beyond:
@@ -139,9 +145,30 @@ class Beyond:
                 )
         return " ".join(parts)
 
+    def geometry_answer(self, family: Family, manifest) -> str:
+        """Does NF follow the familiar-picture variance across the settings (the paper's account)? In words, from
+        the setting means of each training condition and tested language."""
+        table = self.geometry_table(family, manifest)
+        if table.empty:
+            return ""
+        means = table.groupby(["train_langs", "lang", "setting"])[["nf", "var_img_fam"]].mean().reset_index()
+        parts = []
+        for (langs, lang), cell in means.groupby(["train_langs", "lang"]):
+            if len(cell) < 3:
+                continue
+            r = float(cell.nf.corr(cell.var_img_fam))
+            parts.append(
+                f"{langs} tested on {lang.upper()}: familiar-picture variance {cell.var_img_fam.min():.3f}–"
+                f"{cell.var_img_fam.max():.3f}, NF {_pct(cell.nf.min())}–{_pct(cell.nf.max())} "
+                f"(correlation of the {len(cell)} setting means {r:+.2f})"
+            )
+        if not parts:
+            return ""
+        return "Across the settings — " + "; ".join(parts) + "."
+
     def geometry(self, family: Family, manifest) -> pd.DataFrame:
         """Per setting (and tested language): the mechanism quantities' means over seeds, beside NF."""
-        table = beyond.geometry_table(self.members, family, manifest)
+        table = self.geometry_table(family, manifest)
         if table.empty:
             return table
         cols = ["nf", *GEOMETRY]
@@ -213,4 +240,5 @@ class Beyond:
         display(self.accuracy_display(family, "ff").style.hide(axis="index"))
         display(Markdown("The mechanism analysis's quantities per setting (means over seeds):"))
         display(self.geometry(family, manifest).style.hide(axis="index").format(precision=3))
+        display(Markdown(self.geometry_answer(family, manifest)))
         display(Markdown(f"**What a child study could test.** {family.child_study}"))

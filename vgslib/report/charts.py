@@ -619,7 +619,7 @@ def setting_chart(runs: pd.DataFrame, means: pd.DataFrame, order: list[str], axi
     `beyond.accuracy_table` (one test), settings on x in their declared order."""
     data = pd.concat([runs.assign(kind="run"), means.assign(kind="mean")], ignore_index=True)
     data = data.assign(panel=data.train_langs + " tested on " + data.lang.str.upper())
-    x = alt.X("setting:N", sort=order, title=axis, axis=alt.Axis(labelAngle=-30, labelLimit=140))
+    x = alt.X("setting:N", sort=order, title=None, axis=alt.Axis(labelAngle=-30, labelLimit=140))  # axis: in title
     base = alt.Chart().encode(x=x)
     dots = (
         base.mark_circle(size=35, opacity=0.55, color=PALETTE[0])
@@ -636,4 +636,6 @@ def setting_chart(runs: pd.DataFrame, means: pd.DataFrame, order: list[str], axi
     )
     chance = alt.Chart().mark_rule(strokeDash=[4, 3], color="#888").encode(y=alt.datum(0.5))
     layered = alt.layer(chance, dots, bars, ticks, data=data).properties(width=alt.Step(42), height=200)
-    return layered.facet(facet=alt.Facet("panel:N", title=None), columns=2).properties(title=title)
+    return layered.facet(facet=alt.Facet("panel:N", title=None), columns=2).properties(
+        title=alt.Title(title, subtitle=f"x: {axis}")
+    )

@@ -66,11 +66,13 @@ def long_accuracies(members: pd.DataFrame) -> pd.DataFrame:
 
 
 def accuracy_table(members: pd.DataFrame, family: Family) -> pd.DataFrame:
-    """Mean accuracy per setting, training condition, tested language and test, with a t interval over seeds."""
+    """Mean accuracy per setting, training condition, tested language and test, with a t interval over seeds
+    (clipped to [0, 1])."""
     long = long_accuracies(members[members.family == family.name])
     if long.empty:
         return long
     table = geometry.across_seeds(long, "accuracy", ["setting", "train_langs", "lang", "test"])
+    table[["low", "high"]] = table[["low", "high"]].clip(0, 1)  # a t interval over few seeds can pass 0 or 100 %
     table["order"] = table.setting.map({s: i for i, s in enumerate(_order(family))})
     value = {s.label: s.value for s in family.settings}
     return table.assign(value=table.setting.map(value)).sort_values(["test", "train_langs", "lang", "order"])
