@@ -1,14 +1,12 @@
 """The beyond-the-paper families: their declaration, and one smoke run of every family."""
 
 import json
-import os
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from vgslib import experiments, recipe, runs, testing
-from vgslib.encoders.prepare import prepare
+from vgslib import experiments, recipe, runs
 from vgslib.jobs import grid
 from vgslib.params import TrainParams
 from vgslib.training import experiment
@@ -93,19 +91,6 @@ def test_an_uneven_epoch_keeps_its_length_and_hears_every_token_of_the_dominant_
     assert len(set(anchors[lang[anchors] == "fr"])) == 6  # six French tokens, none twice
     even = recipe.make_config("laptop", {"train": {"languages": ["en", "fr"]}}).train
     assert sorted(epoch_anchors(pool, even, np.random.default_rng(0))) == list(range(60))
-
-
-@pytest.fixture(scope="module")
-def study(tmp_path_factory):
-    root = tmp_path_factory.mktemp("data")
-    old = os.environ.get("VGSLIB_DATA")
-    os.environ["VGSLIB_DATA"] = str(root)
-    cfg = testing.tiny_data_config()
-    yield cfg, prepare(cfg, progress=False)
-    if old is None:
-        del os.environ["VGSLIB_DATA"]
-    else:
-        os.environ["VGSLIB_DATA"] = old
 
 
 def _one_setting_per_kind_of_change() -> list:

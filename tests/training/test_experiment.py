@@ -6,24 +6,10 @@ import pandas as pd
 import pytest
 import torch
 
-from vgslib import recipe, runs, testing
+from vgslib import recipe, runs
 from vgslib.encoders.prepare import prepare
 from vgslib.training import experiment
 from vgslib.training.loop import NonFiniteLossError
-
-
-@pytest.fixture(scope="module")
-def study(tmp_path_factory):
-    """Tiny world + tiny pre-trained encoders + features, in a private data folder."""
-    root = tmp_path_factory.mktemp("data")
-    old = os.environ.get("VGSLIB_DATA")
-    os.environ["VGSLIB_DATA"] = str(root)
-    cfg = testing.tiny_data_config()
-    yield cfg, prepare(cfg, progress=False)
-    if old is None:
-        del os.environ["VGSLIB_DATA"]
-    else:
-        os.environ["VGSLIB_DATA"] = old
 
 
 def _cfg(study, **train):
