@@ -38,10 +38,6 @@ class Family:
     axis: str  # what `Setting.value` measures
     conditions: tuple[str, ...]  # training languages ("en", "en+fr")
     settings: tuple[Setting, ...]
-    per_test_language: bool = False  # analyse each tested language apart (dominant vs non-dominant)
-
-    def setting(self, label: str) -> Setting:
-        return next(s for s in self.settings if s.label == label)
 
 
 FAMILIES: tuple[Family, ...] = (
@@ -87,7 +83,6 @@ FAMILIES: tuple[Family, ...] = (
             Setting("75 % English", 0.75, {"train.first_language_share": 0.75}),
             Setting("90 % English", 0.90, {"train.first_language_share": 0.90}),
         ),
-        per_test_language=True,
     ),
     Family(
         name="encoders",

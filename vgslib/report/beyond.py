@@ -34,6 +34,7 @@ class Beyond:
     trials: pd.DataFrame
     preset: str
     _geometry: dict = field(default_factory=dict, repr=False)  # family -> its runs' mechanism quantities
+    _contrasts: dict = field(default_factory=dict, repr=False)  # (family, test) -> its GEE contrasts
 
     def geometry_table(self, family: Family, manifest) -> pd.DataFrame:
         if family.name not in self._geometry:
@@ -46,13 +47,8 @@ class Beyond:
         preset = tables.first_results(summary).preset.iloc[0]
         return cls(beyond.assign(summary, preset), tidy["trials"], preset)
 
-    def runs_of(self, family: Family) -> pd.DataFrame:
-        if self.members.empty:
-            return self.members
-        return self.members[(self.members.family == family.name) & ~self.members.baseline.astype(bool)]
-
     def present(self, family: Family) -> bool:
-        return len(self.runs_of(family)) > 0
+        return not beyond.own_runs(self.members, family).empty
 
     def settings(self, family: Family) -> pd.DataFrame:
         """The declared settings and how many of their runs this build holds."""
@@ -90,7 +86,10 @@ class Beyond:
         return charts.setting_chart(long[long.test == test], means[means.test == test], order, family.axis, title)
 
     def contrasts(self, family: Family, test: str = "nf") -> pd.DataFrame:
-        return beyond.contrasts(self.members, self.trials, family, test)
+        """Fitted once per family and test (the answer and the table both read them)."""
+        if (family.name, test) not in self._contrasts:
+            self._contrasts[family.name, test] = beyond.contrasts(self.members, self.trials, family, test)
+        return self._contrasts[family.name, test]
 
     def contrast_display(self, family: Family, test: str = "nf") -> pd.DataFrame:
         table = self.contrasts(family, test)

@@ -48,6 +48,13 @@ def assign(summary: pd.DataFrame, preset: str, families=experiments.FAMILIES) ->
     return pd.DataFrame(rows).drop(columns="Index", errors="ignore")
 
 
+def own_runs(members: pd.DataFrame, family: Family) -> pd.DataFrame:
+    """The family's own runs (its settings other than the Table 1 recipe), one row each."""
+    if members.empty:
+        return members
+    return members[(members.family == family.name) & ~members.baseline.astype(bool)].drop_duplicates("run")
+
+
 def _order(family: Family) -> list[str]:
     return [s.label for s in family.settings]
 
@@ -123,7 +130,7 @@ def geometry_table(members: pd.DataFrame, family: Family, manifest) -> pd.DataFr
 def compute(members: pd.DataFrame, family: Family) -> dict:
     """What the family's own runs (its baselines are Table 1 runs, not counted) cost: runs and training
     core-minutes (one thread per run), and the wall-clock minutes on two cores."""
-    mine = members[(members.family == family.name) & ~members.baseline.astype(bool)].drop_duplicates("run")
+    mine = own_runs(members, family)
     seconds = sum(tables.training_seconds(d) for d in mine.dir)
     return {"runs": len(mine), "core_minutes": seconds / 60, "two_core_minutes": seconds / 120}
 
@@ -139,7 +146,7 @@ def family_tables(summary: pd.DataFrame, trials: pd.DataFrame, preset: str) -> d
     members = assign(summary, preset)
     accuracy, contrast = [], []
     for family in experiments.FAMILIES:
-        if members.empty or not (members[members.family == family.name].baseline == False).any():  # noqa: E712
+        if own_runs(members, family).empty:
             continue
         accuracy.append(accuracy_table(members, family).assign(family=family.name))
         contrast += [contrasts(members, trials, family, test).assign(family=family.name) for test in ("nf", "ff")]
