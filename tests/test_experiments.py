@@ -138,7 +138,9 @@ def test_the_chapter_reads_a_family_from_its_runs(family_runs):
     members = beyond.assign(tidy["runs"], "smoke")
     mine = members[members.family == "negatives"]
     assert sorted(mine.setting) == ["11 negatives (Table 1)"] * 2 + ["3 negatives"] * 2
-    assert set(members[members.family != "negatives"].setting) == {"self-supervised (Table 1)"}  # EN baselines
+    others = members[members.family != "negatives"]  # the EN Table 1 runs are the other EN families' baselines
+    en_families = {f.name for f in experiments.FAMILIES if "en" in f.conditions} - {"negatives"}
+    assert others.baseline.all() and set(others.family) == en_families
     acc = beyond.accuracy_table(members, family)
     nf = acc[(acc.test == "nf") & (acc.lang == "en")]
     assert list(nf.setting) == ["3 negatives", "11 negatives (Table 1)"] and (nf.runs == 2).all()
@@ -164,3 +166,94 @@ def test_the_geometry_answer_relates_nf_to_the_familiar_picture_variance_across_
     page._geometry["negatives"] = pd.DataFrame({"train_langs": "en", "lang": "en", **settings})
     text = page.geometry_answer(experiments.FAMILY["negatives"], None)
     assert "variance 0.200–0.400" in text and "correlation of the 3 setting means +1.00" in text
+
+
+def test_a_world_with_added_concepts_keeps_every_other_item_byte_identical(tiny_world, tmp_path):
+    """The vocabulary and injected families' world: the added items come last, so every item of the world
+    without them is the same file, and the added concepts get the splits they are trained and tested on."""
+    import hashlib
+    import os
+
+    from vgslib import testing
+    from vgslib.sources import miniature
+
+    cfg = testing.tiny_world_config(also_trained=("apple", "ball"))
+    assert (
+        cfg.digest() != testing.tiny_world_config().digest() and "also_trained" not in miniature.WorldConfig().to_dict()
+    )
+    world = miniature.build(cfg, str(tmp_path / "world"), progress=False, num_workers=2)
+    digest = lambda m, rel: hashlib.sha256(open(m.path(rel), "rb").read()).hexdigest()  # noqa: E731
+    for kind in ("audio", "images"):
+        old, new = getattr(tiny_world, kind), getattr(world, kind).set_index("id")
+        assert set(old.id) <= set(new.index)
+        assert all(digest(tiny_world, r.path) == digest(world, new.loc[r.id, "path"]) for r in old.itertuples())
+        added = new[~new.index.isin(old.id)]
+        assert set(added.split[added.concept == "apple"]) == {"train", "val", "test"}
+        assert set(added.split[added.concept == "ball"]) == {"train", "val"}  # its test items stay the novel ones
+        assert set(added.concept) == {"apple", "ball"}
+    assert os.path.exists(world.path(world.audio.path.iloc[-1]))
+    with pytest.raises(ValueError, match="'bear' is neither an added concept"):
+        testing.tiny_world_config(also_trained=("bear",))
+
+
+def test_a_vocabulary_of_its_own_is_declared_checked_and_trained_on(study):
+    data_cfg, data = study
+    cfg = recipe.make_config("smoke", {"data": data_cfg.to_dict(), "train": {"familiar": list(experiments.CORE)}})
+    assert "familiar" not in recipe.make_config("smoke").to_dict()["train"]  # an added field: absent at its default
+    d = experiment.load_run_data(cfg, data)
+    assert set(d.audio.concept) == set(d.images.concept) == set(experiments.CORE)
+    assert set(d.val_trials.concept) | set(d.val_trials.distractor_concept) == set(experiments.CORE)
+    default = experiment.load_run_data(recipe.make_config("smoke", {"data": data_cfg.to_dict()}), data)
+    assert d.trials.equals(default.trials)  # the stored test trials do not change
+    groups = experiment.sample_groups(np.arange(len(d.audio)), d.audio, d.images, np.random.default_rng(0))
+    assert set(d.images.concept[groups.neg_images.ravel()]) <= set(experiments.CORE)
+    assert set(d.audio.concept[groups.neg_audio.ravel()]) <= set(experiments.CORE)
+    apple = cfg.replace(train=cfg.train.replace(familiar=(*experiments.CORE, "apple")))
+    with pytest.raises(ValueError, match=r"train.familiar names \['apple'\], which have no train items"):
+        experiment.load_run_data(apple, data)
+    for bad, what in ((["bear", "unicorn"], "unknown concept 'unicorn'"), (["bear"], "at least two"),
+                      (["bear", "bear", "cat"], "at least two distinct")):  # fmt: skip
+        with pytest.raises(ValueError, match=what):
+            recipe.make_config("smoke", {"train": {"familiar": bad}})
+
+
+def test_a_family_with_a_scope_scores_every_setting_on_the_same_trials():
+    from vgslib.results import beyond
+
+    family = experiments.FAMILY["injected"]
+    injected, kept = experiments.INJECTED[0], experiments.NEVER_INJECTED[0]
+    trials = pd.DataFrame(
+        {
+            "test": ["nf", "nf", "ff", "nn", "nn"],
+            "concept": [injected, kept, "bear", kept, kept],
+            "distractor_concept": ["cat", "cat", "dog", injected, experiments.NEVER_INJECTED[1]],
+        }
+    )
+    assert list(beyond.in_scope(trials, family).index) == [1, 2, 4]
+    vocabulary = experiments.FAMILY["vocabulary"]
+    assert experiments.CORE == ("bear", "boat", "cat", "cow", "elephant", "scissors", "umbrella")
+    assert list(beyond.in_scope(trials, vocabulary).index) == [0, 1, 3, 4]  # "ff" bear vs dog: dog is not core
+    assert beyond.in_scope(trials, experiments.FAMILY["negatives"]) is trials
+
+
+def test_the_injected_check_splits_the_injectable_words_by_whether_a_setting_trained_them():
+    from vgslib.report.beyond import Beyond
+    from vgslib.results import beyond
+
+    family = experiments.FAMILY["injected"]
+    rows, trials = [], []
+    for setting in family.settings:
+        for seed in (0, 1):
+            run = f"{setting.value}-{seed}"
+            rows.append({"run": run, "family": family.name, "setting": setting.label, "baseline": setting.baseline})
+            for word in experiments.INJECTED:
+                trained = word in setting.changes.get("train.familiar", ())
+                correct = [True] * 9 + [False] if trained else [True, False] * 5  # 90 % trained, 50 % held out
+                trials += [{"run": run, "test": "nf", "lang": "en", "concept": word, "correct": c} for c in correct]
+    members, trials = pd.DataFrame(rows), pd.DataFrame(trials)
+    table = beyond.injected_words(members, trials).set_index(["setting", "words"])
+    assert table.loc[("none injected (Table 1)", "held out (novel)"), "mean"] == 0.5
+    assert table.loc[("4 injected", "trained in this setting"), "mean"] == pytest.approx(0.9)
+    assert table.loc[("4 injected", "held out (novel)"), "mean"] == 0.5
+    assert ("8 injected", "held out (novel)") not in table.index and (table.runs == 2).all()
+    assert len(Beyond(members, trials, "laptop").injected_words().data) == 4

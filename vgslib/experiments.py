@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from vgslib.sources import concepts
+
 SEEDS = tuple(range(5))
 
 
@@ -38,6 +40,12 @@ class Family:
     axis: str  # what `Setting.value` measures
     conditions: tuple[str, ...]  # training languages ("en", "en+fr")
     settings: tuple[Setting, ...]
+    # Which stored trials count, when settings change the vocabulary: {"familiar": concepts, "novel": concepts};
+    # a trial counts when its familiar concepts (word or picture) are all in the first and its novel ones in
+    # the second, so every setting is scored on the same trials. None: every trial.
+    scope: dict | None = None
+    scope_note: str = ""  # the scope in words, for the chapter
+    geometry: bool = True  # whether the mechanism analysis (defined on the 13 + 19 concepts) applies
 
 
 FAMILIES: tuple[Family, ...] = (
@@ -105,6 +113,79 @@ FAMILIES: tuple[Family, ...] = (
     ),
 )
 
+# The vocabulary-size and injected-novel families train on vocabularies of their own; one world holds the training
+# data of every concept they add (the 13 added concepts and the 8 novel ones injected), so one world is built.
+CORE = concepts.FAMILIAR_NAMES[::2]  # the 7 familiar concepts of the smallest vocabulary: every other one
+INJECTED = concepts.TESTED_NOVEL_NAMES[:16:2]  # the 8 novel concepts made familiar (k = 8); k = 4: every other
+NEVER_INJECTED = tuple(c for c in concepts.TESTED_NOVEL_NAMES if c not in INJECTED)
+ALSO_TRAINED = concepts.ADDED_NAMES + INJECTED
+
+
+def describe(path: str, value) -> str:
+    """A setting's change in words, for tables: lists of concepts named against the protocol's 13."""
+    if not isinstance(value, tuple):
+        return f"{path} = {value}"
+    if value == ALSO_TRAINED:
+        return f"{path}: the {len(concepts.ADDED_NAMES)} added and the {len(INJECTED)} injectable novel concepts"
+    thirteen = value[: len(concepts.FAMILIAR_NAMES)] == concepts.FAMILIAR_NAMES
+    rest = value[len(concepts.FAMILIAR_NAMES) :] if thirteen else value
+    return f"{path} = " + ("the 13 + " if thirteen else "") + ", ".join(rest)
+
+
+def _vocabulary(*names: str) -> dict:
+    return {"data.world.also_trained": ALSO_TRAINED, "train.familiar": tuple(names)}
+
+
+FAMILIES += (
+    Family(
+        name="vocabulary",
+        title="How large a vocabulary?",
+        question="The paper's models know 13 words. Children's ME strengthens as their vocabulary grows (the paper's "
+        "first open question): does the model's, when it is trained on 7, 13, 20 or 26 familiar concepts with "
+        "the novel set fixed?",
+        prediction="On the paper's account ME comes from the novel word's place relative to the familiar pictures: "
+        "more familiar concepts fill more of the picture space, so a novel word should find fewer familiar "
+        "pictures it resembles, and NF should rise with the vocabulary.",
+        child_study="Vocabulary checklists (e.g. the CDI) measure how many words a toddler knows; an ME study "
+        "could relate each child's disambiguation to that count, as several have, and the models give the "
+        "dose-response such a study could be compared with.",
+        axis="familiar concepts in training",
+        conditions=("en",),
+        settings=(
+            Setting("7 concepts", 7, {"train.familiar": CORE}),
+            Setting("13 concepts (Table 1)", 13),
+            Setting("20 concepts", 20, _vocabulary(*concepts.FAMILIAR_NAMES, *concepts.ADDED_NAMES[:7])),
+            Setting("26 concepts", 26, _vocabulary(*concepts.FAMILIAR_NAMES, *concepts.ADDED_NAMES)),
+        ),
+        scope={"familiar": CORE, "novel": concepts.TESTED_NOVEL_NAMES},
+        scope_note="Every setting is scored on the same stored trials: those whose familiar word or picture is one "
+        f"of the {len(CORE)} concepts every vocabulary holds ({', '.join(CORE)}).",
+        geometry=False,
+    ),
+    Family(
+        name="injected",
+        title="Novel concepts made familiar",
+        question="The paper keeps its novel concepts strictly out of training and names this as a check it did not "
+        "run: if some novel concepts are trained as familiar ones (k = 0, 4 or 8 of them), is ME on the other "
+        "novel words unchanged, or was it an artefact of that strict separation?",
+        prediction="If ME is a property of the learned space rather than of which concepts happen to be held out, "
+        "NF on the never-injected novel words should stay where it is as k grows; the injected words themselves "
+        "should become as well learned as familiar ones.",
+        child_study="Teaching a child a few of the objects of a later ME test (a training phase, then the test) asks "
+        "the same: does disambiguation depend on which objects were left unnamed?",
+        axis="novel concepts trained as familiar (k)",
+        conditions=("en",),
+        settings=(
+            Setting("none injected (Table 1)", 0),
+            Setting("4 injected", 4, _vocabulary(*concepts.FAMILIAR_NAMES, *INJECTED[::2])),
+            Setting("8 injected", 8, _vocabulary(*concepts.FAMILIAR_NAMES, *INJECTED)),
+        ),
+        scope={"familiar": concepts.FAMILIAR_NAMES, "novel": NEVER_INJECTED},
+        scope_note=f"Every setting is scored on the same stored trials: those of the {len(NEVER_INJECTED)} novel "
+        f"concepts no setting injects ({', '.join(NEVER_INJECTED)}), against the 13 familiar ones.",
+        geometry=False,
+    ),
+)
 FAMILY = {f.name: f for f in FAMILIES}
 IGNORED = ("name", "digest", "identity", "condition", "train.device", "train.threads", "train.seed")
 

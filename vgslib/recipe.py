@@ -45,8 +45,20 @@ class TrainConfig(Config):
     # Bilingual exposure: the share of each epoch's anchors (and of the negative audio) in the first training
     # language; 0 = every training token once per epoch, as in the paper (an even 50/50 on the miniature).
     first_language_share: float = added_field(0.0)
+    # The familiar concepts the model trains on (and whose pictures its negatives come from); () = the 13 of the
+    # protocol. Others need training data in the world (`WorldConfig.also_trained`): the vocabulary-size and
+    # injected-novel experiments. The stored test trials do not change with it.
+    familiar: tuple[str, ...] = added_field(())
+
+    @property
+    def familiar_names(self) -> tuple[str, ...]:
+        return self.familiar or concepts.FAMILIAR_NAMES
 
     def __post_init__(self):
+        for name in self.familiar:
+            concepts.get(name)  # names the unknown concept
+        if self.familiar and (len(set(self.familiar)) != len(self.familiar) or len(self.familiar) < 2):
+            raise ValueError(f"train.familiar must name at least two distinct concepts, got {list(self.familiar)}")
         if not 1 <= len(self.languages) <= 2:
             raise ValueError(f"train.languages must hold one or two languages, got {list(self.languages)}")
         for lang in self.languages:

@@ -23,6 +23,11 @@ GEOMETRY = {  # the mechanism analysis's quantities shown per setting
     "between_img": "in-between, pictures",
 }
 
+NO_GEOMETRY = (
+    "The mechanism analysis is not shown for this experiment: its quantities are defined on the protocol's 13 "
+    "familiar and 19 novel concepts, which these settings redefine."
+)
+
 
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}\u00a0%"  # a non-breaking space: "60.7 %" never wraps
@@ -56,15 +61,16 @@ class Beyond:
         rows = []
         for s in family.settings:
             n = int((have.setting == s.label).sum()) if len(have) else 0
-            change = ", ".join(f"{k} = {v}" for k, v in s.changes.items()) or "none (the Table 1 runs)"
+            change = "; ".join(experiments.describe(k, v) for k, v in s.changes.items()) or "none (the Table 1 runs)"
             rows.append({"setting": s.label, "what changes": change,
                          "runs here": f"{n} of {len(family.conditions) * len(experiments.SEEDS)}"})  # fmt: skip
         return pd.DataFrame(rows)
 
     def intro(self, family: Family) -> str:
+        scored = f" {family.scope_note}" if family.scope_note else ""
         return (
             f"**Question.** {family.question}\n\n**What the paper's account predicts.** {family.prediction}\n\n"
-            f"**Trained:** {', '.join(c.upper() for c in family.conditions)}, five seeds per setting."
+            f"**Trained:** {', '.join(c.upper() for c in family.conditions)}, five seeds per setting.{scored}"
         )
 
     def missing(self, family: Family) -> str:
@@ -76,10 +82,10 @@ class Beyond:
     # --------------------------------------------------------------------------------------------- results
 
     def accuracy(self, family: Family) -> pd.DataFrame:
-        return beyond.accuracy_table(self.members, family)
+        return beyond.accuracy_table(self.members, family, self.trials)
 
     def chart(self, family: Family, test: str = "nf"):
-        long = beyond.long_accuracies(self.members[self.members.family == family.name])
+        long = beyond.long_accuracies(self.members[self.members.family == family.name], family, self.trials)
         means = self.accuracy(family)
         title = {"nf": "Novel–familiar (ME)", "ff": "Familiar–familiar"}[test] + f" accuracy: {family.title.lower()}"
         order = [s.label for s in family.settings]
@@ -143,6 +149,16 @@ class Beyond:
                     f"in NF (GEE over runs, Holm): " + "; ".join(items) + "."
                 )
         return " ".join(parts)
+
+    def injected_words(self) -> pd.DataFrame | None:
+        """The injected family's check, for the page: NF on the words some setting injects."""
+        t = beyond.injected_words(self.members, self.trials) if not self.members.empty else pd.DataFrame()
+        if t.empty:
+            return None
+        return pd.DataFrame({"setting": t.setting, "tested on": t.lang.str.upper(),
+                             "the 8 injectable words": t.words, "NF": t["mean"].map(_pct),
+                             "95 % interval over seeds": [f"[{_pct(lo)}, {_pct(hi)}]" for lo, hi in zip(t.low, t.high)],
+                             "runs": t.runs.astype(int)}).style.hide(axis="index")  # fmt: skip
 
     def geometry_answer(self, family: Family, manifest) -> str:
         """Does NF follow the familiar-picture variance across the settings (the paper's account)? In words, from
@@ -237,7 +253,10 @@ class Beyond:
             display(contrasts.style.hide(axis="index"))
         display(Markdown("Familiar–familiar accuracy, to tell a weaker ME from a model that learned less:"))
         display(self.accuracy_display(family, "ff").style.hide(axis="index"))
-        display(Markdown("The mechanism analysis's quantities per setting (means over seeds):"))
-        display(self.geometry(family, manifest).style.hide(axis="index").format(precision=3))
-        display(Markdown(self.geometry_answer(family, manifest)))
+        if family.geometry:
+            display(Markdown("The mechanism analysis's quantities per setting (means over seeds):"))
+            display(self.geometry(family, manifest).style.hide(axis="index").format(precision=3))
+            display(Markdown(self.geometry_answer(family, manifest)))
+        else:
+            display(Markdown(NO_GEOMETRY))
         display(Markdown(f"**What a child study could test.** {family.child_study}"))

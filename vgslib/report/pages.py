@@ -72,6 +72,20 @@ def world() -> tuple[Manifest, dict]:
     return manifest.load(folder), _read_json(os.path.join(folder, "world.json"))
 
 
+def added_concepts() -> pd.DataFrame:
+    """The vocabulary-size experiment's added concepts, their words and pictograms, and whether the default
+    image encoder's pre-training drew any of their pictograms (it bans only the inventory's: the added
+    concepts came after the encoders, and banning theirs too would have changed every Table 1 number)."""
+    from vgslib.encoders.pretrain import ImagePretrainConfig, pretraining_pictograms
+
+    cfg = ImagePretrainConfig()
+    seen = {seq.split("-")[0] for _, seq in pretraining_pictograms(cfg.num_pictograms, cfg.seed)}
+    table = concepts.added_table()
+    drawn = [sum(p.split("-")[0] in seen for p in c.pictograms) for c in concepts.ADDED]
+    return table.assign(**{"pictograms in encoder pre-training": [f"{k} of {len(c.pictograms)}" for k, c in
+                                                                    zip(drawn, concepts.ADDED)]})  # fmt: skip
+
+
 def corpus_note(record: dict) -> str:
     """What the data chapter says first when the runs were made on an imported corpus."""
     return (

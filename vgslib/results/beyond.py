@@ -59,8 +59,30 @@ def _order(family: Family) -> list[str]:
     return [s.label for s in family.settings]
 
 
-def long_accuracies(members: pd.DataFrame) -> pd.DataFrame:
-    """Per run, tested language and test: the reported epoch's accuracy (from `done.json`)."""
+# test -> (the word's group, the distractor picture's group), as the trials were generated
+GROUPS = {
+    "ff": ("familiar", "familiar"),
+    "nf": ("novel", "familiar"),
+    "nn": ("novel", "novel"),
+    "fn": ("familiar", "novel"),
+}
+
+
+def in_scope(trials: pd.DataFrame, family: Family) -> pd.DataFrame:
+    """The trials that count for `family` (`Family.scope`): all of them when it has none."""
+    if family.scope is None or trials.empty:
+        return trials
+    groups = trials.test.map(GROUPS)
+    word_ok = [c in family.scope[g[0]] for c, g in zip(trials.concept, groups)]
+    picture_ok = [c in family.scope[g[1]] for c, g in zip(trials.distractor_concept, groups)]
+    return trials[np.asarray(word_ok) & np.asarray(picture_ok)]
+
+
+def long_accuracies(members: pd.DataFrame, family: Family | None = None, trials: pd.DataFrame | None = None):
+    """Per run, tested language and test: the reported epoch's accuracy (from `done.json`; from the run's
+    scored trials in the family's scope when it has one)."""
+    if family is not None and family.scope is not None and trials is not None:
+        return _scoped_accuracies(members[members.family == family.name], family, trials)
     rows = []
     for r in members.itertuples():
         for col in members.columns:
@@ -72,10 +94,20 @@ def long_accuracies(members: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def accuracy_table(members: pd.DataFrame, family: Family) -> pd.DataFrame:
+def _scoped_accuracies(mine: pd.DataFrame, family: Family, trials: pd.DataFrame) -> pd.DataFrame:
+    labels = ["family", "setting", "value", "baseline", "train_langs", "seed", "run"]
+    mine = mine.drop_duplicates("run")
+    part = in_scope(trials[trials.run.isin(mine.run) & trials.test.isin(TESTS)], family)
+    if part.empty:
+        return pd.DataFrame()
+    acc = part.groupby(["run", "lang", "test"]).correct.mean().rename("accuracy").reset_index()
+    return mine[labels].merge(acc, on="run")[[*labels, "lang", "test", "accuracy"]]
+
+
+def accuracy_table(members: pd.DataFrame, family: Family, trials: pd.DataFrame | None = None) -> pd.DataFrame:
     """Mean accuracy per setting, training condition, tested language and test, with a t interval over seeds
-    (clipped to [0, 1])."""
-    long = long_accuracies(members[members.family == family.name])
+    (clipped to [0, 1]); in the family's trial scope when it has one and `trials` are given."""
+    long = long_accuracies(members[members.family == family.name], family, trials)
     if long.empty:
         return long
     table = geometry.across_seeds(long, "accuracy", ["setting", "train_langs", "lang", "test"])
@@ -113,15 +145,36 @@ def contrasts(members: pd.DataFrame, trials: pd.DataFrame, family: Family, test:
 def _cells(mine: pd.DataFrame, trials: pd.DataFrame, test: str):
     """(training condition, tested language) -> the trials of the family's runs, labelled by setting."""
     label = mine.drop_duplicates("run").set_index("run").setting
-    t = trials[trials.run.isin(label.index) & (trials.test == test)]
+    family = experiments.FAMILY[mine.family.iloc[0]]
+    t = in_scope(trials[trials.run.isin(label.index) & (trials.test == test)], family)
     t = t.assign(condition_label=t.run.map(label), run_id=t.run)
     return t.groupby(["train_langs", "lang"])
+
+
+def injected_words(members: pd.DataFrame, trials: pd.DataFrame) -> pd.DataFrame:
+    """The injected family's check that injection worked: per setting, NF accuracy on the trials of the novel
+    words some setting injects, split by whether this setting trained them, with a t interval over seeds."""
+    family = experiments.FAMILY["injected"]
+    mine = members[members.family == family.name].drop_duplicates("run")
+    part = trials[trials.run.isin(mine.run) & (trials.test == "nf") & trials.concept.isin(experiments.INJECTED)]
+    if part.empty:
+        return pd.DataFrame()
+    trained = {s.label: set(s.changes.get("train.familiar", ())) for s in family.settings}
+    setting = mine.set_index("run").setting
+    part = part.assign(setting=part.run.map(setting))
+    part = part.assign(words=[("trained in this setting" if c in trained[s] else "held out (novel)")
+                              for c, s in zip(part.concept, part.setting)])  # fmt: skip
+    per_run = part.groupby(["setting", "words", "run", "lang"]).correct.mean().rename("accuracy").reset_index()
+    table = geometry.across_seeds(per_run, "accuracy", ["setting", "words", "lang"])
+    table[["low", "high"]] = table[["low", "high"]].clip(0, 1)
+    order = {s.label: i for i, s in enumerate(family.settings)}
+    return table.assign(order=table.setting.map(order)).sort_values(["lang", "order", "words"]).drop(columns="order")
 
 
 def geometry_table(members: pd.DataFrame, family: Family, manifest) -> pd.DataFrame:
     """The mechanism analysis's quantities (`mechanism.run_quantities`) per run of the family, with its setting."""
     mine = members[members.family == family.name].drop_duplicates("run")
-    if mine.empty:
+    if mine.empty or not family.geometry:
         return pd.DataFrame()
     table = mechanism.per_run_table(mine, manifest)
     return table.merge(mine[["run", "setting", "value"]], on="run")
@@ -148,7 +201,7 @@ def family_tables(summary: pd.DataFrame, trials: pd.DataFrame, preset: str) -> d
     for family in experiments.FAMILIES:
         if own_runs(members, family).empty:
             continue
-        accuracy.append(accuracy_table(members, family).assign(family=family.name))
+        accuracy.append(accuracy_table(members, family, trials).assign(family=family.name))
         contrast += [contrasts(members, trials, family, test).assign(family=family.name) for test in ("nf", "ff")]
     cat = lambda parts: pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()  # noqa: E731
     return {"beyond_accuracy": cat(accuracy), "beyond_contrasts": cat(contrast)}

@@ -4,6 +4,12 @@ Familiar words and the English novel words follow the protocol (§2). The Dutch 
 novel words are this project's choice (common single words). Two novel concepts of the reference have no
 pictogram in either set and are substituted (see `SUBSTITUTIONS`). Pictograms are Unicode sequences as
 upper-case hex code points joined by '-', the naming both pictogram packages use.
+
+`ADDED` holds 13 further concepts, in no test and in no world by default: the vocabulary-size experiment
+(`vgslib.experiments`) builds a world with them (`WorldConfig.also_trained`) and trains on 20 or 26 familiar
+concepts. They were chosen as concrete, picturable words a toddler hears, distinct from every familiar and novel
+concept (no other bird, vehicle or instrument), each with pictograms in both sets; their translations are this
+project's (common single words).
 """
 
 from __future__ import annotations
@@ -77,6 +83,23 @@ NOVEL = (
     _c("chair", False, "chair", "stoel", "chaise", ["1FA91"]),
 )
 
+# The vocabulary-size experiment's further familiar concepts, in the order they are added (7 make 20, all 13 make 26).
+ADDED = (
+    _c("apple", True, "apple", "appel", "pomme", ["1F34E", "1F34F"]),
+    _c("fish", True, "fish", "vis", "poisson", ["1F41F", "1F420", "1F421"]),
+    _c("house", True, "house", "huis", "maison", ["1F3E0", "1F3E1"]),
+    _c("pig", True, "pig", "varken", "cochon", ["1F416", "1F437"]),
+    _c("key", True, "key", "sleutel", "clé", ["1F511", "1F5DD"]),
+    _c("tree", True, "tree", "boom", "arbre", ["1F333", "1F332", "1F334"]),
+    _c("rabbit", True, "rabbit", "konijn", "lapin", ["1F407", "1F430"]),
+    _c("banana", True, "banana", "banaan", "banane", ["1F34C"]),
+    _c("frog", True, "frog", "kikker", "grenouille", ["1F438"]),
+    _c("book", True, "book", "boek", "livre", ["1F4D6", "1F4D5", "1F4D7", "1F4D8", "1F4D9"]),
+    _c("monkey", True, "monkey", "aap", "singe", ["1F412", "1F435"]),
+    _c("shoe", True, "shoe", "schoen", "chaussure", ["1F45F", "1F45E"]),
+    _c("hat", True, "hat", "hoed", "chapeau", ["1F3A9", "1F452", "1F9E2"]),
+)
+
 # Reference concept -> (our concept, why): no pictogram set has a bench or a cannon.
 SUBSTITUTIONS = {
     "bench": ("bell", "no bench pictogram in OpenMoji or Twemoji"),
@@ -87,6 +110,8 @@ CONCEPTS = {c.name: c for c in FAMILIAR + NOVEL}
 FAMILIAR_NAMES = tuple(c.name for c in FAMILIAR)
 NOVEL_NAMES = tuple(c.name for c in NOVEL)
 TESTED_NOVEL_NAMES = tuple(c.name for c in NOVEL if c.tested)
+ADDED_NAMES = tuple(c.name for c in ADDED)
+KNOWN = CONCEPTS | {c.name: c for c in ADDED}  # every concept a world can hold: the inventory and the added ones
 
 
 def check_language(lang: str) -> str:
@@ -97,9 +122,9 @@ def check_language(lang: str) -> str:
 
 def get(name: str) -> Concept:
     try:
-        return CONCEPTS[name]
+        return KNOWN[name]
     except KeyError:
-        raise ValueError(f"unknown concept {name!r}; known concepts are {sorted(CONCEPTS)}") from None
+        raise ValueError(f"unknown concept {name!r}; known concepts are {sorted(KNOWN)}") from None
 
 
 def word_to_concept(lang: str) -> dict[str, str]:
@@ -123,6 +148,15 @@ def inventory_table():
         for c in CONCEPTS.values()
     ]
     return pd.DataFrame(rows)
+
+
+def added_table():
+    """The vocabulary-size experiment's added concepts with their words and pictograms, for the book."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        [{"concept": c.name, **{l: c.words[l] for l in LANGUAGES}, "pictograms": " ".join(c.pictograms)} for c in ADDED]
+    )
 
 
 def substitutions_table():

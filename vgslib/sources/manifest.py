@@ -79,7 +79,7 @@ def validate(table: pd.DataFrame, kind: str, where: str = "manifest") -> pd.Data
     dup = table[table["id"].duplicated()]
     if len(dup):
         raise ManifestError(f"{where}: duplicate id {dup['id'].iloc[0]!r}")
-    _check_in(table, "concept", concepts.CONCEPTS, where)
+    _check_in(table, "concept", concepts.KNOWN, where)
     _check_in(table, "split", SPLITS, where)
     if kind == "audio":
         _check_in(table, "lang", concepts.LANGUAGES, where)
@@ -90,7 +90,7 @@ def validate(table: pd.DataFrame, kind: str, where: str = "manifest") -> pd.Data
         # Words built here are the inventory's by construction; an imported corpus says its own (the reference's
         # translations of the novel words differ from this project's), which its importer checks.
         built = table[table["corpus"] == "miniature"]
-        expected = [concepts.CONCEPTS[c].words[lang].lower() for c, lang in zip(built["concept"], built["lang"])]
+        expected = [concepts.KNOWN[c].words[lang].lower() for c, lang in zip(built["concept"], built["lang"])]
         wrong = built[built["word"].str.lower().to_numpy() != pd.Series(expected, dtype=str).to_numpy()]
         if len(wrong):
             r = wrong.iloc[0]
@@ -130,10 +130,10 @@ def load(root: str) -> Manifest:
 def counts(manifest: Manifest) -> pd.DataFrame:
     """Tokens and images per split, language and concept group, as a tidy table for the book."""
     audio = manifest.audio.assign(
-        group=manifest.audio["concept"].map(lambda c: "familiar" if concepts.CONCEPTS[c].familiar else "novel")
+        group=manifest.audio["concept"].map(lambda c: "familiar" if concepts.KNOWN[c].familiar else "novel")
     )
     images = manifest.images.assign(
-        group=manifest.images["concept"].map(lambda c: "familiar" if concepts.CONCEPTS[c].familiar else "novel"),
+        group=manifest.images["concept"].map(lambda c: "familiar" if concepts.KNOWN[c].familiar else "novel"),
         lang="(images)",
     )
     parts = [

@@ -17,7 +17,7 @@ import pandas as pd
 import soundfile as sf
 
 from vgslib.atomic import exclusive, write_json
-from vgslib.config import Config
+from vgslib.config import Config, added_field
 from vgslib.sources import concepts, manifest, pictures, speech
 from vgslib.sources.parallel import batched, run_batches
 
@@ -39,10 +39,22 @@ class WorldConfig(Config):
     val_images: int = 10  # clean validation images per familiar concept
     test_images: int = 10  # clean test images per familiar concept
     novel_images: int = 20  # clean test images per novel concept
+    # Concepts that also get training data: added concepts (`concepts.ADDED`) get the familiar words' train, val
+    # and test splits, novel concepts a train and a val split (their test items stay the novel ones). Their items
+    # come after every other item, which stay byte-identical to the world without them.
+    also_trained: tuple[str, ...] = added_field(())
 
     def __post_init__(self):
         for lang in self.languages:
             concepts.check_language(lang)
+        for name in self.also_trained:
+            if name not in concepts.ADDED_NAMES and name not in concepts.NOVEL_NAMES:
+                raise ValueError(
+                    f"WorldConfig.also_trained: {name!r} is neither an added concept {list(concepts.ADDED_NAMES)} "
+                    f"nor a novel one {list(concepts.NOVEL_NAMES)}"
+                )
+        if len(set(self.also_trained)) != len(self.also_trained):
+            raise ValueError(f"WorldConfig.also_trained repeats a concept: {list(self.also_trained)}")
         for name in (
             "train_tokens",
             "val_tokens",
@@ -64,41 +76,49 @@ def _rng(seed: int, *keys: str) -> np.random.Generator:
     return np.random.default_rng([seed, *(speech._key(k) for k in keys)])
 
 
+def _counts(cfg: WorldConfig, c: concepts.Concept, kind: str, extra: bool) -> dict[str, int]:
+    """How many items of concept `c` each split gets: `kind` "tokens" or "images"; `extra`: the items that
+    `also_trained` adds (none for a concept it does not name)."""
+    familiar = {split: getattr(cfg, f"{split}_{kind}") for split in manifest.SPLITS}
+    if not extra:
+        return familiar if c.familiar else {"test": getattr(cfg, f"novel_{kind}")}
+    if c.name not in cfg.also_trained:
+        return {}
+    return familiar if c.familiar else {"train": familiar["train"], "val": familiar["val"]}
+
+
 def _audio_plan(cfg: WorldConfig) -> list[dict]:
-    """Every token to synthesise: (concept, lang, split, index, speaker)."""
+    """Every token to synthesise: (concept, lang, split, index, speaker); the items of `also_trained` last."""
     plan = []
-    for lang in cfg.languages:
-        speakers = {
+    speakers = {
+        lang: {
             split: speech.make_speakers(lang, split, getattr(cfg, f"{split}_speakers"), cfg.seed)
             for split in manifest.SPLITS
         }
-        for c in concepts.CONCEPTS.values():
-            counts = (
-                {"train": cfg.train_tokens, "val": cfg.val_tokens, "test": cfg.test_tokens}
-                if c.familiar
-                else {"test": cfg.novel_tokens}
-            )
-            for split, n in counts.items():
-                for i in range(n):
-                    spk = speakers[split][i % len(speakers[split])]
-                    plan.append({"concept": c.name, "lang": lang, "split": split, "index": i, "speaker": spk})
+        for lang in cfg.languages
+    }
+    for extra, names in ((False, concepts.CONCEPTS), (True, cfg.also_trained)):
+        for lang in cfg.languages:
+            for c in map(concepts.get, names):
+                for split, n in _counts(cfg, c, "tokens", extra).items():
+                    for i in range(n):
+                        spk = speakers[lang][split][i % len(speakers[lang][split])]
+                        plan.append({"concept": c.name, "lang": lang, "split": split, "index": i, "speaker": spk})
     return plan
 
 
 def _image_plan(cfg: WorldConfig) -> list[dict]:
     """Every picture to render: sources alternate, pictograms cycle, so each concept covers both sets."""
     plan = []
-    for c in concepts.CONCEPTS.values():
-        counts = (
-            {"train": cfg.train_images, "val": cfg.val_images, "test": cfg.test_images}
-            if c.familiar
-            else {"test": cfg.novel_images}
-        )
-        for split, n in counts.items():
-            for i in range(n):
-                source = pictures.SOURCES[i % len(pictures.SOURCES)]
-                pictogram = c.pictograms[(i // len(pictures.SOURCES)) % len(c.pictograms)]
-                plan.append({"concept": c.name, "split": split, "index": i, "source": source, "pictogram": pictogram})
+    for extra, names in ((False, concepts.CONCEPTS), (True, cfg.also_trained)):
+        for c in map(concepts.get, names):
+            for split, n in _counts(cfg, c, "images", extra).items():
+                for i in range(n):
+                    source = pictures.SOURCES[i % len(pictures.SOURCES)]
+                    pictogram = c.pictograms[(i // len(pictures.SOURCES)) % len(c.pictograms)]
+                    plan.append(
+                        {"concept": c.name, "split": split, "index": i, "source": source, "pictogram": pictogram}
+                    )
     return plan
 
 
@@ -108,7 +128,7 @@ def _make_tokens(seed: int, folder: str, items: list[dict]) -> list[dict]:
     with speech.ESpeak() as engine:
         for item in items:
             c, lang, split, i, spk = item["concept"], item["lang"], item["split"], item["index"], item["speaker"]
-            word = concepts.CONCEPTS[c].words[lang]
+            word = concepts.get(c).words[lang]
             token_id = f"{lang}-{c}-{split}-{i:04d}"
             wave = speech.speak(engine, word, spk, _rng(seed, "audio", token_id))
             rel = os.path.join("audio", lang, split, f"{token_id}.wav")

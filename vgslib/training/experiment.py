@@ -114,9 +114,12 @@ def set_up_device(cfg: RunConfig) -> torch.device:
     return resolve_device(cfg.train.device)
 
 
-def feature_pool(data: StudyData, split: str, langs, familiar_only: bool, precision: str = "fp32") -> Pool:
+def feature_pool(
+    data: StudyData, split: str, langs, familiar_only: bool, precision: str = "fp32", familiar=concepts.FAMILIAR_NAMES
+) -> Pool:
     """The items of `split` (audio of `langs`, or images for lang ""), held in the training precision: bf16
-    autocast would round each batch's inputs to bf16 anyway, so rounding once up front changes no number."""
+    autocast would round each batch's inputs to bf16 anyway, so rounding once up front changes no number.
+    `familiar_only`: only the items of the concepts in `familiar` (the run's vocabulary)."""
     parts = []
     for lang in langs:
         f = data.audio[(split, lang)] if lang else data.images[split]
@@ -124,33 +127,51 @@ def feature_pool(data: StudyData, split: str, langs, familiar_only: bool, precis
         parts.append((f, labels, lang or ""))
     kind = FlatPool if features.memmapped() else Pool
     pool = kind.from_features(parts, torch.bfloat16 if precision == "bf16" else torch.float32)
-    return pool.subset(np.isin(pool.concept, concepts.FAMILIAR_NAMES)) if familiar_only else pool
+    return pool.subset(np.isin(pool.concept, familiar)) if familiar_only else pool
 
 
 def load_run_data(cfg: RunConfig, data: StudyData) -> RunData:
     """The run's pools, its trials and its frozen validation groups."""
-    t, p = cfg.train, cfg.train.precision
+    t, p, vocabulary = cfg.train, cfg.train.precision, cfg.train.familiar_names
     missing = sorted(lang for lang in set(t.languages) | set(cfg.tested) if ("train", lang) not in data.audio)
     if missing:
         raise ValueError(f"the corpus has no audio for language(s) {missing}")
-    audio_val, images_val = feature_pool(data, "val", t.languages, True, p), feature_pool(data, "val", [""], True, p)
+    if t.familiar:  # a vocabulary of its own (the protocol's 13 are checked with the corpus)
+        check_vocabulary(data, vocabulary)
+    audio_val = feature_pool(data, "val", t.languages, True, p, vocabulary)
+    images_val = feature_pool(data, "val", [""], True, p, vocabulary)
     audio_test = feature_pool(data, "test", cfg.tested, False, p)
     table = trials.stored(data, cfg.trial_seed)
     val_groups = sample_groups(
         np.arange(len(audio_val)), audio_val, images_val, np.random.default_rng(VAL_SEED), t.num_negatives, t.links
     )
     return RunData(
-        audio=feature_pool(data, "train", t.languages, True, p),
-        images=feature_pool(data, "train", [""], True, p),
+        audio=feature_pool(data, "train", t.languages, True, p, vocabulary),
+        images=feature_pool(data, "train", [""], True, p, vocabulary),
         audio_val=audio_val,
         images_val=images_val,
         audio_test=audio_test,
         images_test=feature_pool(data, "test", [""], False, p),
         trials=table[table.lang.isin(cfg.tested)].reset_index(drop=True),
-        val_trials=trials.generate(data.manifest, t.languages, seed=VAL_SEED, split="val", tests=("ff",)),
+        val_trials=trials.generate(
+            data.manifest, t.languages, seed=VAL_SEED, split="val", tests=("ff",), familiar=vocabulary
+        ),
         analysis=analysis_subset(audio_test, cfg.analysis_tokens),
         val_batches=split_batches(val_groups, t.batch_groups),
     )
+
+
+def check_vocabulary(data: StudyData, vocabulary: tuple[str, ...]) -> None:
+    """Every concept the run trains on has training and validation items of every kind, or a clear error."""
+    m = data.manifest
+    for split in ("train", "val"):
+        have = set(m.images.concept[m.images.split == split]) & set(m.audio.concept[m.audio.split == split])
+        absent = [c for c in vocabulary if c not in have]
+        if absent:
+            raise ValueError(
+                f"train.familiar names {absent}, which have no {split} items in this corpus; a miniature world "
+                f"makes them with data.world.also_trained"
+            )
 
 
 def build_training(cfg: RunConfig, d: RunData, device: torch.device) -> Training:

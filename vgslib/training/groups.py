@@ -2,7 +2,8 @@
 
 A group is built around one anchor audio token: 1 positive image of the anchor's concept, 11 negative images
 and 11 negative audio tokens, each negative drawn by picking a familiar concept other than the anchor's
-(uniformly, with replacement) and then a random item of it. Without links a bilingual model's negative audio
+(uniformly, with replacement) and then a random item of it. The familiar concepts are those of the pools
+(the 13 of the protocol unless a run trains on another vocabulary). Without links a bilingual model's negative audio
 comes from both languages pooled. With `links`, each anchor also gets a partner, a token of the same concept in
 the other training language, and, as in the reference, the anchor's negative audio comes from its own language
 while the partner has its own negatives: audio of the other language and images, drawn independently.
@@ -17,8 +18,6 @@ import torch
 
 from vgslib.encoders.features import Features
 from vgslib.sources import concepts
-
-FAMILIAR_INDEX = {name: i for i, name in enumerate(concepts.FAMILIAR_NAMES)}
 
 
 @dataclass
@@ -125,6 +124,7 @@ class ConceptSampler:
         for i, key in enumerate(keys):
             self.members.setdefault(key, []).append(i)
         self.members = {k: np.asarray(v) for k, v in self.members.items()}
+        self.concepts = frozenset(c for c, _ in self.members)
 
     def draw(self, concept: np.ndarray, rng: np.random.Generator, lang: np.ndarray | None = None) -> np.ndarray:
         out = np.empty(concept.shape, dtype=np.int64)
@@ -139,10 +139,13 @@ class ConceptSampler:
         return out
 
 
-def negative_concepts(anchor_concept: np.ndarray, num: int, rng: np.random.Generator) -> np.ndarray:
-    """(G, num) familiar concepts, each uniform over the 12 concepts other than the anchor's."""
-    names = np.asarray(concepts.FAMILIAR_NAMES)
-    anchor = np.asarray([FAMILIAR_INDEX[c] for c in anchor_concept])
+def negative_concepts(
+    anchor_concept: np.ndarray, num: int, rng: np.random.Generator, familiar=concepts.FAMILIAR_NAMES
+) -> np.ndarray:
+    """(G, num) concepts of `familiar` (sorted), each uniform over those other than the anchor's (12 of the 13)."""
+    names = np.asarray(sorted(familiar))
+    index = {name: i for i, name in enumerate(names)}
+    anchor = np.asarray([index[c] for c in anchor_concept])
     offset = rng.integers(1, len(names), size=(len(anchor), num))
     return names[(anchor[:, None] + offset) % len(names)]
 
@@ -181,10 +184,12 @@ def sample_groups(
     audio_sampler = audio_sampler or ConceptSampler(audio.concept)
     image_sampler = image_sampler or ConceptSampler(images.concept)
     anchor_concept = audio.concept[anchors]
+    familiar = sorted(audio_sampler.concepts)
+    negatives = lambda: negative_concepts(anchor_concept, num_negatives, rng, familiar)  # noqa: E731
     positive = image_sampler.draw(anchor_concept, rng)
-    neg_images = image_sampler.draw(negative_concepts(anchor_concept, num_negatives, rng), rng)
+    neg_images = image_sampler.draw(negatives(), rng)
     if not links:
-        neg_concepts = negative_concepts(anchor_concept, num_negatives, rng)
+        neg_concepts = negatives()
         if exposure is None:
             return Groups(anchors, positive, neg_images, audio_sampler.draw(neg_concepts, rng))
         first, second, share = exposure
@@ -198,12 +203,8 @@ def sample_groups(
     own = audio.lang[anchors]
     other = np.where(own == langs[0], langs[1], langs[0])
     per_group = (len(anchors), num_negatives)
-    neg_audio = by_lang.draw(
-        negative_concepts(anchor_concept, num_negatives, rng), rng, np.broadcast_to(own[:, None], per_group)
-    )
+    neg_audio = by_lang.draw(negatives(), rng, np.broadcast_to(own[:, None], per_group))
     partner = by_lang.draw(anchor_concept, rng, lang=other)
-    partner_neg_audio = by_lang.draw(
-        negative_concepts(anchor_concept, num_negatives, rng), rng, np.broadcast_to(other[:, None], per_group)
-    )
-    partner_neg_images = image_sampler.draw(negative_concepts(anchor_concept, num_negatives, rng), rng)
+    partner_neg_audio = by_lang.draw(negatives(), rng, np.broadcast_to(other[:, None], per_group))
+    partner_neg_images = image_sampler.draw(negatives(), rng)
     return Groups(anchors, positive, neg_images, neg_audio, partner, partner_neg_audio, partner_neg_images)

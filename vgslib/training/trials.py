@@ -42,8 +42,8 @@ def _stream(name: str) -> int:
     return zlib.crc32(name.encode())
 
 
-def _group(name: str) -> tuple[str, ...]:
-    return concepts.FAMILIAR_NAMES if name == "familiar" else concepts.TESTED_NOVEL_NAMES
+def _group(name: str, familiar: tuple[str, ...] = concepts.FAMILIAR_NAMES) -> tuple[str, ...]:
+    return familiar if name == "familiar" else concepts.TESTED_NOVEL_NAMES
 
 
 def generate(
@@ -53,10 +53,11 @@ def generate(
     per_word: int = TRIALS_PER_WORD,
     split: str = "test",
     tests: tuple[str, ...] = tuple(TESTS),
+    familiar: tuple[str, ...] = concepts.FAMILIAR_NAMES,
 ) -> pd.DataFrame:
     """All trials of `tests` for the languages, from `split`; the same manifest and seed give the same table.
     (`split="val", tests=("ff",)`: the familiar-familiar trials of the validation split, which settings are
-    chosen on.)"""
+    chosen on; `familiar`: a run's own vocabulary, for those.)"""
     audio = m.audio[m.audio.split == split]
     images = m.images[m.images.split == split]
     rows = []
@@ -65,13 +66,13 @@ def generate(
         for test in tests:
             word_group, distractor_group = TESTS[test]
             rng = np.random.default_rng([seed, _stream(lang), _stream(test)])
-            for concept in _group(word_group):
+            for concept in _group(word_group, familiar):
                 tokens = audio[(audio.lang == lang) & (audio.concept == concept)]
                 targets = images[images.concept == concept]
                 if tokens.empty or targets.empty:
                     missing = "audio in " + lang if tokens.empty else "pictures"
                     raise ValueError(f"no {split} {missing} for {concept!r}")
-                others = images[images.concept.isin([c for c in _group(distractor_group) if c != concept])]
+                others = images[images.concept.isin([c for c in _group(distractor_group, familiar) if c != concept])]
                 for _ in range(per_word):
                     token = tokens.iloc[rng.integers(len(tokens))]
                     target = targets.iloc[rng.integers(len(targets))]
