@@ -109,11 +109,15 @@ def test_a_smoke_run_of_every_family(family, setting, study, tmp_path):
     data_cfg, _ = study
     langs = ["en", "nl"] if "+" in family.conditions[0] else ["en"]
     base = {"data": data_cfg.to_dict(), "train": {"languages": langs, "epochs": 1}}
+    needed, world = set(setting.changes.get("train.languages", ())), data_cfg.world.languages
+    if not needed <= set(setting.changes.get("data.world.languages", world)):  # e.g. French for EN+FR+NL
+        base["data"]["world"]["languages"] = [*world, *sorted(needed - set(world))]
     table1 = recipe.make_config("smoke", base)
     overrides = {k.removesuffix("_overrides"): json.loads(v) for k, v in experiments.train_params(setting).items()}
     cfg = recipe.make_config("smoke", recipe.merge(base, overrides))
     run = runs.load_run(experiment.run(cfg, str(tmp_path / "run"), progress=False))
-    assert run["complete"] and run["trials"] is not None and np.isfinite(run["done"]["nf_en"])
+    tested = cfg.train.languages[0]
+    assert run["complete"] and run["trials"] is not None and np.isfinite(run["done"][f"nf_{tested}"])
     assert experiments.setting_of(family, run["config"], _record(table1)) == setting
 
 
@@ -168,16 +172,17 @@ def test_the_geometry_answer_relates_nf_to_the_familiar_picture_variance_across_
     assert "variance 0.200–0.400" in text and "correlation of the 3 setting means +1.00" in text
 
 
-def test_a_world_with_added_concepts_keeps_every_other_item_byte_identical(tiny_world, tmp_path):
-    """The vocabulary and injected families' world: the added items come last, so every item of the world
-    without them is the same file, and the added concepts get the splits they are trained and tested on."""
+@pytest.mark.parametrize("change", [{"also_trained": ("apple", "ball")}, {"languages": ("en", "nl", "hu")}])
+def test_a_world_with_added_concepts_or_languages_keeps_every_other_item_byte_identical(tiny_world, tmp_path, change):
+    """The vocabulary, injected and language families' worlds: the added items come last, so every item of the
+    world without them is the same file; added concepts get the splits they are trained and tested on."""
     import hashlib
     import os
 
     from vgslib import testing
     from vgslib.sources import miniature
 
-    cfg = testing.tiny_world_config(also_trained=("apple", "ball"))
+    cfg = testing.tiny_world_config(**change)
     assert (
         cfg.digest() != testing.tiny_world_config().digest() and "also_trained" not in miniature.WorldConfig().to_dict()
     )
@@ -188,6 +193,9 @@ def test_a_world_with_added_concepts_keeps_every_other_item_byte_identical(tiny_
         assert set(old.id) <= set(new.index)
         assert all(digest(tiny_world, r.path) == digest(world, new.loc[r.id, "path"]) for r in old.itertuples())
         added = new[~new.index.isin(old.id)]
+        if "languages" in change:
+            assert kind == "images" and added.empty or set(added.lang) == {"hu"} and "macska" in set(added.word)
+            continue
         assert set(added.split[added.concept == "apple"]) == {"train", "val", "test"}
         assert set(added.split[added.concept == "ball"]) == {"train", "val"}  # its test items stay the novel ones
         assert set(added.concept) == {"apple", "ball"}
@@ -257,3 +265,49 @@ def test_the_injected_check_splits_the_injectable_words_by_whether_a_setting_tra
     assert table.loc[("4 injected", "held out (novel)"), "mean"] == 0.5
     assert ("8 injected", "held out (novel)") not in table.index and (table.runs == 2).all()
     assert len(Beyond(members, trials, "laptop").injected_words().data) == 4
+
+
+def test_three_training_languages_and_the_experiment_tag():
+    tri = recipe.make_config("laptop", {"train": {"languages": ["en", "fr", "nl"], "experiment": "languages"}})
+    assert tri.condition.kind == "trilingual" and not tri.condition.table1  # the tag makes it no Table 1 run
+    assert tri.identity() != tri.replace(train=tri.train.replace(experiment="")).identity()
+    with pytest.raises(ValueError, match="one, two or three"):
+        recipe.make_config("laptop", {"train": {"languages": ["en", "fr", "nl", "de"]}})
+    with pytest.raises(ValueError, match="train.experiment 'language' is none of"):
+        recipe.make_config("laptop", {"train": {"experiment": "language"}})
+    with pytest.raises(ValueError, match="unknown language 'tr'"):
+        recipe.make_config("laptop", {"train": {"languages": ["tr"]}})
+    with pytest.raises(ValueError, match="'apple' has no word in 'hu'"):
+        from vgslib import testing
+
+        testing.tiny_world_config(languages=("en", "hu"), also_trained=("apple",))
+
+
+def test_word_similarity_is_largest_for_a_language_with_itself(study):
+    from vgslib.results import beyond
+
+    _, data = study
+    same, other = beyond.word_similarity(data, "en", "en"), beyond.word_similarity(data, "en", "nl")
+    assert np.isfinite(other) and same > 0 and same >= other
+
+
+def test_each_multilingual_model_is_set_against_the_monolingual_model_of_each_tested_language():
+    from vgslib.results import beyond
+
+    rng = np.random.default_rng(0)
+    accuracy = {("EN", "en"): 0.7, ("NL", "nl"): 0.7, ("EN+NL", "en"): 0.6, ("EN+NL", "nl"): 0.5}
+    runs, trials = [], []
+    for label in ("EN", "NL", "EN+NL"):
+        for seed in range(3):
+            run = f"{label}-{seed}"
+            runs.append({"run": run, "label": label})
+            for lang in label.lower().split("+"):
+                correct = rng.random(400) < accuracy[label, lang]
+                trials += [{"run": run, "test": "nf", "lang": lang, "correct": c} for c in correct]
+    effects = beyond.bilingual_effects(pd.DataFrame(runs), pd.DataFrame(trials)).set_index("tested on")
+    assert list(effects.model) == ["EN+NL", "EN+NL"] and (effects.runs == 6).all()
+    assert effects.loc["NL", "NF monolingual"] == pytest.approx(0.7, abs=0.04)
+    assert effects.loc["NL", "log_odds_ratio"] < effects.loc["EN", "log_odds_ratio"] < 0
+    assert effects.loc["NL", "p_holm"] < 0.05
+    pairs = beyond.pair_table(effects.reset_index(), {"EN+NL": 0.2})
+    assert list(pairs.pair) == ["EN+NL"] and pairs["NF difference"].iloc[0] == pytest.approx(-0.15, abs=0.04)

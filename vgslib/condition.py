@@ -46,7 +46,10 @@ class Condition:
 
     @property
     def kind(self) -> str:
-        """monolingual | monolingual 2x | bilingual | bilingual + links (how the geometry chapter groups runs)."""
+        """monolingual | monolingual 2x | bilingual | bilingual + links | trilingual (how the geometry chapter groups
+        runs)."""
+        if len(self.languages) > 2:
+            return "trilingual"
         if self.bilingual:
             return "bilingual + links" if self.links else "bilingual"
         return f"monolingual {self.anchor_repeats}x" if self.anchor_repeats > 1 else "monolingual"

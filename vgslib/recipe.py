@@ -28,7 +28,7 @@ PRECISIONS = ("fp32", "bf16")
 
 @dataclass(frozen=True)
 class TrainConfig(Config):
-    languages: tuple[str, ...] = ("en",)  # training languages: one (monolingual) or two (bilingual)
+    languages: tuple[str, ...] = ("en",)  # training languages: one (monolingual), two (bilingual) or three
     links: bool = False  # bilingual only: add a same-concept token of the other language to every group
     anchor_repeats: int = 1  # every anchor listed this many times per epoch (2 = the "2x" control)
     epochs: int = 24  # training epochs (the reference: 4 warm-up + 20 cosine)
@@ -49,6 +49,10 @@ class TrainConfig(Config):
     # protocol. Others need training data in the world (`WorldConfig.also_trained`): the vocabulary-size and
     # injected-novel experiments. The stored test trials do not change with it.
     familiar: tuple[str, ...] = added_field(())
+    # The experiment (`vgslib.experiments`) a run was trained for, when its recipe alone would make it a Table 1
+    # run of another condition (the language-pairs family's German or English+German runs): it changes no number,
+    # only the run's identity, so such runs are never counted as Table 1 runs.
+    experiment: str = added_field("")
 
     @property
     def familiar_names(self) -> tuple[str, ...]:
@@ -59,8 +63,8 @@ class TrainConfig(Config):
             concepts.get(name)  # names the unknown concept
         if self.familiar and (len(set(self.familiar)) != len(self.familiar) or len(self.familiar) < 2):
             raise ValueError(f"train.familiar must name at least two distinct concepts, got {list(self.familiar)}")
-        if not 1 <= len(self.languages) <= 2:
-            raise ValueError(f"train.languages must hold one or two languages, got {list(self.languages)}")
+        if not 1 <= len(self.languages) <= 3:
+            raise ValueError(f"train.languages must hold one, two or three languages, got {list(self.languages)}")
         for lang in self.languages:
             concepts.check_language(lang)
         if len(set(self.languages)) != len(self.languages):
@@ -74,6 +78,11 @@ class TrainConfig(Config):
             )
         if self.first_language_share and self.links:
             raise ValueError("train.first_language_share and train.links cannot be combined")
+        if self.experiment:
+            from vgslib import experiments
+
+            if self.experiment not in experiments.FAMILY:
+                raise ValueError(f"train.experiment {self.experiment!r} is none of {sorted(experiments.FAMILY)}")
         if self.anchor_repeats < 1:
             raise ValueError(f"train.anchor_repeats must be at least 1, got {self.anchor_repeats}")
         if self.device != "auto":

@@ -23,12 +23,6 @@ GEOMETRY = {  # the mechanism analysis's quantities shown per setting
     "between_img": "in-between, pictures",
 }
 
-NO_GEOMETRY = (
-    "The mechanism analysis is not shown for this experiment: its quantities are defined on the protocol's 13 "
-    "familiar and 19 novel concepts, which these settings redefine."
-)
-
-
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}\u00a0%"  # a non-breaking space: "60.7 %" never wraps
 
@@ -38,8 +32,10 @@ class Beyond:
     members: pd.DataFrame  # (family, run) rows, see `beyond.assign`
     trials: pd.DataFrame
     preset: str
+    summary: pd.DataFrame | None = None  # every run (the language comparison also reads Table 1's)
     _geometry: dict = field(default_factory=dict, repr=False)  # family -> its runs' mechanism quantities
     _contrasts: dict = field(default_factory=dict, repr=False)  # (family, test) -> its GEE contrasts
+    _languages: dict = field(default_factory=dict, repr=False)  # the language comparison, computed once
 
     def geometry_table(self, family: Family, manifest) -> pd.DataFrame:
         if family.name not in self._geometry:
@@ -50,7 +46,7 @@ class Beyond:
     def load(cls, tidy: dict) -> Beyond:
         summary = tidy["runs"]
         preset = tables.first_results(summary).preset.iloc[0]
-        return cls(beyond.assign(summary, preset), tidy["trials"], preset)
+        return cls(beyond.assign(summary, preset), tidy["trials"], preset, summary)
 
     def present(self, family: Family) -> bool:
         return not beyond.own_runs(self.members, family).empty
@@ -89,7 +85,10 @@ class Beyond:
         means = self.accuracy(family)
         title = {"nf": "Novel–familiar (ME)", "ff": "Familiar–familiar"}[test] + f" accuracy: {family.title.lower()}"
         order = [s.label for s in family.settings]
-        return charts.setting_chart(long[long.test == test], means[means.test == test], order, family.axis, title)
+        by_language = family.name == "languages"
+        return charts.setting_chart(
+            long[long.test == test], means[means.test == test], order, family.axis, title, by_language
+        )
 
     def contrasts(self, family: Family, test: str = "nf") -> pd.DataFrame:
         """Fitted once per family and test (the answer and the table both read them)."""
@@ -213,6 +212,79 @@ class Beyond:
                                       image_encoder=data.image_encoder.kind))  # fmt: skip
         return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
+    # --------------------------------------------------------------------------------------------- languages
+
+    def language_effects(self) -> pd.DataFrame:
+        """Every multilingual model of this build (Table 1's and the family's) against each tested language's
+        monolingual model (NF; GEE over runs, Holm over the rows)."""
+        if "effects" not in self._languages:
+            summary = self.summary if self.summary is not None else pd.DataFrame()
+            runs = beyond.language_runs(summary, self.members, self.preset) if len(summary) else pd.DataFrame()
+            self._languages["effects"] = beyond.bilingual_effects(runs, self.trials) if len(runs) else runs
+        return self._languages["effects"]
+
+    def word_similarity(self) -> dict[str, float]:
+        """Per bilingual pair of this build: how alike its words are in the frozen audio features, measured in the
+        world of the family's runs (which holds every language; its English, French and Dutch items are the
+        default world's)."""
+        from vgslib.encoders.prepare import DataConfig, prepare
+
+        family = experiments.FAMILY["languages"]
+        mine = beyond.own_runs(self.members, family)
+        effects = self.language_effects()
+        if mine.empty or effects.empty:
+            return {}
+        world = next(d for d in mine.dir if len(json.load(open(os.path.join(d, "config.json")))["data"]["world"]
+                                                  .get("languages", ())) > 3)  # fmt: skip
+        with open(os.path.join(world, "config.json")) as f:
+            data = prepare(DataConfig.from_dict(json.load(f)["data"]), progress=False)
+        pairs = sorted(m for m in set(effects.model) if m.count("+") == 1)
+        return {p: beyond.word_similarity(data, *p.lower().split("+")) for p in pairs}
+
+    def pairs(self) -> pd.DataFrame:
+        return beyond.pair_table(self.language_effects(), self.word_similarity())
+
+    def effects_display(self) -> pd.DataFrame:
+        t = self.language_effects()
+        return pd.DataFrame({"model": t.model, "tested on": t["tested on"], "NF multilingual": t["NF multilingual"]
+                             .map(_pct), "NF monolingual": t["NF monolingual"].map(_pct),
+                             "log odds ratio": t.log_odds_ratio.map("{:+.2f}".format),
+                             "95 % interval": [f"[{lo:+.2f}, {hi:+.2f}]" for lo, hi in zip(t.low, t.high)],
+                             "p (Holm)": t.p_holm.map("{:.3f}".format), "runs": t.runs})  # fmt: skip
+
+    def pairs_answer(self, pairs: pd.DataFrame) -> str:
+        """Does the bilingual effect follow the pair's word similarity? In words, from `pairs`."""
+        from scipy import stats
+
+        if len(pairs) < 3:
+            return "Fewer than three language pairs have runs in this build: no relation is estimated."
+        r = stats.pearsonr(pairs["word similarity"], pairs["NF difference"])
+        low, high = r.confidence_interval(0.95)
+        closest, farthest = pairs.loc[pairs["word similarity"].idxmax()], pairs.loc[pairs["word similarity"].idxmin()]
+        return (
+            f"Over the {len(pairs)} bilingual pairs, word similarity runs from {farthest['word similarity']:.3f} "
+            f"({farthest.pair}) to {closest['word similarity']:.3f} ({closest.pair}); the NF difference from the "
+            f"monolingual models runs from {100 * pairs['NF difference'].min():+.1f} to "
+            f"{100 * pairs['NF difference'].max():+.1f} points. Their correlation is r = {r.statistic:+.2f} "
+            f"(95 % interval [{low:+.2f}, {high:+.2f}], {len(pairs)} pairs: "
+            + ("an interval this wide settles nothing)." if high - low > 1 else "see the interval).")
+        )
+
+    def show_languages(self) -> None:
+        """The language-pairs section's own results, after `show`: every multilingual model against its
+        monolingual ones, and the relation to word similarity."""
+        from IPython.display import Markdown, display
+
+        if not self.present(experiments.FAMILY["languages"]):
+            return
+        display(Markdown("Each multilingual model against the monolingual model of each language it is tested on "
+                         "(NF; GEE over runs, Holm over the rows; Table 1's bilinguals included):"))  # fmt: skip
+        display(self.effects_display().style.hide(axis="index"))
+        pairs = self.pairs()
+        if len(pairs):
+            display(charts.pairs_chart(pairs))
+        display(Markdown(self.pairs_answer(pairs)))
+
     # --------------------------------------------------------------------------------------------- cost
 
     def compute(self) -> pd.DataFrame:
@@ -253,10 +325,10 @@ class Beyond:
             display(contrasts.style.hide(axis="index"))
         display(Markdown("Familiar–familiar accuracy, to tell a weaker ME from a model that learned less:"))
         display(self.accuracy_display(family, "ff").style.hide(axis="index"))
-        if family.geometry:
+        if not family.no_geometry:
             display(Markdown("The mechanism analysis's quantities per setting (means over seeds):"))
             display(self.geometry(family, manifest).style.hide(axis="index").format(precision=3))
             display(Markdown(self.geometry_answer(family, manifest)))
         else:
-            display(Markdown(NO_GEOMETRY))
+            display(Markdown(family.no_geometry))
         display(Markdown(f"**What a child study could test.** {family.child_study}"))

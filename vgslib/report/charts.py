@@ -614,11 +614,15 @@ def similarity_chart(words: pd.DataFrame) -> alt.Chart:
 
 
 @described
-def setting_chart(runs: pd.DataFrame, means: pd.DataFrame, order: list[str], axis: str, title: str) -> alt.FacetChart:
+def setting_chart(
+    runs: pd.DataFrame, means: pd.DataFrame, order: list[str], axis: str, title: str, by_language: bool = False
+) -> alt.FacetChart:
     """One experiment's accuracies: `runs` from `beyond.long_accuracies` and `means` from
-    `beyond.accuracy_table` (one test), settings on x in their declared order."""
+    `beyond.accuracy_table` (one test), settings on x in their declared order; one panel per training condition
+    and tested language, or per tested language (`by_language`, when the settings change the languages)."""
     data = pd.concat([runs.assign(kind="run"), means.assign(kind="mean")], ignore_index=True)
-    data = data.assign(panel=data.train_langs + " tested on " + data.lang.str.upper())
+    panel = "tested on " + data.lang.str.upper()
+    data = data.assign(panel=panel if by_language else data.train_langs + " " + panel)
     x = alt.X("setting:N", sort=order, title=None, axis=alt.Axis(labelAngle=-30, labelLimit=140))  # axis: in title
     base = alt.Chart().encode(x=x)
     dots = (
@@ -638,4 +642,21 @@ def setting_chart(runs: pd.DataFrame, means: pd.DataFrame, order: list[str], axi
     layered = alt.layer(chance, dots, bars, ticks, data=data).properties(width=alt.Step(42), height=200)
     return layered.facet(facet=alt.Facet("panel:N", title=None), columns=2).properties(
         title=alt.Title(title, subtitle=f"x: {axis}")
+    )
+
+
+def pairs_chart(pairs: pd.DataFrame) -> alt.Chart:
+    """The language-pairs family: each bilingual pair's NF difference from its monolingual models against how
+    alike its two languages' words are in the frozen audio features."""
+    base = alt.Chart(pairs).encode(
+        x=alt.X("word similarity:Q", title="word similarity (frozen audio features)", scale=alt.Scale(zero=False)),
+        y=alt.Y("NF difference:Q", title="NF, bilingual − monolingual", axis=alt.Axis(format="+%")),
+    )
+    dots = base.mark_circle(size=80, color=PALETTE[0]).encode(
+        tooltip=["pair", alt.Tooltip("word similarity:Q", format=".3f"), alt.Tooltip("NF difference:Q", format="+.1%")]
+    )
+    labels = base.mark_text(dx=8, align="left", fontSize=11).encode(text="pair:N")
+    zero = alt.Chart().mark_rule(strokeDash=[4, 3], color="#888").encode(y=alt.datum(0))
+    return alt.layer(zero, dots, labels).properties(
+        width=360, height=240, title=alt.Title("Bilingual effect and word similarity, per language pair")
     )

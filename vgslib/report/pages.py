@@ -86,6 +86,12 @@ def added_concepts() -> pd.DataFrame:
                                                                     zip(drawn, concepts.ADDED)]})  # fmt: skip
 
 
+def further_words() -> pd.DataFrame:
+    """The inventory's words in the language-pairs experiment's further languages."""
+    table = concepts.further_words_table()
+    return table.rename(columns={l: concepts.LANGUAGE_NAMES[l] for l in ("en", *concepts.FURTHER_LANGUAGES)})
+
+
 def corpus_note(record: dict) -> str:
     """What the data chapter says first when the runs were made on an imported corpus."""
     return (

@@ -39,9 +39,10 @@ def assign(summary: pd.DataFrame, preset: str, families=experiments.FAMILIES) ->
     base = {(r.train_langs, r.seed): configs[r.run] for r in table1.itertuples()}
     rows = []
     for family in families:
-        for r in runs[runs.train_langs.isin(family.conditions)].itertuples():
-            reference = base.get((r.train_langs, r.seed))
-            setting = experiments.setting_of(family, configs[r.run], reference) if reference else None
+        for r in runs.itertuples():  # a setting may change the training languages (the language-pairs family)
+            references = [base[c, r.seed] for c in family.conditions if (c, r.seed) in base]
+            found = (experiments.setting_of(family, configs[r.run], ref) for ref in references)
+            setting = next((s for s in found if s is not None), None)
             if setting is not None:
                 rows.append({**r._asdict(), "family": family.name, "setting": setting.label, "value": setting.value,
                              "baseline": setting.baseline})  # fmt: skip
@@ -171,10 +172,82 @@ def injected_words(members: pd.DataFrame, trials: pd.DataFrame) -> pd.DataFrame:
     return table.assign(order=table.setting.map(order)).sort_values(["lang", "order", "words"]).drop(columns="order")
 
 
+# ----------------------------------------------------------------------------- the language-pairs family
+
+
+def language_runs(summary: pd.DataFrame, members: pd.DataFrame, preset: str) -> pd.DataFrame:
+    """Every run the language comparison reads, labelled by its training languages ("EN", "EN+FR", "DE",
+    "EN+FR+NL"): the Table 1 runs of `preset` on the default data and the language-pairs family's own runs."""
+    table1 = summary[summary.table1.astype(bool) & (summary["data"].fillna("") == "") & (summary.preset == preset)]
+    family = own_runs(members, experiments.FAMILY["languages"])
+    runs = pd.concat([table1.assign(origin="Table 1"), family.assign(origin="this experiment")], ignore_index=True)
+    return runs.drop_duplicates("run").assign(label=lambda t: t.train_langs.str.upper())
+
+
+def bilingual_effects(runs: pd.DataFrame, trials: pd.DataFrame) -> pd.DataFrame:
+    """Each multilingual model against the monolingual model of each language it is tested on: NF of both, and
+    the log odds ratio by GEE (runs as clusters); Holm over every row."""
+    nf = trials[(trials.test == "nf") & trials.run.isin(runs.run)]
+    label = runs.set_index("run").label
+    nf = nf.assign(condition_label=nf.run.map(label), run_id=nf.run)
+    rows = []
+    for multi in sorted(set(runs.label[runs.label.str.contains("+", regex=False)])):
+        for lang in multi.lower().split("+"):
+            mono = lang.upper()
+            part = nf[(nf.lang == lang) & nf.condition_label.isin([multi, mono])]
+            counts = part.groupby("condition_label").run.nunique()
+            if counts.get(multi, 0) < 2 or counts.get(mono, 0) < 2:
+                continue
+            per_run = part.groupby(["condition_label", "run"]).correct.mean().groupby(level=0).mean()
+            row = stats.gee_contrast(part, multi, mono)
+            rows.append({"model": multi, "tested on": mono, "NF multilingual": per_run[multi],
+                         "NF monolingual": per_run[mono], **row,
+                         "runs": int(counts[multi] + counts[mono])})  # fmt: skip
+    table = pd.DataFrame(rows)
+    if len(table):
+        table["p_holm"] = stats.holm(table.p_approx)
+    return table
+
+
+def word_similarity(data, a: str, b: str, split: str = "train", per_concept: int = 50) -> float:
+    """How alike two languages' words are in the frozen audio features: over the 13 familiar concepts, the mean
+    cosine between a concept's word in `a` and its translation in `b`, less the mean cosine between words of
+    different concepts (each word: the mean of up to `per_concept` tokens, each mean-pooled over time). 0 = no
+    more alike than unrelated words."""
+    from vgslib.sources import concepts
+
+    centroids = []
+    for lang in (a, b):
+        f, labels = data.audio[(split, lang)], data.labels("audio", split, lang).to_numpy()
+        rows = []
+        for concept in concepts.FAMILIAR_NAMES:
+            items = np.flatnonzero(labels == concept)[:per_concept]
+            pooled = np.stack([f.item(i).mean(0) for i in items])
+            pooled /= np.linalg.norm(pooled, axis=1, keepdims=True)
+            rows.append(pooled.mean(0))
+        c = np.stack(rows)
+        centroids.append(c / np.linalg.norm(c, axis=1, keepdims=True))
+    cos = centroids[0] @ centroids[1].T  # (13, 13)
+    same = np.diag(cos).mean()
+    different = (cos.sum() - np.trace(cos)) / (cos.size - len(cos))
+    return float(same - different)
+
+
+def pair_table(effects: pd.DataFrame, similarity: dict[str, float]) -> pd.DataFrame:
+    """Per bilingual pair: the mean NF difference (multilingual − monolingual, over its two tested languages)
+    and the pair's word similarity."""
+    pairs = effects[effects.model.str.count(r"\+") == 1]
+    if pairs.empty:
+        return pd.DataFrame()
+    diff = (pairs["NF multilingual"] - pairs["NF monolingual"]).groupby(pairs.model).mean()
+    return pd.DataFrame({"pair": diff.index, "NF difference": diff.to_numpy(),
+                         "word similarity": [similarity.get(p) for p in diff.index]}).dropna()  # fmt: skip
+
+
 def geometry_table(members: pd.DataFrame, family: Family, manifest) -> pd.DataFrame:
     """The mechanism analysis's quantities (`mechanism.run_quantities`) per run of the family, with its setting."""
     mine = members[members.family == family.name].drop_duplicates("run")
-    if mine.empty or not family.geometry:
+    if mine.empty or family.no_geometry:
         return pd.DataFrame()
     table = mechanism.per_run_table(mine, manifest)
     return table.merge(mine[["run", "setting", "value"]], on="run")

@@ -16,8 +16,50 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-LANGUAGES = ("en", "fr", "nl")
-LANGUAGE_NAMES = {"en": "English", "fr": "French", "nl": "Dutch"}
+LANGUAGES = ("en", "fr", "nl")  # the study's languages: the default world's
+# Further languages for the language-pairs experiment (`vgslib.experiments`): German and Spanish, close to the
+# study's (Germanic, Romance), and Hungarian, distant from all three (Uralic). All three were among the voices of
+# the audio encoder's pre-training, as the study's were, so the encoder knows none of them better.
+FURTHER_LANGUAGES = ("de", "es", "hu")
+ALL_LANGUAGES = LANGUAGES + FURTHER_LANGUAGES
+LANGUAGE_NAMES = {"en": "English", "fr": "French", "nl": "Dutch", "de": "German", "es": "Spanish", "hu": "Hungarian"}
+
+# Every inventory concept's word in the further languages (this project's choice: the common word a child hears).
+FURTHER_WORDS = {  # concept -> (de, es, hu)
+    "bear": ("Bär", "oso", "medve"),
+    "bird": ("Vogel", "pájaro", "madár"),
+    "boat": ("Boot", "barco", "hajó"),
+    "car": ("Auto", "coche", "autó"),
+    "cat": ("Katze", "gato", "macska"),
+    "clock": ("Uhr", "reloj", "óra"),
+    "cow": ("Kuh", "vaca", "tehén"),
+    "dog": ("Hund", "perro", "kutya"),
+    "elephant": ("Elefant", "elefante", "elefánt"),
+    "horse": ("Pferd", "caballo", "ló"),
+    "scissors": ("Schere", "tijeras", "olló"),
+    "sheep": ("Schaf", "oveja", "juh"),
+    "umbrella": ("Regenschirm", "paraguas", "esernyő"),
+    "ball": ("Ball", "pelota", "labda"),
+    "cake": ("Kuchen", "pastel", "torta"),
+    "trumpet": ("Trompete", "trompeta", "trombita"),
+    "lamp": ("Lampe", "lámpara", "lámpa"),
+    "bell": ("Glocke", "campana", "harang"),
+    "piano": ("Klavier", "piano", "zongora"),
+    "kite": ("Drachen", "cometa", "sárkány"),
+    "barrel": ("Fass", "barril", "hordó"),
+    "camera": ("Kamera", "cámara", "kamera"),
+    "fan": ("Fächer", "abanico", "legyező"),
+    "nautilus": ("Nautilus", "nautilo", "nautilusz"),
+    "revolver": ("Revolver", "revólver", "revolver"),
+    "buck": ("Hirsch", "ciervo", "szarvas"),
+    "toilet": ("Toilette", "inodoro", "vécé"),
+    "butterfly": ("Schmetterling", "mariposa", "pillangó"),
+    "cup": ("Tasse", "taza", "csésze"),
+    "guitar": ("Gitarre", "guitarra", "gitár"),
+    "fork": ("Gabel", "tenedor", "villa"),
+    "bus": ("Bus", "autobús", "busz"),
+    "chair": ("Stuhl", "silla", "szék"),
+}
 
 
 @dataclass(frozen=True)
@@ -30,11 +72,14 @@ class Concept:
 
     def word(self, lang: str) -> str:
         check_language(lang)
+        if lang not in self.words:
+            raise ValueError(f"concept {self.name!r} has no word in {lang!r} (it has {sorted(self.words)})")
         return self.words[lang]
 
 
 def _c(name, familiar, en, nl, fr, pictograms, tested=True):
-    return Concept(name, familiar, {"en": en, "nl": nl, "fr": fr}, tuple(pictograms), tested)
+    further = dict(zip(FURTHER_LANGUAGES, FURTHER_WORDS.get(name, ())))
+    return Concept(name, familiar, {"en": en, "nl": nl, "fr": fr, **further}, tuple(pictograms), tested)
 
 
 FAMILIAR = (
@@ -115,8 +160,8 @@ KNOWN = CONCEPTS | {c.name: c for c in ADDED}  # every concept a world can hold:
 
 
 def check_language(lang: str) -> str:
-    if lang not in LANGUAGES:
-        raise ValueError(f"unknown language {lang!r}; known languages are {list(LANGUAGES)}")
+    if lang not in ALL_LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}; known languages are {list(ALL_LANGUAGES)}")
     return lang
 
 
@@ -130,7 +175,7 @@ def get(name: str) -> Concept:
 def word_to_concept(lang: str) -> dict[str, str]:
     """Map each inventory word of `lang` (lower case) to its concept."""
     check_language(lang)
-    return {c.words[lang].lower(): c.name for c in CONCEPTS.values()}
+    return {c.words[lang].lower(): c.name for c in CONCEPTS.values() if lang in c.words}
 
 
 def inventory_table():
@@ -157,6 +202,14 @@ def added_table():
     return pd.DataFrame(
         [{"concept": c.name, **{l: c.words[l] for l in LANGUAGES}, "pictograms": " ".join(c.pictograms)} for c in ADDED]
     )
+
+
+def further_words_table():
+    """The inventory's words in the further languages of the language-pairs experiment, for the book."""
+    import pandas as pd
+
+    return pd.DataFrame([{"concept": c.name, "familiar": c.familiar, "en": c.words["en"],
+                          **{l: c.words[l] for l in FURTHER_LANGUAGES}} for c in CONCEPTS.values()])  # fmt: skip
 
 
 def substitutions_table():

@@ -82,7 +82,7 @@ def validate(table: pd.DataFrame, kind: str, where: str = "manifest") -> pd.Data
     _check_in(table, "concept", concepts.KNOWN, where)
     _check_in(table, "split", SPLITS, where)
     if kind == "audio":
-        _check_in(table, "lang", concepts.LANGUAGES, where)
+        _check_in(table, "lang", concepts.ALL_LANGUAGES, where)
         bad = table[~(table["end"] > table["start"]) | (table["start"] < 0)]
         if len(bad):
             r = bad.iloc[0]

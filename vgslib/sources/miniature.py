@@ -53,6 +53,9 @@ class WorldConfig(Config):
                     f"WorldConfig.also_trained: {name!r} is neither an added concept {list(concepts.ADDED_NAMES)} "
                     f"nor a novel one {list(concepts.NOVEL_NAMES)}"
                 )
+        for name in self.also_trained:
+            for lang in self.languages:
+                concepts.get(name).word(lang)  # names the concept without a word in a world language
         if len(set(self.also_trained)) != len(self.also_trained):
             raise ValueError(f"WorldConfig.also_trained repeats a concept: {list(self.also_trained)}")
         for name in (
