@@ -23,6 +23,7 @@ GEOMETRY = {  # the mechanism analysis's quantities shown per setting
     "between_img": "in-between, pictures",
 }
 
+
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}\u00a0%"  # a non-breaking space: "60.7 %" never wraps
 
@@ -64,9 +65,12 @@ class Beyond:
 
     def intro(self, family: Family) -> str:
         scored = f" {family.scope_note}" if family.scope_note else ""
+        trained = ", ".join(c.upper() for c in family.conditions)
+        if any("train.languages" in s.changes for s in family.settings):
+            trained = f"the languages each setting names (the baseline: the {trained} Table 1 runs)"
         return (
             f"**Question.** {family.question}\n\n**What the paper's account predicts.** {family.prediction}\n\n"
-            f"**Trained:** {', '.join(c.upper() for c in family.conditions)}, five seeds per setting.{scored}"
+            f"**Trained:** {trained}, five seeds per setting.{scored}"
         )
 
     def missing(self, family: Family) -> str:
@@ -151,7 +155,9 @@ class Beyond:
 
     def injected_words(self) -> pd.DataFrame | None:
         """The injected family's check, for the page: NF on the words some setting injects."""
-        t = beyond.injected_words(self.members, self.trials) if not self.members.empty else pd.DataFrame()
+        if not self.present(experiments.FAMILY["injected"]):
+            return None
+        t = beyond.injected_words(self.members, self.trials)
         if t.empty:
             return None
         return pd.DataFrame({"setting": t.setting, "tested on": t.lang.str.upper(),
