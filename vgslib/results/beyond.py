@@ -268,7 +268,8 @@ def expected_runs(family: Family, seeds=experiments.SEEDS) -> int:
 
 def family_tables(summary: pd.DataFrame, trials: pd.DataFrame, preset: str) -> dict[str, pd.DataFrame]:
     """For the analysis notebook: every family's accuracies per setting and its NF and FF contrasts against the
-    Table 1 recipe, for the families with runs of their own (empty tables otherwise)."""
+    Table 1 recipe, for the families with runs of their own (empty tables otherwise), and each multilingual
+    model against its monolingual ones (the language-pairs family)."""
     members = assign(summary, preset)
     accuracy, contrast = [], []
     for family in experiments.FAMILIES:
@@ -277,4 +278,7 @@ def family_tables(summary: pd.DataFrame, trials: pd.DataFrame, preset: str) -> d
         accuracy.append(accuracy_table(members, family, trials).assign(family=family.name))
         contrast += [contrasts(members, trials, family, test).assign(family=family.name) for test in ("nf", "ff")]
     cat = lambda parts: pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()  # noqa: E731
-    return {"beyond_accuracy": cat(accuracy), "beyond_contrasts": cat(contrast)}
+    languages = pd.DataFrame()
+    if not own_runs(members, experiments.FAMILY["languages"]).empty:
+        languages = bilingual_effects(language_runs(summary, members, preset), trials)
+    return {"beyond_accuracy": cat(accuracy), "beyond_contrasts": cat(contrast), "beyond_languages": languages}
