@@ -286,12 +286,26 @@ def train_params(setting: Setting) -> dict:
 
 
 def grid(preset: str, seeds=SEEDS, families: tuple[Family, ...] = FAMILIES) -> list[dict]:
-    """Every run the families need beyond Table 1, as the training notebook's parameters."""
+    """Every run the families need beyond Table 1, as the training notebook's parameters; seed by seed, so that
+    a grid stopped early leaves every setting with some seeds rather than some settings with all."""
     return [
         {"train_languages": langs, "preset": preset, "seed": seed, **train_params(s)}
+        for seed in seeds
         for f in families
         for s in f.settings
         if not s.baseline
         for langs in f.conditions
-        for seed in seeds
     ]
+
+
+def select(names: str | None) -> tuple[Family, ...]:
+    """The families named in `names` ("vocabulary,injected"; None or "" = all), or an error naming the unknown."""
+    if not names:
+        return FAMILIES
+    wanted = [n.strip() for n in names.split(",") if n.strip()]
+    unknown = [n for n in wanted if n not in FAMILY]
+    if unknown:
+        raise ValueError(
+            f"unknown experiment famil{'y' if len(unknown) == 1 else 'ies'} {unknown}; known: {list(FAMILY)}"
+        )
+    return tuple(FAMILY[n] for n in wanted)

@@ -129,3 +129,21 @@ def test_a_grid_on_another_corpus_trains_every_run_on_it(tmp_path):
     assert grid.with_data(conds[:1], None) == conds[:1]
     with pytest.raises(FileNotFoundError, match="nowhere.json"):
         grid.with_data(conds, str(tmp_path / "nowhere.json"))
+
+
+def test_the_experiments_grid_can_hold_some_families_only(monkeypatch):
+    import pytest
+
+    from vgslib import experiments
+
+    seen = {}
+    monkeypatch.setattr(grid, "run_grid", lambda *a: seen.setdefault("args", a) and [])
+    assert grid.main(["experiments", "--preset", "laptop", "--families", "vocabulary, injected"]) == 0
+    conds = seen["args"][0]
+    assert len(conds) == 30 + 15 + 10  # Table 1 (the baselines) + the two families' own runs
+    assert {c["seed"] for c in conds[30:]} == set(range(5)) and conds[30]["seed"] == conds[31]["seed"] == 0
+    with pytest.raises(ValueError, match=r"unknown experiment family \['vocab'\]"):
+        experiments.select("vocab")
+    small, large = (grid.expected_cost({"train_languages": "en", **experiments.train_params(s)})
+                    for s in experiments.FAMILY["vocabulary"].settings[::3])  # fmt: skip
+    assert large == pytest.approx(small * 26 / 7)  # 26 concepts' tokens against 7: steps per epoch scale with them

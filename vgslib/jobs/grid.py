@@ -4,6 +4,7 @@
     python -m vgslib grid table1                   # the same six conditions x seeds 0-4
     python -m vgslib grid controls                 # + the links variants and the 2x controls, seeds 0-4
     python -m vgslib grid experiments              # Table 1 + the beyond-the-paper families (`vgslib.experiments`)
+    python -m vgslib grid experiments --families vocabulary,injected   # Table 1 + those families only
     python -m vgslib grid full                     # + links, 2x controls, sizes, the 3-d models, a paper run,
                                                    #   and the experiments
     python -m vgslib grid table1 --scheduler tcp://host:8786   # an existing cluster
@@ -40,8 +41,9 @@ TABLE1 = ("en", "fr", "nl", "en+fr", "en+nl", "fr+nl")
 GRIDS = ("first-results", "table1", "controls", "experiments", "full")  # each holds Table 1; full holds all
 
 
-def conditions(grid: str, preset: str, seeds=range(5)) -> list[dict]:
-    """The study's conditions, declared once as data (protocol §5, §7 and the full-study issue)."""
+def conditions(grid: str, preset: str, seeds=range(5), families=experiments.FAMILIES) -> list[dict]:
+    """The study's conditions, declared once as data (protocol §5, §7 and the full-study issue); `families`: the
+    experiments beyond the paper that the experiments and full grids hold."""
     base = [{"train_languages": langs} for langs in TABLE1]
     if grid == "first-results":
         return [{**c, "preset": preset, "seed": 0} for c in base]
@@ -49,7 +51,7 @@ def conditions(grid: str, preset: str, seeds=range(5)) -> list[dict]:
     if grid == "table1":
         return out
     if grid == "experiments":
-        return out + experiments.grid(preset, seeds)
+        return out + experiments.grid(preset, seeds, families)
     if grid not in GRIDS:
         raise ValueError(f"unknown grid {grid!r}; known grids are {', '.join(GRIDS)}")
     extra = [{"train_languages": b, "links": True} for b in ("en+fr", "en+nl", "fr+nl")]
@@ -62,7 +64,7 @@ def conditions(grid: str, preset: str, seeds=range(5)) -> list[dict]:
     out += [{**c, "preset": preset, "seed": s} for c in extra for s in seeds]
     out += [{"train_languages": langs, "size": "3d", "preset": preset, "seed": 0} for langs in ("en", "en+fr", "en+nl")]
     out.append({"train_languages": "en", "preset": "paper", "seed": 0})  # the paper recipe's FF check (model chapter)
-    out += experiments.grid(preset, seeds)
+    out += experiments.grid(preset, seeds, families)
     unique, seen = [], set()
     for c in out:  # a size equal to the preset's is the same run as the Table 1 one
         key = train_run_dir(c)
@@ -98,7 +100,8 @@ def expected_cost(params: dict) -> float:
     paper = 4.5 if c.preset == "paper" else 1  # 3x the epochs of laptop, in fp32
     width = WIDTH_COST[c.size] if params.get("size") else 1
     items = (1 + cfg.train.num_negatives) / 12  # a step embeds each group's anchor, positive and negatives
-    return len(c.languages) * c.anchor_repeats * width * paper * items
+    vocabulary = len(cfg.train.familiar_names) / 13  # steps per epoch grow with the familiar concepts' tokens
+    return len(c.languages) * c.anchor_repeats * width * paper * items * vocabulary
 
 
 def run_environment(threads: int = 1, gpu: int | None = None) -> dict:
@@ -262,8 +265,11 @@ def main(argv=None) -> int:
     parser.add_argument("--gpu-resource", action="store_true", help="each run asks its cluster for one GPU resource")
     parser.add_argument("--data-config", default=None, help="a data config JSON (e.g. written by import-reference): "
                         "every run trains on that corpus and those encoders")  # fmt: skip
+    parser.add_argument("--families", default=None, help="experiments and full grids: only these experiment "
+                        f"families, comma-separated (default: all of {', '.join(experiments.FAMILY)})")  # fmt: skip
     args = parser.parse_args(argv)
-    conds = with_data(conditions(args.grid, args.preset or default_preset()), args.data_config)
+    families = experiments.select(args.families)
+    conds = with_data(conditions(args.grid, args.preset or default_preset(), families=families), args.data_config)
     for c in conds:  # every condition is checked before a cluster starts
         train_run_dir(c)
     results = run_grid(conds, args.scheduler, args.workers, args.runs_per_gpu, args.threads_per_run, args.gpu_resource)
