@@ -5,6 +5,7 @@
     python -m vgslib grid controls                 # + the links variants and the 2x controls, seeds 0-4
     python -m vgslib grid experiments              # Table 1 + the beyond-the-paper families (`vgslib.experiments`)
     python -m vgslib grid experiments --families vocabulary,injected   # Table 1 + those families only
+    python -m vgslib grid experiments --families languages --seeds 0,1  # two seeds first, the rest later
     python -m vgslib grid full                     # + links, 2x controls, sizes, the 3-d models, a paper run,
                                                    #   and the experiments
     python -m vgslib grid table1 --scheduler tcp://host:8786   # an existing cluster
@@ -267,9 +268,15 @@ def main(argv=None) -> int:
                         "every run trains on that corpus and those encoders")  # fmt: skip
     parser.add_argument("--families", default=None, help="experiments and full grids: only these experiment "
                         f"families, comma-separated (default: all of {', '.join(experiments.FAMILY)})")  # fmt: skip
+    parser.add_argument("--seeds", default="0,1,2,3,4", help="the seeds to train, comma-separated (default: all five)")
     args = parser.parse_args(argv)
     families = experiments.select(args.families)
-    conds = with_data(conditions(args.grid, args.preset or default_preset(), families=families), args.data_config)
+    try:
+        seeds = sorted({int(s) for s in args.seeds.split(",") if s.strip()})
+    except ValueError:
+        parser.error(f"--seeds takes whole numbers separated by commas, not {args.seeds!r}")
+    conds = conditions(args.grid, args.preset or default_preset(), seeds, families)
+    conds = with_data(conds, args.data_config)
     for c in conds:  # every condition is checked before a cluster starts
         train_run_dir(c)
     results = run_grid(conds, args.scheduler, args.workers, args.runs_per_gpu, args.threads_per_run, args.gpu_resource)
