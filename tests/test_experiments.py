@@ -311,3 +311,9 @@ def test_each_multilingual_model_is_set_against_the_monolingual_model_of_each_te
     assert effects.loc["NL", "p_holm"] < 0.05
     pairs = beyond.pair_table(effects.reset_index(), {"EN+NL": 0.2})
     assert list(pairs.pair) == ["EN+NL"] and pairs["NF difference"].iloc[0] == pytest.approx(-0.15, abs=0.04)
+
+
+def test_no_language_runs_make_no_pairs():
+    from vgslib.results import beyond
+
+    assert beyond.pair_table(pd.DataFrame(), {}).empty

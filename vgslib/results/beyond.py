@@ -236,7 +236,7 @@ def word_similarity(data, a: str, b: str, split: str = "train", per_concept: int
 def pair_table(effects: pd.DataFrame, similarity: dict[str, float]) -> pd.DataFrame:
     """Per bilingual pair: the mean NF difference (multilingual − monolingual, over its two tested languages)
     and the pair's word similarity."""
-    pairs = effects[effects.model.str.count(r"\+") == 1]
+    pairs = effects[effects.model.str.count(r"\+") == 1] if len(effects) else effects
     if pairs.empty:
         return pd.DataFrame()
     diff = (pairs["NF multilingual"] - pairs["NF monolingual"]).groupby(pairs.model).mean()
