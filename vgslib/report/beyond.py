@@ -240,10 +240,11 @@ class Beyond:
         effects = self.language_effects()
         if mine.empty or effects.empty:
             return {}
-        world = next(d for d in mine.dir if len(json.load(open(os.path.join(d, "config.json")))["data"]["world"]
-                                                  .get("languages", ())) > 3)  # fmt: skip
-        with open(os.path.join(world, "config.json")) as f:
-            data = prepare(DataConfig.from_dict(json.load(f)["data"]), progress=False)
+        configs = [json.load(open(os.path.join(d, "config.json")))["data"] for d in mine.dir]
+        world = next((c for c in configs if len(c["world"].get("languages", ())) > 3), None)
+        if world is None:  # no run of the six-language world yet (the trilingual runs use the default one)
+            return {}
+        data = prepare(DataConfig.from_dict(world), progress=False)
         pairs = sorted(m for m in set(effects.model) if m.count("+") == 1)
         return {p: beyond.word_similarity(data, *p.lower().split("+")) for p in pairs}
 
