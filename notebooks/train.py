@@ -19,7 +19,7 @@
 
 # %% tags=["parameters"]
 preset: str = ""  # paper | laptop | classroom | smoke (empty: paper on a CUDA GPU, else laptop; or $VGSLIB_PRESET)
-train_languages: str = "en"  # one or two of en, fr, nl joined by +, e.g. en+fr
+train_languages: str = "en"  # one to three of en, fr, nl (de, es, hu) joined by +, e.g. en+fr
 seed: int = 0  # the run's seed: sampling, initialisation, dropout
 size: str = ""  # model size xsm | sm | md | lg | 3d (empty: the preset value)
 links: bool = False  # bilingual only: add a same-concept token of the other language to every group
