@@ -7,8 +7,8 @@ from vgslib.params import TrainParams
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"train_languages": "en+de"}, "'de'"),
-        ({"train_languages": "en+fr+nl"}, "one or two languages"),
+        ({"train_languages": "en+tr"}, "'tr'"),
+        ({"train_languages": "en+fr+nl+de"}, "one, two or three languages"),
         ({"train_languages": "en", "links": True}, "links needs two"),
         ({"preset": "huge"}, "unknown preset 'huge'"),
         ({"size": "xl"}, "unknown model size 'xl'"),

@@ -30,7 +30,7 @@ def test_valid_rows_pass_and_get_canonical_types():
     "change, message",
     [
         ({"concept": "zebra"}, "unknown concept 'zebra'"),
-        ({"lang": "de"}, "unknown lang 'de'"),
+        ({"lang": "tr"}, "unknown lang 'tr'"),
         ({"split": "dev"}, "unknown split 'dev'"),
         ({"start": 0.5, "end": 0.2}, "start 0.5 and end 0.2"),
         ({"word": "chien", "corpus": "miniature"}, "says word 'chien' for concept 'dog'"),  # built here

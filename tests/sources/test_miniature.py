@@ -89,7 +89,7 @@ def test_test_pictures_are_clean_on_white_and_sources_alternate(tiny_world):
 def test_invalid_world_config_is_named():
     import pytest
 
-    with pytest.raises(ValueError, match="'de'"):
-        testing.tiny_world_config(languages=("en", "de"))
+    with pytest.raises(ValueError, match="'tr'"):
+        testing.tiny_world_config(languages=("en", "tr"))
     with pytest.raises(ValueError, match="train_tokens"):
         testing.tiny_world_config(train_tokens=0)
