@@ -93,3 +93,9 @@ def test_the_paper_scale_section_reads_the_benchmark_or_says_how_to_make_it(monk
     monkeypatch.setattr(pages, "PAPER_SCALE", str(tmp_path / "none.csv"))
     table, numbers = pages.paper_scale()
     assert table.empty and "bench_paper_scale.py" in numbers["scale_note"]
+
+
+def test_an_output_showing_a_traceback_is_reported():
+    page = '<main><div class="output traceback highlight-ipythontb">ValueError Traceback</div></main>'
+    assert htmlcheck.check_page(page, "beyond") == ["beyond: an output shows a Python traceback"]
+    assert htmlcheck.check_page('<main><div class="output text_plain">fine</div></main>', "beyond") == []

@@ -100,7 +100,13 @@ DESCRIPTIONS = {
     "referent_chart": ("NF accuracy against NN accuracy of every run and test language; the dashed lines mark chance."),
     "setting_chart": (
         "Accuracy per setting of one experiment: a dot per seed, the mean over seeds with its 95 % interval, one "
-        "panel per training condition and tested language; the dashed line is chance."
+        "panel per training condition and tested language (per tested language when the settings are languages); "
+        "the dashed line is chance."
+    ),
+    "pairs_chart": (
+        "One dot per bilingual language pair: how alike its two languages' words are in the frozen audio features "
+        "(x) against its NF accuracy minus that of the monolingual models, averaged over its two tested languages "
+        "(y); the dashed line is no difference."
     ),
 }
 
@@ -645,6 +651,7 @@ def setting_chart(
     )
 
 
+@described
 def pairs_chart(pairs: pd.DataFrame) -> alt.Chart:
     """The language-pairs family: each bilingual pair's NF difference from its monolingual models against how
     alike its two languages' words are in the frozen audio features."""

@@ -1,7 +1,7 @@
 """Checks over the built book's HTML, run after every `python -m vgslib book` (strict builds fail on them):
 every figure numbered, captioned and described for screen readers; every audio player labelled; no
-placeholder or MyST role left unrendered in the text; every glossary term defined once; every exercise with
-its solution."""
+placeholder or MyST role left unrendered in the text; no output showing a traceback; every glossary term defined
+once; every exercise with its solution."""
 
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ def check_page(html: str, name: str) -> list[str]:
     """Problems of one built page, each naming the page."""
     soup = BeautifulSoup(html, "html.parser")
     problems = []
+    if soup.select(".output.traceback"):  # a cell, or a chart's display, failed: the reader would see the error
+        problems.append(f"{name}: an output shows a Python traceback")
     for fig in soup.select("figure.vgs-figure"):
         caption = fig.find("figcaption")
         label = (fig.select_one("[role=img]") or {}).get("aria-label", "") or (fig.find("img") or {}).get("alt", "")
