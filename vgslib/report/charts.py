@@ -645,7 +645,8 @@ def setting_chart(
         y="mean:Q", tooltip=["setting", alt.Tooltip("mean:Q", format=".1%"), "runs"]
     )
     chance = alt.Chart().mark_rule(strokeDash=[4, 3], color="#888").encode(y=alt.datum(0.5))
-    layered = alt.layer(chance, dots, bars, ticks, data=data).properties(width=alt.Step(42), height=200)
+    step = 26 if by_language else 42  # languages: eight settings a panel, two panels side by side in the column
+    layered = alt.layer(chance, dots, bars, ticks, data=data).properties(width=alt.Step(step), height=200)
     return layered.facet(facet=alt.Facet("panel:N", title=None), columns=2).properties(
         title=alt.Title(title, subtitle=f"x: {axis}")
     )
