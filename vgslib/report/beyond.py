@@ -240,7 +240,7 @@ class Beyond:
         effects = self.language_effects()
         if mine.empty or effects.empty:
             return {}
-        configs = [json.load(open(os.path.join(d, "config.json")))["data"] for d in mine.dir]
+        configs = [beyond.run_config(d)["data"] for d in mine.dir]
         world = next((c for c in configs if len(c["world"].get("languages", ())) > 3), None)
         if world is None:  # no run of the six-language world yet (the trilingual runs use the default one)
             return {}

@@ -22,7 +22,8 @@ from vgslib.results import geometry, mechanism, stats, tables
 TESTS = ("nf", "ff", "nn")
 
 
-def _config(run_dir: str) -> dict:
+def run_config(run_dir: str) -> dict:
+    """A run's recorded config (`config.json`)."""
     with open(os.path.join(run_dir, "config.json")) as f:
         return json.load(f)
 
@@ -33,7 +34,7 @@ def assign(summary: pd.DataFrame, preset: str, families=experiments.FAMILIES) ->
     runs = summary[summary.preset == preset]
     if runs.empty:
         return pd.DataFrame()
-    configs = {r.run: _config(r.dir) for r in runs.itertuples()}
+    configs = {r.run: run_config(r.dir) for r in runs.itertuples()}
     table1 = runs[runs.table1.astype(bool)]  # the default data's run wins where another corpus has one too
     table1 = table1.assign(default=table1["data"].fillna("") == "").sort_values("default", kind="stable")
     base = {(r.train_langs, r.seed): configs[r.run] for r in table1.itertuples()}
