@@ -18,6 +18,7 @@ import pandas as pd
 from vgslib import experiments
 from vgslib.experiments import Family
 from vgslib.results import geometry, mechanism, stats, tables
+from vgslib.sources import concepts
 
 TESTS = ("nf", "ff", "nn")
 
@@ -61,20 +62,11 @@ def _order(family: Family) -> list[str]:
     return [s.label for s in family.settings]
 
 
-# test -> (the word's group, the distractor picture's group), as the trials were generated
-GROUPS = {
-    "ff": ("familiar", "familiar"),
-    "nf": ("novel", "familiar"),
-    "nn": ("novel", "novel"),
-    "fn": ("familiar", "novel"),
-}
-
-
 def in_scope(trials: pd.DataFrame, family: Family) -> pd.DataFrame:
     """The trials that count for `family` (`Family.scope`): all of them when it has none."""
     if family.scope is None or trials.empty:
         return trials
-    groups = trials.test.map(GROUPS)
+    groups = trials.test.map(concepts.TEST_GROUPS)
     word_ok = [c in family.scope[g[0]] for c, g in zip(trials.concept, groups)]
     picture_ok = [c in family.scope[g[1]] for c, g in zip(trials.distractor_concept, groups)]
     return trials[np.asarray(word_ok) & np.asarray(picture_ok)]
@@ -215,8 +207,6 @@ def word_similarity(data, a: str, b: str, split: str = "train", per_concept: int
     cosine between a concept's word in `a` and its translation in `b`, less the mean cosine between words of
     different concepts (each word: the mean of up to `per_concept` tokens, each mean-pooled over time). 0 = no
     more alike than unrelated words."""
-    from vgslib.sources import concepts
-
     centroids = []
     for lang in (a, b):
         f, labels = data.audio[(split, lang)], data.labels("audio", split, lang).to_numpy()

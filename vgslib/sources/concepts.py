@@ -159,6 +159,16 @@ ADDED_NAMES = tuple(c.name for c in ADDED)
 KNOWN = CONCEPTS | {c.name: c for c in ADDED}  # every concept a world can hold: the inventory and the added ones
 
 
+# Each test of protocol §6 -> (the group of its word, the group of its distractor picture): trials are generated
+# from it (`training.trials`) and read by it (`results.beyond`).
+TEST_GROUPS = {
+    "ff": ("familiar", "familiar"),
+    "nf": ("novel", "familiar"),
+    "nn": ("novel", "novel"),
+    "fn": ("familiar", "novel"),
+}
+
+
 def check_language(lang: str) -> str:
     if lang not in ALL_LANGUAGES:
         raise ValueError(f"unknown language {lang!r}; known languages are {list(ALL_LANGUAGES)}")

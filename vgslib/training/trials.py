@@ -28,12 +28,7 @@ from vgslib.sources.manifest import Manifest
 
 TRIALS_PER_WORD = 50
 TRIALS_VERSION = 2  # bump when generation changes (2: a random stream per test name), so stored trials are redone
-TESTS = {  # test -> (word group, distractor group)
-    "ff": ("familiar", "familiar"),
-    "nf": ("novel", "familiar"),
-    "nn": ("novel", "novel"),
-    "fn": ("familiar", "novel"),
-}
+TESTS = concepts.TEST_GROUPS  # test -> (word group, distractor group)
 
 
 def _stream(name: str) -> int:
