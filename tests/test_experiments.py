@@ -172,6 +172,25 @@ def test_the_geometry_answer_relates_nf_to_the_familiar_picture_variance_across_
     assert "variance 0.200–0.400" in text and "correlation of the 3 setting means +1.00" in text
 
 
+def test_the_languages_answer_counts_reliable_effects_and_relates_them_to_word_similarity():
+    from vgslib.report.beyond import Beyond
+
+    page = Beyond(pd.DataFrame(), pd.DataFrame(), "laptop")
+    page._languages["effects"] = pd.DataFrame(
+        {"model": ["EN+DE", "EN+DE", "EN+FR", "EN+FR"], "tested on": ["EN", "DE", "EN", "FR"],
+         "log_odds_ratio": [0.4, -0.3, 0.1, 0.0], "p_holm": [0.01, 0.02, 0.5, 1.0]}
+    )  # fmt: skip
+    page._languages["pairs"] = pd.DataFrame(
+        {"pair": ["EN+DE", "EN+FR", "EN+NL", "FR+NL"], "NF difference": [0.01, 0.02, 0.03, 0.04],
+         "word similarity": [0.1, 0.2, 0.3, 0.4]}
+    )  # fmt: skip
+    text = page.languages_answer()
+    assert "Of 4 comparisons" in text and "1 give the multilingual model a reliably higher NF (EN+DE on EN)" in text
+    assert "1 a reliably lower one (EN+DE on DE)" in text
+    assert "r = +1.00" in text and "over 4 pairs." in text  # a perfect correlation: its interval excludes 0
+    assert "too few pairs" not in text
+
+
 @pytest.mark.parametrize("change", [{"also_trained": ("apple", "ball")}, {"languages": ("en", "nl", "hu")}])
 def test_a_world_with_added_concepts_or_languages_keeps_every_other_item_byte_identical(tiny_world, tmp_path, change):
     """The vocabulary, injected and language families' worlds: the added items come last, so every item of the

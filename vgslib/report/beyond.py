@@ -151,7 +151,9 @@ class Beyond:
                     f"{len(reliable)} of {len(con)} settings × languages differ reliably from the Table 1 recipe "
                     f"in NF (GEE over runs, Holm): " + "; ".join(items) + "."
                 )
-        return " ".join(parts)
+        if family.name == "languages":
+            parts.append(self.languages_answer())
+        return " ".join(p for p in parts if p)
 
     def injected_words(self) -> pd.DataFrame | None:
         """The injected family's check, for the page: NF on the words some setting injects."""
@@ -249,7 +251,39 @@ class Beyond:
         return {p: beyond.word_similarity(data, *p.lower().split("+")) for p in pairs}
 
     def pairs(self) -> pd.DataFrame:
-        return beyond.pair_table(self.language_effects(), self.word_similarity())
+        if "pairs" not in self._languages:
+            self._languages["pairs"] = beyond.pair_table(self.language_effects(), self.word_similarity())
+        return self._languages["pairs"]
+
+    def languages_answer(self) -> str:
+        """The language family's own answer: how many multilingual models differ reliably from the monolingual
+        model of a language they are tested on, and whether the bilingual effect follows word similarity."""
+        from scipy import stats
+
+        effects = self.language_effects()
+        if effects.empty:
+            return ""
+        reliable = effects[effects.p_holm < 0.05]
+        higher, lower = reliable[reliable.log_odds_ratio > 0], reliable[reliable.log_odds_ratio < 0]
+        named = lambda t: ", ".join(f"{m} on {lang}" for m, lang in zip(t.model, t["tested on"]))  # noqa: E731
+        text = (
+            f"Of {len(effects)} comparisons of a multilingual model with the monolingual model of a language it "
+            f"is tested on, {len(higher)} give the multilingual model a reliably higher NF"
+            + (f" ({named(higher)})" if len(higher) else "")
+            + f" and {len(lower)} a reliably lower one"
+            + (f" ({named(lower)})" if len(lower) else "")
+            + " (GEE over runs, Holm)."
+        )
+        pairs = self.pairs()
+        if len(pairs) >= 3:
+            r = stats.pearsonr(pairs["word similarity"], pairs["NF difference"])
+            low, high = r.confidence_interval(0.95)
+            text += (
+                f" Whether the bilingual effect follows how alike the two languages' words are: r = "
+                f"{r.statistic:+.2f} [{low:+.2f}, {high:+.2f}] over {len(pairs)} pairs"
+                + (" — too few pairs to tell." if low < 0 < high else ".")
+            )
+        return text
 
     def effects_display(self) -> pd.DataFrame:
         t = self.language_effects()
