@@ -191,6 +191,33 @@ def test_the_languages_answer_counts_reliable_effects_and_relates_them_to_word_s
     assert "too few pairs" not in text
 
 
+def test_the_balance_dose_response_reads_each_language_s_own_share():
+    """EN trials get better with the share of English, FR trials with the share of French (1 - it): both
+    slopes come out positive, and the answer says so."""
+    from scipy.special import expit
+
+    from vgslib.report.beyond import Beyond
+    from vgslib.results import beyond
+
+    family, rng = experiments.FAMILY["balance"], np.random.default_rng(0)
+    members, trials = [], []
+    for i, setting in enumerate(s for s in family.settings for _ in range(3)):
+        run = f"run{i}"
+        members.append({"run": run, "family": "balance", "setting": setting.label, "value": setting.value,
+                        "baseline": setting.baseline, "train_langs": "en+fr"})  # fmt: skip
+        for lang, share in (("en", setting.value), ("fr", 1 - setting.value)):
+            correct = rng.random(300) < expit(-1 + 2.5 * share)
+            trials.append(pd.DataFrame({"run": run, "test": "nf", "lang": lang, "train_langs": "en+fr",
+                                        "correct": correct}))  # fmt: skip
+    members, trials = pd.DataFrame(members), pd.concat(trials, ignore_index=True)
+    slopes = beyond.exposure_slopes(members, trials, family).set_index("lang")
+    assert list(slopes.index) == ["en", "fr"] and (slopes.settings == 5).all() and (slopes.runs == 15).all()
+    assert (slopes.low > 0).all() and (slopes.low < 0.25).all() and (slopes.high > 0.25).all()  # 2.5 per unit share
+    text = Beyond(members, trials, "laptop").exposure_answer(family)
+    assert "over all 5 splits" in text and "the more a model trains in EN, the stronger its ME in EN" in text
+    assert "the more a model trains in FR, the stronger its ME in FR" in text
+
+
 @pytest.mark.parametrize("change", [{"also_trained": ("apple", "ball")}, {"languages": ("en", "nl", "hu")}])
 def test_a_world_with_added_concepts_or_languages_keeps_every_other_item_byte_identical(tiny_world, tmp_path, change):
     """The vocabulary, injected and language families' worlds: the added items come last, so every item of the

@@ -68,3 +68,19 @@ def test_gee_uses_a_t_reference_with_few_runs():
     se = half_width / stats.stats.t.ppf(0.975, 6 - 2)  # 6 runs, 2 parameters
     assert gee["estimator"] == "GEE (runs, bias-reduced, t)" and half_width > stats.Z95 * se
     assert pytest.approx(stats.Z95, abs=1e-3) == 1.96
+
+
+def test_gee_slope_recovers_a_planted_dose_response_and_finds_none_where_none_is():
+    rng = np.random.default_rng(3)
+    rows = []
+    for run in range(15):
+        share = 1 + run % 5 * 2  # 1, 3, 5, 7, 9 (tens of percent), three runs each
+        run_effect = rng.normal(0, 0.1)
+        for _ in range(400):
+            rows.append({"run_id": run, "share": share, "flat": 0.0, "u": rng.random(), "b": run_effect})
+    t = pd.DataFrame(rows)
+    planted = t.assign(correct=t.u < expit(-0.5 + 0.15 * t.share + t.b))
+    fit = stats.gee_slope(planted, "share")
+    assert fit["low"] < 0.15 < fit["high"] and fit["p_approx"] < 0.001
+    null = stats.gee_slope(t.assign(correct=t.u < expit(0.3 + t.b)), "share")
+    assert null["low"] < 0 < null["high"] and null["p_approx"] > 0.05

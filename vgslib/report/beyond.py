@@ -153,7 +153,34 @@ class Beyond:
                 )
         if family.name == "languages":
             parts.append(self.languages_answer())
+        if family.name == "balance":
+            parts.append(self.exposure_answer(family))
         return " ".join(p for p in parts if p)
+
+    def exposure_answer(self, family: Family) -> str:
+        """The balance family's dose-response in words: NF per 10 points more training in the tested language."""
+        slopes = beyond.exposure_slopes(self.members, self.trials, family)
+        if slopes.empty:
+            return ""
+        items = [
+            f"{r.lang.upper()} {r.slope:+.3f} [{r.low:+.3f}, {r.high:+.3f}]"
+            + (f", Holm p = {r.p_holm:.3f}" if r.p_holm >= 0.001 else ", Holm p < 0.001")
+            for r in slopes.itertuples()
+        ]
+        reliable = slopes[slopes.p_holm < 0.05]
+        verdict = (
+            "no tested language's NF reliably follows its share of the training"
+            if reliable.empty
+            else "; ".join(
+                f"the more a model trains in {r.lang.upper()}, the {'stronger' if r.slope > 0 else 'weaker'} its "
+                f"ME in {r.lang.upper()}"
+                for r in reliable.itertuples()
+            )
+        )
+        return (
+            f"Dose-response over all {int(slopes.settings.max())} splits (log odds of a correct NF trial per 10 "
+            f"points more training in the tested language; GEE over runs, Holm): " + "; ".join(items) + f": {verdict}."
+        )
 
     def injected_words(self) -> pd.DataFrame | None:
         """The injected family's check, for the page: NF on the words some setting injects."""

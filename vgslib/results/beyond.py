@@ -136,6 +136,27 @@ def contrasts(members: pd.DataFrame, trials: pd.DataFrame, family: Family, test:
     return table
 
 
+def exposure_slopes(members: pd.DataFrame, trials: pd.DataFrame, family: Family, test: str = "nf") -> pd.DataFrame:
+    """The balance family's dose-response: per tested language, the log odds of a correct trial per 10 points
+    more of the model's training in that language (its share: the setting's share of the first training
+    language, or the rest for the second), over every setting, Table 1's included (GEE over runs, Holm over
+    the languages)."""
+    mine = members[members.family == family.name]
+    rows = []
+    for (langs, lang), part in _cells(mine, trials, test) if not mine.empty else ():
+        share = mine.drop_duplicates("run").set_index("run").value
+        first = langs.split("+")[0]
+        part = part.assign(share=part.run.map(share if lang == first else 1 - share) * 10)
+        if part.run.nunique() < 3 or part.share.nunique() < 2:
+            continue
+        rows.append({"train_langs": langs, "lang": lang, "test": test, **stats.gee_slope(part, "share"),
+                     "runs": int(part.run.nunique()), "settings": int(part.share.nunique())})  # fmt: skip
+    table = pd.DataFrame(rows)
+    if len(table):
+        table["p_holm"] = stats.holm(table.p_approx)
+    return table
+
+
 def _cells(mine: pd.DataFrame, trials: pd.DataFrame, test: str):
     """(training condition, tested language) -> the trials of the family's runs, labelled by setting."""
     label = mine.drop_duplicates("run").set_index("run").setting

@@ -79,21 +79,31 @@ def contrast(trials: pd.DataFrame, condition: str, reference: str) -> dict:
 
 def gee_contrast(trials: pd.DataFrame, condition: str, reference: str) -> dict:
     """The same contrast by GEE: binomial, runs as clusters, exchangeable correlation, bias-reduced errors."""
+    table = _pair(trials, condition, reference)
+    mean, se, p, z = _gee_slope(table.correct.to_numpy(), table.effect.astype(float).to_numpy(), table.run_id)
+    return _contrast_row(condition, reference, mean, se, p, "GEE (runs, bias-reduced, t)", z)
+
+
+def gee_slope(trials: pd.DataFrame, covariate: str) -> dict:
+    """The log odds of a correct trial per unit of a run-level `covariate` (a column of `trials`), by the same
+    GEE as `gee_contrast` (runs as clusters): slope, 95 % interval and p."""
+    x = trials[covariate].astype(float).to_numpy()
+    slope, se, p, z = _gee_slope(trials.correct.astype(int).to_numpy(), x, trials.run_id)
+    return {"slope": slope, "low": slope - z * se, "high": slope + z * se, "p_approx": p}
+
+
+def _gee_slope(y: np.ndarray, x: np.ndarray, runs: pd.Series) -> tuple[float, float, float, float]:
+    """Binomial GEE of y on [1, x], runs as clusters, exchangeable correlation, bias-reduced errors, with a t
+    reference on clusters minus parameters: (slope, its standard error, p, the t quantile of a 95 % interval)."""
     import statsmodels.api as sm
 
-    table = _pair(trials, condition, reference)
-    x = sm.add_constant(table.effect.astype(float).to_numpy())
     fit = sm.GEE(
-        table.correct.to_numpy(),
-        x,
-        groups=table.run_id.to_numpy(),
-        family=sm.families.Binomial(),
+        y, sm.add_constant(x), groups=runs.to_numpy(), family=sm.families.Binomial(),
         cov_struct=sm.cov_struct.Exchangeable(),
-    ).fit(cov_type="bias_reduced")
+    ).fit(cov_type="bias_reduced")  # fmt: skip
     mean, se = float(fit.params[1]), float(fit.bse[1])
-    df = max(1, table.run_id.nunique() - 2)  # clusters minus parameters: the small-sample reference
-    p = float(2 * stats.t.sf(abs(mean / se), df))
-    return _contrast_row(condition, reference, mean, se, p, "GEE (runs, bias-reduced, t)", stats.t.ppf(0.975, df))
+    df = max(1, runs.nunique() - 2)  # clusters minus parameters: the small-sample reference
+    return mean, se, float(2 * stats.t.sf(abs(mean / se), df)), float(stats.t.ppf(0.975, df))
 
 
 def _pair(trials: pd.DataFrame, condition: str, reference: str) -> pd.DataFrame:
