@@ -24,6 +24,14 @@ GEOMETRY = {  # the mechanism analysis's quantities shown per setting
 }
 
 
+def _correlation(pairs: pd.DataFrame) -> tuple[float, float, float]:
+    """Pearson's r between the pairs' word similarity and NF difference, with its 95 % interval."""
+    from scipy import stats
+
+    r = stats.pearsonr(pairs["word similarity"], pairs["NF difference"])
+    return (float(r.statistic), *map(float, r.confidence_interval(0.95)))
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}\u00a0%"  # a non-breaking space: "60.7 %" never wraps
 
@@ -285,8 +293,6 @@ class Beyond:
     def languages_answer(self) -> str:
         """The language family's own answer: how many multilingual models differ reliably from the monolingual
         model of a language they are tested on, and whether the bilingual effect follows word similarity."""
-        from scipy import stats
-
         effects = self.language_effects()
         if effects.empty:
             return ""
@@ -303,11 +309,10 @@ class Beyond:
         )
         pairs = self.pairs()
         if len(pairs) >= 3:
-            r = stats.pearsonr(pairs["word similarity"], pairs["NF difference"])
-            low, high = r.confidence_interval(0.95)
+            r, low, high = _correlation(pairs)
             text += (
                 f" Whether the bilingual effect follows how alike the two languages' words are: r = "
-                f"{r.statistic:+.2f} [{low:+.2f}, {high:+.2f}] over {len(pairs)} pairs"
+                f"{r:+.2f} [{low:+.2f}, {high:+.2f}] over {len(pairs)} pairs"
                 + (" — too few pairs to tell." if low < 0 < high else ".")
             )
         return text
@@ -322,18 +327,15 @@ class Beyond:
 
     def pairs_answer(self, pairs: pd.DataFrame) -> str:
         """Does the bilingual effect follow the pair's word similarity? In words, from `pairs`."""
-        from scipy import stats
-
         if len(pairs) < 3:
             return "Fewer than three language pairs have runs in this build: no relation is estimated."
-        r = stats.pearsonr(pairs["word similarity"], pairs["NF difference"])
-        low, high = r.confidence_interval(0.95)
+        r, low, high = _correlation(pairs)
         closest, farthest = pairs.loc[pairs["word similarity"].idxmax()], pairs.loc[pairs["word similarity"].idxmin()]
         return (
             f"Over the {len(pairs)} bilingual pairs, word similarity runs from {farthest['word similarity']:.3f} "
             f"({farthest.pair}) to {closest['word similarity']:.3f} ({closest.pair}); the NF difference from the "
             f"monolingual models runs from {100 * pairs['NF difference'].min():+.1f} to "
-            f"{100 * pairs['NF difference'].max():+.1f} points. Their correlation is r = {r.statistic:+.2f} "
+            f"{100 * pairs['NF difference'].max():+.1f} points. Their correlation is r = {r:+.2f} "
             f"(95 % interval [{low:+.2f}, {high:+.2f}], {len(pairs)} pairs: "
             + ("an interval this wide settles nothing)." if high - low > 1 else "see the interval).")
         )
