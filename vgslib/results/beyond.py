@@ -142,9 +142,9 @@ def exposure_slopes(members: pd.DataFrame, trials: pd.DataFrame, family: Family,
     language, or the rest for the second), over every setting, Table 1's included (GEE over runs, Holm over
     the languages)."""
     mine = members[members.family == family.name]
+    share = mine.drop_duplicates("run").set_index("run").value  # the first training language's share, per run
     rows = []
     for (langs, lang), part in _cells(mine, trials, test) if not mine.empty else ():
-        share = mine.drop_duplicates("run").set_index("run").value
         first = langs.split("+")[0]
         part = part.assign(share=part.run.map(share if lang == first else 1 - share) * 10)
         if part.run.nunique() < 3 or part.share.nunique() < 2:
