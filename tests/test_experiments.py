@@ -48,10 +48,10 @@ def test_a_run_of_another_recipe_belongs_to_no_setting():
         assert experiments.setting_of(experiments.FAMILY["negatives"], _record(cfg), _record(table1)) is None
 
 
-def test_the_experiments_grid_is_table1_plus_every_non_baseline_setting():
+def test_the_experiments_grid_is_the_default_grid_plus_every_non_baseline_setting():
     conds = grid.conditions("experiments", "laptop")
     extra = sum(len(f.conditions) * (len(f.settings) - 1) * len(experiments.SEEDS) for f in experiments.FAMILIES)
-    assert len(conds) == len(grid.conditions("table1", "laptop")) + extra
+    assert len(conds) == len(grid.conditions("controls", "laptop")) + extra == 30 + 30 + extra
     assert len({grid.train_run_dir(c) for c in conds}) == len(conds)
     full = {grid.train_run_dir(c) for c in grid.conditions("full", "laptop")}
     assert {grid.train_run_dir(c) for c in conds} <= full

@@ -2,9 +2,9 @@
 
     python -m vgslib grid first-results            # EN, FR, NL, EN+FR, EN+NL, FR+NL; seed 0; no links
     python -m vgslib grid table1                   # the same six conditions x seeds 0-4
-    python -m vgslib grid controls                 # + the links variants and the 2x controls, seeds 0-4
-    python -m vgslib grid experiments              # Table 1 + the beyond-the-paper families (`vgslib.experiments`)
-    python -m vgslib grid experiments --families vocabulary,injected   # Table 1 + those families only
+    python -m vgslib grid controls                 # + the links variants and the 2x controls, seeds 0-4 (`make book`)
+    python -m vgslib grid experiments              # controls + the beyond-the-paper families (`vgslib.experiments`)
+    python -m vgslib grid experiments --families vocabulary,injected   # controls + those families only
     python -m vgslib grid experiments --families languages --seeds 0,1  # two seeds first, the rest later
     python -m vgslib grid full                     # + links, 2x controls, sizes, the 3-d models, a paper run,
                                                    #   and the experiments
@@ -51,18 +51,17 @@ def conditions(grid: str, preset: str, seeds=range(5), families=experiments.FAMI
     out = [{**c, "preset": preset, "seed": s} for c in base for s in seeds]
     if grid == "table1":
         return out
-    if grid == "experiments":
-        return out + experiments.grid(preset, seeds, families)
     if grid not in GRIDS:
         raise ValueError(f"unknown grid {grid!r}; known grids are {', '.join(GRIDS)}")
     extra = [{"train_languages": b, "links": True} for b in ("en+fr", "en+nl", "fr+nl")]
     extra += [{"train_languages": m, "anchor_repeats": 2} for m in ("en", "fr", "nl")]
-    if grid == "controls":
-        return out + [{**c, "preset": preset, "seed": s} for c in extra for s in seeds]
-    extra += [
-        {"train_languages": langs, "size": size} for langs in ("en", "fr", "en+fr") for size in ("sm", "md", "lg")
-    ]
     out += [{**c, "preset": preset, "seed": s} for c in extra for s in seeds]
+    if grid == "controls":  # what `make book` trains
+        return out
+    if grid == "experiments":
+        return out + experiments.grid(preset, seeds, families)
+    sizes = [{"train_languages": langs, "size": size} for langs in ("en", "fr", "en+fr") for size in ("sm", "md", "lg")]
+    out += [{**c, "preset": preset, "seed": s} for c in sizes for s in seeds]
     out += [{"train_languages": langs, "size": "3d", "preset": preset, "seed": 0} for langs in ("en", "en+fr", "en+nl")]
     out.append({"train_languages": "en", "preset": "paper", "seed": 0})  # the paper recipe's FF check (model chapter)
     out += experiments.grid(preset, seeds, families)

@@ -1,7 +1,7 @@
 """The main job, stage by stage: prepare the miniature -> run the grid -> the statistics -> render the book.
 
-    python -m vgslib pipeline              # the Table 1 grid (6 conditions x 5 seeds)
-    python -m vgslib pipeline --grid controls  # + the links variants and 2x controls (`make book CONTROLS=1`)
+    python -m vgslib pipeline              # Table 1 (6 conditions x 5 seeds) + the links and 2x controls (`make book`)
+    python -m vgslib pipeline --grid table1  # the Table 1 grid only (`make book QUICK=1`)
     python -m vgslib pipeline --grid full  # every condition of the study (`make book FULL=1`)
 
 Each stage runs in its own process and reuses what is complete (the cached world, encoders and features;
@@ -39,7 +39,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m vgslib pipeline", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--grid", default="table1", choices=GRIDS)
+    parser.add_argument("--grid", default="controls", choices=GRIDS)
     parser.add_argument("--preset", default=None, help="paper | laptop | smoke (default: paper on a GPU, else laptop)")
     parser.add_argument("--workers", type=int, default=None, help="local grid workers (default: one per core)")
     args = parser.parse_args(argv)

@@ -246,8 +246,8 @@ def family_section(contrasts: pd.DataFrame, family: str) -> list:
 
     part = contrasts[(contrasts.family == family) & (contrasts.test == "nf")] if len(contrasts) else contrasts
     if part.empty:
-        make = "FULL=1" if family == "size" else "CONTROLS=1"
-        return [Markdown(f"*No runs of this control yet: `make book {make}` trains them.*")]
+        make = "`make book FULL=1`" if family == "size" else "`make book` (not `QUICK=1`)"
+        return [Markdown(f"*No runs of this control yet: {make} trains them.*")]
     return [
         Markdown(f"Contrasts: {study.FAMILIES[family]}."),
         contrast_table(part),
@@ -321,7 +321,7 @@ def bilingual_claims(bi: dict, preset: str) -> tuple[pd.DataFrame, str]:
             f" In {higher} of {n} contrasts the bilingual model's ME bias is reliably *stronger*. A bilingual "
             "model here sees every concept twice as often per epoch as a monolingual one (each language's "
             "tokens are anchors); the 2x control of the next section, a monolingual model that sees its tokens "
-            "twice, asks whether that alone explains it (`make book CONTROLS=1`)."
+            "twice, asks whether that alone explains it."
         )
     return claims, verdict
 
