@@ -53,3 +53,17 @@ def test_one_seed_per_condition_is_said_not_guessed():
     why.predictors = why.predictors.iloc[:0]
     assert not why.enough and "cannot yet tell" in why.answer()
     assert "too few runs" in why.claims(None, "smoke").iloc[2, 2] and why.predictor_table().empty
+
+
+def test_the_2x_control_enters_the_answer_only_when_its_runs_exist():
+    why = chapter(0.0, 0.66, 0.5)  # bilinguals at NF 0.66 against monolingual models at 0.60
+    assert why.numbers()["twox_n"] == 0 and "2x control" not in why.answer() and why.exposure_text() == ""
+    noise = np.random.default_rng(1).normal(0, 0.01, 5)
+    for control_nf, says in ((0.66, "no comparison keeps a reliable bilingual advantage"),
+                             (0.60, "exposure alone does not explain it")):  # fmt: skip
+        twice = pd.DataFrame({"run": [f"twice{k}" for k in range(5)], "kind": "monolingual 2x", "lang": "en",
+                              "nf": control_nf + noise})  # fmt: skip
+        table = pd.concat([why.table, twice])
+        table["train_langs"] = np.where(table.kind == "bilingual", "en+fr", "en")
+        matched = Why(table, table.iloc[:0], why.predictors, pd.DataFrame(), why.matched, pd.DataFrame(), {})
+        assert matched.numbers()["twox_n"] == 1 and says in matched.answer()

@@ -249,10 +249,32 @@ def family_section(contrasts: pd.DataFrame, family: str) -> list:
         make = "`make book FULL=1`" if family == "size" else "`make book` (not `QUICK=1`)"
         return [Markdown(f"*No runs of this control yet: {make} trains them.*")]
     return [
-        Markdown(f"Contrasts: {study.FAMILIES[family]}."),
+        Markdown(f"Contrasts: {study.FAMILIES[family]}. " + family_answer(part, family)),
         contrast_table(part),
         charts.forest_chart(part, f"ME (NF): {study.FAMILIES[family]}"),
     ]
+
+
+def family_answer(part: pd.DataFrame, family: str) -> str:
+    """A control family's NF contrasts in words (GLMM, Holm within the family): how many lie reliably above or
+    below zero, and for the 2x control whether matching a monolingual model's exposure removes the bilingual
+    difference."""
+    glmm = part[part.estimator.str.startswith("GLMM")]
+
+    def count(rows: pd.DataFrame, what: str) -> str:
+        return (f"{what}: reliably higher in {_reliable(rows, +1)} and reliably lower in {_reliable(rows, -1)} of "
+                f"{len(rows)} contrasts")  # fmt: skip
+
+    if family != "resample":
+        return f"**Answer.** {count(glmm, 'NF of the first-named condition')} (GLMM, Holm)."
+    vs_twox = glmm[glmm.reference.str.endswith(" 2x")]
+    twice = glmm[~glmm.reference.str.endswith(" 2x")]
+    text = f"**Answer.** {count(twice, 'Seeing every word twice (2x vs 1x)')}"
+    if len(vs_twox):
+        text += f"; {count(vs_twox, 'bilingual vs 2x')}"
+        text += (" — with exposure matched no bilingual model keeps a reliable advantage" if not
+                 _reliable(vs_twox, +1) else " — matched exposure leaves a reliable bilingual advantage")  # fmt: skip
+    return text + " (GLMM, Holm)."
 
 
 def _reliable(table: pd.DataFrame, sign: int) -> int:

@@ -98,6 +98,11 @@ class Why:
     def _matched(self) -> pd.DataFrame:
         return self.matched[self.matched["when"] == "equal steps"]
 
+    @functools.cached_property
+    def exposure(self) -> pd.DataFrame:
+        """Bilingual vs the 2x control of each of its languages (empty without 2x runs)."""
+        return mechanism.exposure_matched(self.table)
+
     # ------------------------------------------------------------------------- tables the chapter shows
 
     def predictor_table(self) -> pd.DataFrame:
@@ -215,6 +220,10 @@ class Why:
             "matched_sig": int((m.low > 0).sum()),
             "matched_neg_sig": int((m.high < 0).sum()),
             "matched_steps": int(m.steps.max()) if len(m) else 0,
+            "twox_n": len(self.exposure),
+            "twox_pos": int((self.exposure.difference > 0).sum()),
+            "twox_sig": int((self.exposure.low > 0).sum()),
+            "twox_neg_sig": int((self.exposure.high < 0).sum()),
         }
         s = self.similarity
         if s:
@@ -269,7 +278,23 @@ class Why:
             )
         else:
             second += "."
-        return first + " " + second
+        return first + " " + second + ("" if not n["twox_n"] else " " + self.exposure_text())
+
+    def exposure_text(self) -> str:
+        """Bilingual vs 2x in words: does matching a monolingual model's exposure remove the difference?"""
+        n = self.numbers()
+        if not n["twox_n"]:
+            return ""
+        text = (
+            f"Against the 2x control, a monolingual model with the bilingual's exposure and schedule, the "
+            f"bilingual's NF is higher in {n['twox_pos']} of {n['twox_n']} comparisons ({n['twox_sig']} reliably "
+            f"higher, {n['twox_neg_sig']} reliably lower; Welch 95 % intervals over runs)"
+        )
+        if n["nf_bi"] <= n["nf_mono"]:
+            return text + "."
+        if n["twox_sig"] == 0:
+            return text + ": once exposure is matched, no comparison keeps a reliable bilingual advantage."
+        return text + ": matched exposure leaves a reliable bilingual advantage, so exposure alone does not explain it."
 
     def claims_verdict(self) -> str:
         """What the claims table says, in words: which clauses hold here and whether they link to ME."""
