@@ -18,7 +18,7 @@ from vgslib.sources import concepts, manifest
 from vgslib.sources.manifest import Manifest
 
 HOW_TO_PREPARE = "run `make prepare` (or `python -m vgslib prepare`) first"
-HOW_TO_RUN = "run `make book` (or `python -m vgslib grid table1`) first"
+HOW_TO_RUN = "run `make book` (or `python -m vgslib grid controls`) first"
 
 
 def glue_all(numbers: dict) -> None:
