@@ -140,10 +140,10 @@ def test_the_experiments_grid_can_hold_some_families_only(monkeypatch):
     monkeypatch.setattr(grid, "run_grid", lambda *a: seen.__setitem__("args", a) or [])
     assert grid.main(["experiments", "--preset", "laptop", "--families", "vocabulary, injected"]) == 0
     conds = seen["args"][0]
-    assert len(conds) == 30 + 15 + 10  # Table 1 (the baselines) + the two families' own runs
-    assert {c["seed"] for c in conds[30:]} == set(range(5)) and conds[30]["seed"] == conds[31]["seed"] == 0
+    assert len(conds) == 60 + 15 + 10  # the default grid (Table 1: the baselines; controls) + the families' runs
+    assert {c["seed"] for c in conds[60:]} == set(range(5)) and conds[60]["seed"] == conds[61]["seed"] == 0
     assert grid.main(["experiments", "--preset", "laptop", "--families", "languages", "--seeds", "1,0"]) == 0
-    assert len(seen["args"][0]) == 6 * 2 + 7 * 2 and {c["seed"] for c in seen["args"][0]} == {0, 1}
+    assert len(seen["args"][0]) == (6 + 6) * 2 + 7 * 2 and {c["seed"] for c in seen["args"][0]} == {0, 1}
     with pytest.raises(ValueError, match=r"unknown experiment family \['vocab'\]"):
         experiments.select("vocab")
     small, large = (grid.expected_cost({"train_languages": "en", **experiments.train_params(s)})
