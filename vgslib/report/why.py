@@ -222,8 +222,8 @@ class Why:
             "matched_steps": int(m.steps.max()) if len(m) else 0,
             "twox_n": len(self.exposure),
             "twox_pos": int((self.exposure.difference > 0).sum()),
-            "twox_sig": int((self.exposure.low > 0).sum()),
-            "twox_neg_sig": int((self.exposure.high < 0).sum()),
+            "twox_sig": int(((self.exposure.low > 0) & (self.exposure.p_holm < 0.05)).sum()),
+            "twox_neg_sig": int(((self.exposure.high < 0) & (self.exposure.p_holm < 0.05)).sum()),
         }
         s = self.similarity
         if s:
@@ -288,7 +288,7 @@ class Why:
         text = (
             f"Against the 2x control, a monolingual model with the bilingual's exposure and schedule, the "
             f"bilingual's NF is higher in {n['twox_pos']} of {n['twox_n']} comparisons ({n['twox_sig']} reliably "
-            f"higher, {n['twox_neg_sig']} reliably lower; Welch 95 % intervals over runs)"
+            f"higher, {n['twox_neg_sig']} reliably lower; Welch tests over runs, Holm over the comparisons)"
         )
         if n["nf_bi"] <= n["nf_mono"]:
             return text + "."
