@@ -297,13 +297,13 @@ def exposure_matched(table: pd.DataFrame) -> pd.DataFrame:
             rows.append({"lang": lang, "bilingual": condition, "control": f"{lang} 2x",
                          "NF bilingual": 100 * bi.nf.mean(), "NF 2x": 100 * control.nf.mean(),
                          "difference": diff, "low": low, "high": high, "p": p})  # fmt: skip
-    columns = ["lang", "bilingual", "control", "NF bilingual", "NF 2x", "difference", "low", "high", "p"]
+    columns = ["lang", "bilingual", "control", "NF bilingual", "NF 2x", "difference", "low", "high", "p", "p_holm"]
     out = pd.DataFrame(rows, columns=columns)
     if len(out):  # Holm over the comparisons, as the contrast families are corrected
         from statsmodels.stats.multitest import multipletests
 
         out["p_holm"] = multipletests(out.p.fillna(1.0), method="holm")[1]
-    return out.assign(p_holm=out.get("p_holm", pd.Series(dtype=float)))
+    return out
 
 
 # ----------------------------------------------------------------------------- why languages differ
