@@ -3,10 +3,10 @@ import pandas as pd
 from vgslib.report import findings
 
 
-def _contrasts(effects):
-    """GLMM contrast rows with log odds ratios and 95 % intervals of half-width 0.2, p_holm 0.01."""
+def _contrasts(effects, half=0.2):
+    """GLMM contrast rows with log odds ratios and 95 % intervals of half-width `half`, p_holm 0.01."""
     return pd.DataFrame(
-        [{"log_odds_ratio": e, "low": e - 0.2, "high": e + 0.2, "p_holm": 0.01, "estimator": "GLMM"} for e in effects]
+        [{"log_odds_ratio": e, "low": e - half, "high": e + half, "p_holm": 0.01, "estimator": "GLMM"} for e in effects]
     )
 
 
@@ -27,15 +27,31 @@ def test_the_bilingual_verdict_follows_the_contrasts():
     assert claims.iloc[1, 2] == "1 of 2 FF contrasts without a reliable drop"
 
 
-def test_the_2x_answer_tells_whether_matched_exposure_removes_the_bilingual_difference():
-    def family(twice, vs_twox):
-        rows = _contrasts(twice + vs_twox).assign(reference=["en"] * len(twice) + ["en 2x"] * len(vs_twox))
-        return findings.family_answer(rows.assign(estimator="GLMM (lme4)"), "resample")
+def _resample(twice, glmm, gee=None, half=0.2):
+    """Resample-family NF contrasts: 2x vs 1x (`twice`) and bilingual vs 2x by the GLMM (`glmm`, intervals of
+    half-width `half`) and the GEE (`gee`, the GLMM's effects when None; half-width 0.2), in English, French,
+    Dutch."""
 
-    kept = family([0.0], [1.0, 0.0])
+    def rows(effects, estimator, reference, half=0.2):
+        langs = ["en", "fr", "nl"][: len(effects)]
+        return _contrasts(effects, half).assign(estimator=estimator, reference=reference, lang=langs,
+                                                family="resample", test="nf")  # fmt: skip
+
+    return pd.concat([rows(twice, "GLMM (Bayes, NUTS)", "en"), rows(glmm, "GLMM (Bayes, NUTS)", "en 2x", half),
+                      rows(glmm if gee is None else gee, "GEE (runs)", "en 2x")], ignore_index=True)  # fmt: skip
+
+
+def test_the_2x_answer_tells_whether_matched_exposure_removes_the_bilingual_difference():
+    kept = findings.family_answer(_resample([0.0], [1.0, 0.0]), "resample")
     assert "twice (2x vs 1x): reliably higher in 0 and reliably lower in 0 of 1" in kept
-    assert "bilingual vs 2x: reliably higher in 1 and reliably lower in 0 of 2" in kept
-    assert "leaves a reliable bilingual advantage" in kept
-    assert "no bilingual model keeps a reliable advantage" in family([1.0], [0.0, -1.0])
+    assert "higher in 1 of 2 contrasts, reliably higher in 1 and reliably lower in 0 (GLMM, Holm)" in kept
+    assert "the bilingual difference remains, so exposure alone does not explain it" in kept
+    assert "no bilingual model differs reliably" in findings.family_answer(_resample([1.0], [0.0, 0.0]), "resample")
+    # the per-run GEE finds a difference the GLMM does not: the verdict follows the GLMM and names the GEE's
+    split = findings.exposure_verdict(_resample([0.0], [0.0, 0.5], half=0.6))
+    assert "no bilingual model differs from the monolingual one beyond this study's test words" in split
+    assert "1 of 2 are reliably higher and 0 reliably lower (tested on FR)" in split
+    assert findings.exposure_verdict(_resample([0.0], [])) == "" and findings.exposure_verdict(pd.DataFrame()) == ""
+    assert findings.exposure_counts(_resample([0.0], [1.0, -1.0]))["twox_neg_sig"] == 1
     links = findings.family_answer(_contrasts([-1.0, 0.0, 0.0]), "links")
     assert "reliably higher in 0 and reliably lower in 1 of 3 contrasts" in links

@@ -151,17 +151,3 @@ def test_word_similarity_names_the_sound_alike_and_the_model_sees_a_planted_effe
     words["nf"] = 0.9 - 0.5 * words.similarity + rng.normal(0, 0.01, len(words))
     out = mechanism.similarity_explains(words)
     assert out["high"] < 0 and out["p"] < 0.001 and out["words"] == 2 * len(NOVEL)
-
-
-def test_exposure_matched_recovers_a_planted_bilingual_vs_2x_difference():
-    rng = np.random.default_rng(0)
-    rows = [{"run": f"{kind}{lang}{seed}", "kind": kind, "train_langs": langs, "lang": lang,
-             "nf": nf + rng.normal(0, 0.005)}
-            for kind, langs, nf in (("monolingual 2x", "en", 0.60), ("monolingual 2x", "fr", 0.60),
-                                    ("bilingual", "en+fr", 0.65), ("monolingual", "en", 0.55))
-            for lang in langs.split("+") for seed in range(5)]  # fmt: skip
-    table = pd.DataFrame(rows)
-    out = mechanism.exposure_matched(table).set_index("lang")
-    assert list(out.index) == ["en", "fr"] and set(out.control) == {"en 2x", "fr 2x"}
-    assert out.difference.to_numpy() == pytest.approx([5, 5], abs=1) and (out.low > 0).all()
-    assert mechanism.exposure_matched(table[table.kind != "monolingual 2x"]).empty

@@ -4,11 +4,12 @@ quantity that predicts ME, the paper's claims beside the miniature's, and the ch
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from vgslib.report import findings
 from vgslib.results import geometry, mechanism, tables
 
 # Short names of the quantities for tables and charts.
@@ -51,9 +52,12 @@ class Why:
     matched: pd.DataFrame  # bilingual vs monolingual at 0 and at equal steps
     words: pd.DataFrame  # per novel word: acoustic similarity to the familiar words, NF
     similarity: dict  # does similarity explain NF and the language differences?
+    contrasts: pd.DataFrame = field(default_factory=pd.DataFrame)  # the study's contrasts (analysis notebook)
 
     @classmethod
-    def load(cls, tidy: dict, manifest, prepared) -> Why:
+    def load(cls, tidy: dict, manifest, prepared, contrasts: pd.DataFrame | None = None) -> Why:
+        """The chapter's analyses over the reported preset's runs; `contrasts` (the analysis notebook's, from
+        `pages.study_results`) give the bilingual-vs-2x verdict, the same one the bilingual chapter states."""
         summary = tidy["runs"]
         preset = tables.first_results(summary).preset.iloc[0]
         runs = summary[(summary.preset == preset) & (summary["size"] == summary.preset_size)]
@@ -74,6 +78,7 @@ class Why:
             matched=mechanism.step_matched(curves),
             words=words,
             similarity=mechanism.similarity_explains(words) if len(words) > 3 else {},
+            contrasts=pd.DataFrame() if contrasts is None else contrasts,
         )
 
     # ------------------------------------------------------------------------- what the runs allow
@@ -97,11 +102,6 @@ class Why:
 
     def _matched(self) -> pd.DataFrame:
         return self.matched[self.matched["when"] == "equal steps"]
-
-    @functools.cached_property
-    def exposure(self) -> pd.DataFrame:
-        """Bilingual vs the 2x control of each of its languages (empty without 2x runs)."""
-        return mechanism.exposure_matched(self.table)
 
     # ------------------------------------------------------------------------- tables the chapter shows
 
@@ -220,10 +220,7 @@ class Why:
             "matched_sig": int((m.low > 0).sum()),
             "matched_neg_sig": int((m.high < 0).sum()),
             "matched_steps": int(m.steps.max()) if len(m) else 0,
-            "twox_n": len(self.exposure),
-            "twox_pos": int((self.exposure.difference > 0).sum()),
-            "twox_sig": int(((self.exposure.low > 0) & (self.exposure.p_holm < 0.05)).sum()),
-            "twox_neg_sig": int(((self.exposure.high < 0) & (self.exposure.p_holm < 0.05)).sum()),
+            **findings.exposure_counts(self.contrasts),
         }
         s = self.similarity
         if s:
@@ -271,30 +268,35 @@ class Why:
             f"Bilingual models here {packs} ({n['var_bi']:.3f} vs {n['var_mono']:.3f}), yet their ME is {stronger} "
             f"({n['nf_bi']:.1f} % vs {n['nf_mono']:.1f} %)"
         )
-        if n["matched_n"]:
-            second += (
-                f", and at equal training steps ({n['matched_steps']}) it is higher in {n['matched_pos']} of "
-                f"{n['matched_n']} comparisons ({n['matched_sig']} reliably): more steps alone do not explain it."
-            )
-        else:
-            second += "."
-        return first + " " + second + ("" if not n["twox_n"] else " " + self.exposure_text())
+        second += "." if n["twox_n"] or not n["matched_n"] else ", and " + self.steps_text() + "."
+        if n["twox_n"]:  # the 2x control is the cleaner test: it leads, and equal steps follow as the cruder one
+            second += " " + self.exposure_text()
+            second += "" if not n["matched_n"] else " " + self.steps_text()[0].upper() + self.steps_text()[1:] + "."
+        return first + " " + second
+
+    def steps_text(self) -> str:
+        """Bilingual vs monolingual at equal training steps, in words (Welch intervals over runs: the test words
+        are this study's, taken as fixed)."""
+        n = self.numbers()
+        cruder = "a cruder match than the 2x control, as " if n["twox_n"] else ""
+        text = (
+            f"at equal training steps ({n['matched_steps']}; {cruder}the two schedules then stand at different "
+            f"points) the bilingual's NF is higher in {n['matched_pos']} of "
+            f"{n['matched_n']} comparisons ({n['matched_sig']} reliably higher, {n['matched_neg_sig']} reliably "
+            "lower, over runs on this study's test words)"
+        )
+        if n["matched_sig"] and not n["twox_n"]:
+            text += ": more steps alone do not explain it"
+        return text
 
     def exposure_text(self) -> str:
-        """Bilingual vs 2x in words: does matching a monolingual model's exposure remove the difference?"""
-        n = self.numbers()
-        if not n["twox_n"]:
+        """Bilingual vs 2x in words (`findings.exposure_verdict`, the bilingual chapter's own verdict): does
+        matching a monolingual model's exposure remove the difference? Empty without 2x contrasts."""
+        verdict = findings.exposure_verdict(self.contrasts)
+        if not verdict:
             return ""
-        text = (
-            f"Against the 2x control, a monolingual model with the bilingual's exposure and schedule, the "
-            f"bilingual's NF is higher in {n['twox_pos']} of {n['twox_n']} comparisons ({n['twox_sig']} reliably "
-            f"higher, {n['twox_neg_sig']} reliably lower; Welch tests over runs, Holm over the comparisons)"
-        )
-        if n["nf_bi"] <= n["nf_mono"]:
-            return text + "."
-        if n["twox_sig"] == 0:
-            return text + ": once exposure is matched, no comparison keeps a reliable bilingual advantage."
-        return text + ": matched exposure leaves a reliable bilingual advantage, so exposure alone does not explain it."
+        return ("Against the 2x control, a monolingual model with the bilingual's exposure and schedule, "
+                f"{verdict}")  # fmt: skip
 
     def claims_verdict(self) -> str:
         """What the claims table says, in words: which clauses hold here and whether they link to ME."""

@@ -280,32 +280,6 @@ def step_matched(curves: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def exposure_matched(table: pd.DataFrame) -> pd.DataFrame:
-    """Each bilingual condition against the 2x control of each of its languages (a monolingual model that sees
-    every anchor twice per epoch: the bilingual's steps and schedule in one language), tested on that language
-    at the reported epoch: NF of each (mean over seeds) and the difference in points with a Welch 95 % interval
-    over runs and its p, Holm-corrected over the comparisons. Empty without 2x runs."""
-    rows = []
-    twox = table[table.kind == "monolingual 2x"]
-    for lang in sorted(twox.lang.unique()):
-        control = twox[(twox.lang == lang) & (twox.train_langs == lang)]
-        bilinguals = table[(table.kind == "bilingual") & (table.lang == lang)]
-        for condition, bi in sorted(bilinguals.groupby("train_langs")):
-            if len(bi) < 2 or len(control) < 2:
-                continue
-            diff, low, high, p = welch(100 * bi.nf.to_numpy(), 100 * control.nf.to_numpy())
-            rows.append({"lang": lang, "bilingual": condition, "control": f"{lang} 2x",
-                         "NF bilingual": 100 * bi.nf.mean(), "NF 2x": 100 * control.nf.mean(),
-                         "difference": diff, "low": low, "high": high, "p": p})  # fmt: skip
-    columns = ["lang", "bilingual", "control", "NF bilingual", "NF 2x", "difference", "low", "high", "p", "p_holm"]
-    out = pd.DataFrame(rows, columns=columns)
-    if len(out):  # Holm over the comparisons, as the contrast families are corrected
-        from statsmodels.stats.multitest import multipletests
-
-        out["p_holm"] = multipletests(out.p.fillna(1.0), method="holm")[1]
-    return out
-
-
 # ----------------------------------------------------------------------------- why languages differ
 
 
