@@ -51,6 +51,8 @@ def test_the_2x_answer_tells_whether_matched_exposure_removes_the_bilingual_diff
     split = findings.exposure_verdict(_resample([0.0], [0.0, 0.5], half=0.6))
     assert "no bilingual model differs from the monolingual one beyond this study's test words" in split
     assert "1 of 2 are reliably higher and 0 reliably lower (tested on FR)" in split
+    brief = findings.exposure_verdict(_resample([0.0], [0.0, 0.5], half=0.6), brief=True)
+    assert "beyond this study's test words (2 contrasts, GLMM, Holm; on these words 1 stays" in brief
     assert findings.exposure_verdict(_resample([0.0], [])) == "" and findings.exposure_verdict(pd.DataFrame()) == ""
     assert findings.exposure_counts(_resample([0.0], [1.0, -1.0]))["twox_neg_sig"] == 1
     links = findings.family_answer(_contrasts([-1.0, 0.0, 0.0]), "links")

@@ -296,25 +296,39 @@ def exposure_counts(contrasts: pd.DataFrame) -> dict:
     }
 
 
-def exposure_verdict(contrasts: pd.DataFrame) -> str:
+def exposure_verdict(contrasts: pd.DataFrame, brief: bool = False) -> str:
     """The study's one answer to "does exposure explain the bilingual difference?": the bilingual models against
     the 2x control (a monolingual model with the bilingual's exposure and schedule), counted by the primary
     estimator (GLMM: runs and test words random, Holm). Where the per-run GEE, which takes the test words as
-    fixed, finds reliable differences the GLMM does not, the sentence says where and why the two differ. Empty
-    without 2x runs."""
+    fixed, finds reliable differences the GLMM does not, the sentence says where and why the two differ. `brief`:
+    the same verdict in one sentence, for a chapter's opening answer. Empty without 2x runs."""
     n = exposure_counts(contrasts)
     if not n["twox_n"]:
         return ""
+    remains = n["twox_sig"] + n["twox_neg_sig"]
+    per_run = n["twox_gee_sig"] + n["twox_gee_neg_sig"]
+    if brief:
+        counts = f"{n['twox_n']} contrasts, GLMM, Holm"
+        if remains:
+            return (
+                f"with exposure matched the bilingual difference remains in {remains} of {counts}, so exposure "
+                "alone does not explain it"
+            )
+        if per_run:
+            return (f"once exposure is matched, no bilingual model differs reliably beyond this study's test words "
+                    f"({counts}; on these words {per_run} {'stays' if per_run == 1 else 'stay'} reliably different, "
+                    f"tested on {n['twox_gee_langs']})")  # fmt: skip
+        return f"once exposure is matched, no bilingual model differs reliably ({counts})"
     text = (
         f"the bilingual's NF is higher in {n['twox_pos']} of {n['twox_n']} contrasts, reliably higher in "
         f"{n['twox_sig']} and reliably lower in {n['twox_neg_sig']} (GLMM, Holm)"
     )
-    if n["twox_sig"] or n["twox_neg_sig"]:
+    if remains:
         return (
             text + ": **with exposure matched the bilingual difference remains, so exposure alone does not "
             "explain it.**"
         )
-    if not (n["twox_gee_sig"] or n["twox_gee_neg_sig"]):
+    if not per_run:
         return text + ": **once exposure is matched, no bilingual model differs reliably from the monolingual one.**"
     return text + (
         ": **once exposure is matched, no bilingual model differs from the monolingual one beyond this study's "

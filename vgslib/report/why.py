@@ -269,9 +269,9 @@ class Why:
             f"({n['nf_bi']:.1f} % vs {n['nf_mono']:.1f} %)"
         )
         second += "." if n["twox_n"] or not n["matched_n"] else ", and " + self.steps_text() + "."
-        if n["twox_n"]:  # the 2x control is the cleaner test: it leads, and equal steps follow as the cruder one
-            second += " " + self.exposure_text()
-            second += "" if not n["matched_n"] else " " + self.steps_text()[0].upper() + self.steps_text()[1:] + "."
+        if n["twox_n"]:  # the 2x control is the cleaner test: its verdict in one sentence; the section says more
+            second += (" Against the 2x control, a monolingual model with the bilingual's exposure and schedule, "
+                       f"{findings.exposure_verdict(self.contrasts, brief=True)}.")  # fmt: skip
         return first + " " + second
 
     def steps_text(self) -> str:
@@ -295,8 +295,9 @@ class Why:
         verdict = findings.exposure_verdict(self.contrasts)
         if not verdict:
             return ""
-        return ("Against the 2x control, a monolingual model with the bilingual's exposure and schedule, "
-                f"{verdict}")  # fmt: skip
+        text = f"Against the 2x control, a monolingual model with the bilingual's exposure and schedule, {verdict}"
+        steps = self.steps_text()
+        return text if not self.numbers()["matched_n"] else f"{text} {steps[0].upper()}{steps[1:]}."
 
     def claims_verdict(self) -> str:
         """What the claims table says, in words: which clauses hold here and whether they link to ME."""
