@@ -301,7 +301,8 @@ def exposure_verdict(contrasts: pd.DataFrame, brief: bool = False) -> str:
     the 2x control (a monolingual model with the bilingual's exposure and schedule), counted by the primary
     estimator (GLMM: runs and test words random, Holm). Where the per-run GEE, which takes the test words as
     fixed, finds reliable differences the GLMM does not, the sentence says where and why the two differ. `brief`:
-    the same verdict in one sentence, for a chapter's opening answer. Empty without 2x runs."""
+    the same verdict as a clause to follow "against the 2x control", for a chapter's opening answer. Empty without
+    2x runs."""
     n = exposure_counts(contrasts)
     if not n["twox_n"]:
         return ""
@@ -315,10 +316,10 @@ def exposure_verdict(contrasts: pd.DataFrame, brief: bool = False) -> str:
                 "alone does not explain it"
             )
         if per_run:
-            return (f"once exposure is matched, no bilingual model differs reliably beyond this study's test words "
+            return (f"no bilingual model differs reliably beyond this study's test words "
                     f"({counts}; on these words {per_run} {'stays' if per_run == 1 else 'stay'} reliably different, "
                     f"tested on {n['twox_gee_langs']})")  # fmt: skip
-        return f"once exposure is matched, no bilingual model differs reliably ({counts})"
+        return f"no bilingual model differs reliably ({counts})"
     text = (
         f"the bilingual's NF is higher in {n['twox_pos']} of {n['twox_n']} contrasts, reliably higher in "
         f"{n['twox_sig']} and reliably lower in {n['twox_neg_sig']} (GLMM, Holm)"

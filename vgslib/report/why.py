@@ -270,7 +270,7 @@ class Why:
         )
         second += "." if n["twox_n"] or not n["matched_n"] else ", and " + self.steps_text() + "."
         if n["twox_n"]:  # the 2x control is the cleaner test: its verdict in one sentence; the section says more
-            second += (" Against the 2x control, a monolingual model with the bilingual's exposure and schedule, "
+            second += (" Against the 2x control (a monolingual model with the bilingual's exposure and schedule) "
                        f"{findings.exposure_verdict(self.contrasts, brief=True)}.")  # fmt: skip
         return first + " " + second
 
