@@ -311,10 +311,7 @@ def exposure_verdict(contrasts: pd.DataFrame, brief: bool = False) -> str:
     if brief:
         counts = f"{n['twox_n']} contrasts, GLMM, Holm"
         if remains:
-            return (
-                f"with exposure matched the bilingual difference remains in {remains} of {counts}, so exposure "
-                "alone does not explain it"
-            )
+            return f"the bilingual difference remains in {remains} of {counts}, so exposure alone does not explain it"
         if per_run:
             return (f"no bilingual model differs reliably beyond this study's test words "
                     f"({counts}; on these words {per_run} {'stays' if per_run == 1 else 'stay'} reliably different, "
