@@ -278,14 +278,13 @@ class Why:
         """Bilingual vs monolingual at equal training steps, in words (Welch intervals over runs: the test words
         are this study's, taken as fixed)."""
         n = self.numbers()
-        cruder = "a cruder match than the 2x control, as " if n["twox_n"] else ""
         text = (
-            f"at equal training steps ({n['matched_steps']}; {cruder}the two schedules then stand at different "
+            f"at equal training steps ({n['matched_steps']}; the two schedules then stand at different "
             f"points) the bilingual's NF is higher in {n['matched_pos']} of "
             f"{n['matched_n']} comparisons ({n['matched_sig']} reliably higher, {n['matched_neg_sig']} reliably "
             "lower, over runs on this study's test words)"
         )
-        if n["matched_sig"] and not n["twox_n"]:
+        if n["matched_sig"]:
             text += ": more steps alone do not explain it"
         return text
 
@@ -295,9 +294,7 @@ class Why:
         verdict = findings.exposure_verdict(self.contrasts)
         if not verdict:
             return ""
-        text = f"Against the 2x control, a monolingual model with the bilingual's exposure and schedule, {verdict}"
-        steps = self.steps_text()
-        return text if not self.numbers()["matched_n"] else f"{text} {steps[0].upper()}{steps[1:]}."
+        return f"Against the 2x control, a monolingual model with the bilingual's exposure and schedule, {verdict}"
 
     def claims_verdict(self) -> str:
         """What the claims table says, in words: which clauses hold here and whether they link to ME."""
