@@ -20,7 +20,7 @@ from vgslib import paths
 from vgslib.condition import Condition
 from vgslib.config import Config, added_field, stable_hash
 from vgslib.encoders.prepare import DataConfig
-from vgslib.model.towers import ModelConfig
+from vgslib.model.configuration import ModelConfig
 from vgslib.sources import concepts
 
 PRECISIONS = ("fp32", "bf16")

@@ -167,7 +167,7 @@ def tiny_dino_checkpoint(path: str) -> str:
 def tiny_data_config():
     """A DataConfig for tests: the tiny world and encoders pre-trained for a couple of steps."""
     from vgslib.encoders.prepare import DataConfig
-    from vgslib.encoders.pretrain import AudioPretrainConfig, ImagePretrainConfig
+    from vgslib.encoders.settings import AudioPretrainConfig, ImagePretrainConfig
 
     return DataConfig(
         world=tiny_world_config(),

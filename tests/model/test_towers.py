@@ -8,7 +8,8 @@ from vgslib.model.accounting import (
     reference_flops_per_item,
     tower_parameters_by_hand,
 )
-from vgslib.model.towers import SIZES, ClsEncoderLayer, ModelConfig, VGSModel, dropout
+from vgslib.model.configuration import SIZES, ModelConfig
+from vgslib.model.towers import ClsEncoderLayer, VGSModel, dropout
 
 
 @pytest.mark.parametrize("size", list(SIZES) + ["3d"])

@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import torch
 
 from vgslib.config import Config
 from vgslib.sources import media as audio_io
 from vgslib.sources.manifest import Manifest
+
+if TYPE_CHECKING:
+    import torch
 
 ENCODER_KINDS = (
     "mini-audio",
@@ -56,6 +59,8 @@ class EncoderConfig(Config):
 
 
 def resolve_device(device: str) -> torch.device:
+    import torch  # here, as in `image_tensor`: a config or a manifest needs no torch
+
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
@@ -85,6 +90,7 @@ class Encoder:
 
 def image_tensor(image, size: int) -> torch.Tensor:
     """A PIL picture resized (no crop) to size x size, as a (3, size, size) float tensor in [0, 1]."""
+    import torch
     from PIL import Image
 
     array = np.asarray(image.convert("RGB").resize((size, size), Image.BILINEAR), dtype=np.float32) / 255.0

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import torch
 from tqdm.auto import tqdm
 
 from vgslib.atomic import atomic_path
@@ -112,6 +111,8 @@ class FeatureStore:
             except BadFeaturesError as err:
                 warnings.warn(f"{err}; extracting these features again", stacklevel=2)
                 os.remove(path)
+        import torch  # here: reading cached features (every book page) needs no torch
+
         parts = path + ".parts"  # one file per finished batch: an interrupted extraction resumes from them
         tokens, lengths = _resume(parts, rows)
         with (

@@ -18,9 +18,8 @@ from vgslib.atomic import atomic_path, write_json
 from vgslib.config import Config
 from vgslib.encoders import probe
 from vgslib.encoders.base import EncoderConfig
-from vgslib.encoders.build import build_encoder
 from vgslib.encoders.features import BadFeaturesError, Features, FeatureStore, load
-from vgslib.encoders.pretrain import AudioPretrainConfig, ImagePretrainConfig
+from vgslib.encoders.settings import AudioPretrainConfig, ImagePretrainConfig
 from vgslib.sources import concepts, manifest, miniature
 
 AUDIO_KINDS = ("mini-audio", "wavlm", "precomputed-audio", "logmel-audio")
@@ -80,6 +79,8 @@ def prepare(
     cfg: DataConfig = DataConfig(), progress: bool = True, world_dir: str | None = None, features_dir: str | None = None
 ) -> StudyData:
     """Build or load the corpus, then load or extract the features of every split."""
+    from vgslib.encoders.build import build_encoder  # here: reading a prepared world needs no torch
+
     if cfg.corpus == "miniature":
         m = miniature.build(cfg.world, world_dir or default_world_dir(cfg), progress=progress)
     else:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import os
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -25,33 +24,12 @@ from vgslib import paths
 from vgslib.atomic import atomic_path, write_json
 from vgslib.config import Config
 from vgslib.encoders.base import Encoder, EncoderConfig, image_tensor, resolve_device
+from vgslib.encoders.settings import AudioPretrainConfig, ImagePretrainConfig
 from vgslib.sources import concepts, pictures, speech
 from vgslib.sources import media as audio_io
 from vgslib.sources.parallel import batched, run_batches
 
 TOKEN_DIM = 256
-
-
-@dataclass(frozen=True)
-class ImagePretrainConfig(Config):
-    seed: int = 0  # pictogram sample, views, initialisation and batches
-    num_pictograms: int = 2000  # non-concept pictograms (both sets together)
-    views: int = 4  # augmented views pre-rendered per pictogram
-    size: int = 64  # input resolution
-    steps: int = 150  # optimiser steps
-    batch: int = 128  # pictograms per step (two views each)
-    lr: float = 2e-3  # Adam learning rate
-    temperature: float = 0.2  # NT-Xent temperature
-
-
-@dataclass(frozen=True)
-class AudioPretrainConfig(Config):
-    seed: int = 0  # pseudo-words, voices, initialisation and batches
-    num_pseudowords: int = 4000  # each read by two training voices of one language
-    steps: int = 200  # optimiser steps
-    batch: int = 128  # pseudo-words per step (two voices each)
-    lr: float = 2e-3  # Adam learning rate
-    temperature: float = 0.2  # NT-Xent temperature
 
 
 # ----------------------------------------------------------------------------- models

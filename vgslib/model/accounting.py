@@ -7,7 +7,8 @@ from __future__ import annotations
 import pandas as pd
 from torch import nn
 
-from vgslib.model.towers import SIZES, ModelConfig, VGSModel
+from vgslib.model.configuration import SIZES, ModelConfig
+from vgslib.model.towers import VGSModel
 
 
 def count_parameters(module: nn.Module) -> int:
