@@ -12,3 +12,14 @@ def test_imports_only_go_down_the_pipeline():
     out = subprocess.run([exe], cwd=paths.REPO_ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout[-3000:]
     assert "2 kept, 0 broken" in out.stdout
+
+
+def test_the_book_pages_modules_import_no_torch():
+    """A book page's kernel imports these (and reads a prepared world and runs); torch costs ~2.7 s a page."""
+    modules = ("vgslib.runs", "vgslib.recipe", "vgslib.report.pages", "vgslib.report.findings", "vgslib.report.why",
+               "vgslib.report.beyond", "vgslib.report.space", "vgslib.report.charts", "vgslib.jobs.grid",
+               "vgslib.jobs.notebooks", "vgslib.encoders.prepare", "vgslib.results.analysis")  # fmt: skip
+    code = f"import importlib, sys\nfor m in {modules!r}: importlib.import_module(m)\nprint('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "False"
