@@ -347,13 +347,13 @@ class Why:
         n, verdicts = self.numbers(), self.referent_verdicts()
         if not np.isfinite(n["why_nn_mean"]):  # a corpus without novel–novel trials (the reference's episodes)
             return (f"These runs hold no novel–novel trials, so referent ME and novelty matching cannot be told "
-                    f"apart by NN accuracy; the referent margin averages {n['referent_mean']:+.3f}.")  # fmt: skip
+                    f"apart by NN accuracy; the referent margin averages {n['referent_mean']:+.4f}.")  # fmt: skip
         kinds = dict(zip(verdicts.model, verdicts["kind of ME"]))
         same = set(kinds.values())
         kind_text = (f"every kind of model shows *{same.pop()}*" if len(same) == 1 else
                      "; ".join(f"{k}: *{v}*" for k, v in kinds.items()))  # fmt: skip
         text = (f"On average NN accuracy is {n['why_nn_mean']:.1f} % and the referent margin "
-                f"{n['referent_mean']:+.3f}: {kind_text}.")  # fmt: skip
+                f"{n['referent_mean']:+.4f}: {kind_text}.")  # fmt: skip
         if self.enough and self.best() == "referent":
             text += (
                 " Yet runs differ in how much their novel words happen to lean towards their own referents (the "
