@@ -277,13 +277,18 @@ def exposure_counts(contrasts: pd.DataFrame) -> dict:
     """Bilingual vs the 2x control of its language (the resample family's NF contrasts whose reference is a 2x
     model): how many there are, how many lie above zero, how many lie reliably above / below zero (Holm) by the
     GLMM and by the GEE, and the test languages of the GEE's reliable ones. Zeros without 2x runs."""
-    rows = contrasts[(contrasts.family == "resample") & (contrasts.test == "nf")] if len(contrasts) else contrasts
-    rows = rows[rows.reference.str.endswith(" 2x")] if len(rows) else rows
+    rows = (
+        contrasts
+        if contrasts.empty
+        else contrasts[
+            (contrasts.family == "resample") & (contrasts.test == "nf") & contrasts.reference.str.endswith(" 2x")
+        ]
+    )
     if rows.empty:
         return {"twox_n": 0, "twox_pos": 0, "twox_sig": 0, "twox_neg_sig": 0, "twox_gee_n": 0, "twox_gee_sig": 0,
                 "twox_gee_neg_sig": 0, "twox_gee_langs": ""}  # fmt: skip
     glmm, gee = (rows[rows.estimator.str.startswith(e)] for e in ("GLMM", "GEE"))
-    gee_reliable = gee[((gee.low > 0) | (gee.high < 0)) & (gee.p_holm < 0.05)]
+    gee_reliable = gee[_reliable_rows(gee, +1) | _reliable_rows(gee, -1)]
     return {
         "twox_n": len(glmm),
         "twox_pos": int((glmm.log_odds_ratio > 0).sum()),
@@ -337,10 +342,15 @@ def exposure_verdict(contrasts: pd.DataFrame, brief: bool = False) -> str:
     )
 
 
-def _reliable(table: pd.DataFrame, sign: int) -> int:
-    """Contrasts whose interval lies wholly below (sign -1) or above (+1) zero and survive Holm."""
+def _reliable_rows(table: pd.DataFrame, sign: int) -> pd.Series:
+    """Contrasts whose interval lies wholly below (sign -1) or above (+1) zero and survive Holm (a row mask)."""
     side = (table.high < 0) if sign < 0 else (table.low > 0)
-    return int((side & (table.p_holm < 0.05)).sum())
+    return side & (table.p_holm < 0.05)
+
+
+def _reliable(table: pd.DataFrame, sign: int) -> int:
+    """How many contrasts are reliable in the direction `sign` (`_reliable_rows`)."""
+    return int(_reliable_rows(table, sign).sum())
 
 
 def bilingual_chapter(contrasts: pd.DataFrame, preset: str) -> dict:
