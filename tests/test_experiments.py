@@ -10,7 +10,7 @@ from vgslib import experiments, recipe, runs
 from vgslib.jobs import grid
 from vgslib.params import TrainParams
 from vgslib.training import experiment
-from vgslib.training.groups import Pool
+from vgslib.training.groups import Pool, sample_groups
 from vgslib.training.loop import epoch_anchors
 
 
@@ -259,7 +259,7 @@ def test_a_vocabulary_of_its_own_is_declared_checked_and_trained_on(study):
     assert set(d.val_trials.concept) | set(d.val_trials.distractor_concept) == set(experiments.CORE)
     default = experiment.load_run_data(recipe.make_config("smoke", {"data": data_cfg.to_dict()}), data)
     assert d.trials.equals(default.trials)  # the stored test trials do not change
-    groups = experiment.sample_groups(np.arange(len(d.audio)), d.audio, d.images, np.random.default_rng(0))
+    groups = sample_groups(np.arange(len(d.audio)), d.audio, d.images, np.random.default_rng(0))
     assert set(d.images.concept[groups.neg_images.ravel()]) <= set(experiments.CORE)
     assert set(d.audio.concept[groups.neg_audio.ravel()]) <= set(experiments.CORE)
     apple = cfg.replace(train=cfg.train.replace(familiar=(*experiments.CORE, "apple")))

@@ -24,6 +24,7 @@ from vgslib.model.configuration import ModelConfig
 from vgslib.sources import concepts
 
 PRECISIONS = ("fp32", "bf16")
+NEGATIVES = ("pool", "batch")
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,9 @@ class TrainConfig(Config):
     batch_groups: int = 60  # groups per step
     num_negatives: int = 11  # negative images and negative audio tokens per group
     seed: int = 0  # sampling, initialisation and dropout
-    precision: str = "fp32"  # fp32, or bf16 autocast (a CPU lever where AVX-512 BF16 exists)
+    # fp32, or bf16 autocast: a lever only on a CPU with bf16 matrix instructions (AVX-512 BF16, AMX); on one
+    # without them (AVX2) bf16 is emulated and a laptop step took 3-6x longer than in fp32 (benchmarks/README.md)
+    precision: str = "fp32"
     device: str = "auto"  # auto = cuda when present, else cpu
     threads: int = 0  # torch CPU threads (0 = torch's default)
     # Bilingual exposure: the share of each epoch's anchors (and of the negative audio) in the first training
@@ -53,6 +56,10 @@ class TrainConfig(Config):
     # run of another condition (the language-pairs family's German or English+German runs): it changes no number,
     # only the run's identity, so such runs are never counted as Table 1 runs.
     experiment: str = added_field("")
+    # Where each group's negatives come from: "pool", the paper's sampler (any training item of another concept);
+    # "batch", the step's other groups' items of other concepts (`vgslib.training.step_negatives`): the same
+    # loss and number of negatives with ~1/12 of the items embedded per step.
+    negatives: str = added_field("pool")
 
     @property
     def familiar_names(self) -> tuple[str, ...]:
@@ -92,6 +99,8 @@ class TrainConfig(Config):
                 torch.device(self.device)
             except RuntimeError:
                 raise ValueError(f"train.device must be auto, cpu, cuda or cuda:<k>, got {self.device!r}") from None
+        if self.negatives not in NEGATIVES:
+            raise ValueError(f"train.negatives must be one of {NEGATIVES}, got {self.negatives!r}")
         if self.precision not in PRECISIONS:
             raise ValueError(f"train.precision must be one of {PRECISIONS}, got {self.precision!r}")
         if self.epochs < 1 or self.batch_groups < 1 or self.num_negatives < 1:
@@ -176,11 +185,11 @@ PRESETS: dict[str, dict] = {
     "paper": {},
     "laptop": {
         "model": {"size": "sm"},
-        "train": {"epochs": 21, "warmup_epochs": 2.1, "lr": 1e-3, "precision": "bf16", "threads": 1},
+        "train": {"epochs": 21, "warmup_epochs": 2.1, "lr": 1e-3, "threads": 1},
     },
     "classroom": {
         "model": {"size": "sm"},
-        "train": {"epochs": 7, "warmup_epochs": 0.7, "lr": 1e-3, "precision": "bf16", "threads": 0},
+        "train": {"epochs": 7, "warmup_epochs": 0.7, "lr": 1e-3, "threads": 0},
     },
     "smoke": {
         "model": {"size": "xsm"},
@@ -199,8 +208,6 @@ DEPARTURES = {
     "train.warmup_epochs": "a tenth of the schedule (the paper's is a sixth), as in every candidate of the sweep",
     "train.lr": "at 14 epochs 1e-3 reached a lower validation loss than 5e-4 in three of the four conditions of the "
     "sweep (mean 0.023 against 0.040); at 8 epochs in English it beat 2e-4 (FF 89.4 %) and 2e-3 (seed 0)",
-    "train.precision": "bf16 autocast uses the CPU's bf16 matrix units: ~1.25x faster steps than fp32 here "
-    "(widths 128 and 256; steps timed in alternation, one thread)",
     "train.threads": "two single-thread runs side by side outrun one run on two threads",
 }
 # Where the classroom preset's reasons differ from the laptop's (the rest are the laptop's).

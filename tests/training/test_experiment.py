@@ -174,3 +174,16 @@ def test_flat_memory_mapped_pools_give_the_same_numbers(study, tmp_path, monkeyp
     pd.testing.assert_frame_equal(flat["metrics"].drop(columns="train_seconds"),
                                   padded["metrics"].drop(columns="train_seconds"))  # fmt: skip
     assert np.array_equal(flat["trials"].target_score, padded["trials"].target_score)
+
+
+def test_in_step_negatives_train_a_run_of_their_own_identity_with_the_same_numbers_twice(study, tmp_path):
+    """`train.negatives = "batch"` trains end to end (links too), is a recipe of its own (another identity and
+    folder than the paper's sampler) and gives the same numbers for the same seed."""
+    pool = _cfg(study, languages=["en", "nl"], links=True)
+    batch = _cfg(study, languages=["en", "nl"], links=True, negatives="batch")
+    assert pool.identity() != batch.identity() and recipe.run_dir(pool) != recipe.run_dir(batch)
+    a = runs.read_metrics(experiment.run(batch, str(tmp_path / "a"), data=study[1], progress=False))
+    b = runs.read_metrics(experiment.run(batch, str(tmp_path / "b"), data=study[1], progress=False))
+    drop = lambda rows: [{k: v for k, v in r.items() if "seconds" not in k} for r in rows]  # noqa: E731
+    assert drop(a) == drop(b) and np.isfinite([r["val_loss"] for r in a]).all()
+    assert runs.load_run(str(tmp_path / "a"))["config"]["train"]["negatives"] == "batch"

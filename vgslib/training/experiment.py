@@ -30,8 +30,8 @@ from vgslib.recipe import RunConfig
 from vgslib.sources import concepts
 from vgslib.training import trials
 from vgslib.training.evaluate import Evaluation, analysis_subset, evaluate, validation_loss
-from vgslib.training.groups import ConceptSampler, FlatPool, Groups, Pool, sample_groups
-from vgslib.training.loop import lr_lambda, optimizer, split_batches, train_epoch
+from vgslib.training.groups import ConceptSampler, FlatPool, Groups, Pool
+from vgslib.training.loop import draw_groups, lr_lambda, optimizer, split_batches, train_epoch
 
 VAL_SEED = 12345  # the frozen validation groups do not depend on the run's seed
 
@@ -142,9 +142,8 @@ def load_run_data(cfg: RunConfig, data: StudyData) -> RunData:
     images_val = feature_pool(data, "val", [""], True, p, vocabulary)
     audio_test = feature_pool(data, "test", cfg.tested, False, p)
     table = trials.stored(data, cfg.trial_seed)
-    val_groups = sample_groups(
-        np.arange(len(audio_val)), audio_val, images_val, np.random.default_rng(VAL_SEED), t.num_negatives, t.links
-    )
+    # The validation loss is the run's own objective: its groups are drawn with the run's sampler of negatives.
+    val_groups = draw_groups(np.arange(len(audio_val)), audio_val, images_val, np.random.default_rng(VAL_SEED), t)
     return RunData(
         audio=feature_pool(data, "train", t.languages, True, p, vocabulary),
         images=feature_pool(data, "train", [""], True, p, vocabulary),

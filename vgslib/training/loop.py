@@ -19,6 +19,7 @@ from vgslib.model.losses import symmetric_group_loss
 from vgslib.model.towers import VGSModel
 from vgslib.recipe import TrainConfig
 from vgslib.training.groups import Groups, Pool, sample_groups
+from vgslib.training.step_negatives import sample_step_groups
 
 
 class NonFiniteLossError(RuntimeError):
@@ -88,6 +89,15 @@ def group_loss(model: VGSModel, groups: Groups, audio: Pool, images: Pool, devic
     return (loss1 + loss2 + loss3) / 3
 
 
+def draw_groups(anchors, audio: Pool, images: Pool, rng, cfg: TrainConfig, samplers=(None, None), exposure=None):
+    """The groups around `anchors` with the run's sampler of negatives (`train.negatives`)."""
+    if cfg.negatives == "batch":
+        return sample_step_groups(
+            anchors, audio, images, rng, cfg.batch_groups, cfg.num_negatives, cfg.links, *samplers, exposure=exposure
+        )
+    return sample_groups(anchors, audio, images, rng, cfg.num_negatives, cfg.links, *samplers, exposure=exposure)
+
+
 def split_batches(g: Groups, size: int) -> list[Groups]:
     return [g[first : first + size] for first in range(0, len(g.anchor), size)]
 
@@ -132,7 +142,7 @@ def train_epoch(
     torch.manual_seed(cfg.seed * 100_003 + epoch)  # dropout
     anchors = epoch_anchors(audio, cfg, rng)
     exposure = (*cfg.languages, cfg.first_language_share) if cfg.first_language_share else None
-    groups = sample_groups(anchors, audio, images, rng, cfg.num_negatives, cfg.links, *samplers, exposure=exposure)
+    groups = draw_groups(anchors, audio, images, rng, cfg, samplers, exposure)
     model.train()
     losses, start = [], time.time()
     for step, batch in enumerate(
