@@ -15,12 +15,15 @@ Trains Table 1 (6 conditions x seeds 0-4) of the `laptop` recipe twice on the sa
 The rule, fixed before the runs (`vgslib.results.sampler.RULE`): switch `laptop` and `classroom` to "batch" if
 no cell differs reliably and every |dNF| <= 3 points; otherwise keep "pool" and say why.
 
-    python analysis/sampler_check.py [--workers 2] [--analyse-only]
+    python analysis/sampler_check.py [--workers 2] [--train-only | --analyse-only]
+
+Where CUDA is present the runs train on it (`train.device = auto`); the record of each run says where.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sys
 import time
@@ -44,29 +47,38 @@ def run_dir(sampler: str, cfg) -> str:
     return os.path.join(paths.runs_root(), "sampler-check", sampler, cfg.condition.run_name)
 
 
+_DATA = None  # each worker reads the prepared features once
+
+
 def run_one(job: tuple) -> str:
+    global _DATA
+    from vgslib.encoders.prepare import load_prepared
     from vgslib.training import experiment
 
     sampler, languages, seed = job
     cfg = config(sampler, languages, seed)
-    return experiment.run(cfg, run_dir(sampler, cfg), progress=False)
+    _DATA = _DATA or load_prepared()
+    return experiment.run(cfg, run_dir(sampler, cfg), data=_DATA, progress=False)
 
 
 def train(workers: int) -> None:
+    """Every run not yet complete, longest first, `workers` at a time (`make prepare` first)."""
     jobs = [(s, c, seed) for seed in SEEDS for s in SAMPLERS for c in CONDITIONS]
     jobs.sort(key=lambda j: -(len(j[1]) * (3 if j[0] == "pool" else 1)))  # longest first
     begin = time.time()
-    with ProcessPoolExecutor(workers) as pool:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = {pool.submit(run_one, job): job for job in jobs}
         for done, future in enumerate(as_completed(futures), 1):
             print(f"[{time.time() - begin:6.0f} s] {done}/{len(jobs)} {future.result()}", flush=True)
 
 
 def analyse() -> None:
-    from vgslib.results import sampler
+    from vgslib.results import negative_sampler as sampler
 
     roots = {s: os.path.join(paths.runs_root(), "sampler-check", s) for s in SAMPLERS}
-    tables = sampler.compare(roots)
+    from vgslib.encoders.prepare import load_prepared
+
+    tables = sampler.compare(roots, load_prepared().manifest)
     for name, table in tables.items():
         write_text(os.path.join(OUT, f"sampler-check{name}.csv"), table.to_csv(index=False))
     print(sampler.RULE)
@@ -77,8 +89,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--analyse-only", action="store_true")
+    parser.add_argument("--train-only", action="store_true", help="e.g. on a machine without the statistics packages")
     args = parser.parse_args()
     if not args.analyse_only:
         train(args.workers)
-    analyse()
+    if not args.train_only:
+        analyse()
     sys.exit(0)

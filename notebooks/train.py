@@ -28,6 +28,7 @@ epochs: int = 0  # training epochs (0: the preset value; warm-up scales along)
 scale: float = 0.0  # logit scale (0: the preset value, 100)
 learn_scale: bool = False  # learn the scale (clamped) instead of fixing it
 precision: str = ""  # fp32 | bf16 (empty: the preset value)
+negatives: str = ""  # pool (the paper's) | batch (the step's own items) (empty: the preset value)
 device: str = ""  # cpu | cuda | cuda:1 ... (empty: cuda when present, else cpu)
 test_languages: str = ""  # languages to test, joined by + (empty: the training languages)
 corpus: str = "miniature"  # miniature, or the folder of a real corpus manifest

@@ -70,6 +70,7 @@ class TrainParams(NotebookParams):
     scale: float = param(0.0, "logit scale (0: the preset value, 100)")
     learn_scale: bool = param(False, "learn the scale (clamped) instead of fixing it")
     precision: str = param("", "fp32 | bf16 (empty: the preset value)")
+    negatives: str = param("", "pool (the paper's) | batch (the step's own items) (empty: the preset value)")
     device: str = param("", "cpu | cuda | cuda:1 ... (empty: cuda when present, else cpu)")
     test_languages: str = param("", "languages to test, joined by + (empty: the training languages)")
     corpus: str = param("miniature", "miniature, or the folder of a real corpus manifest")
@@ -98,6 +99,8 @@ class TrainParams(NotebookParams):
             train["warmup_epochs"] = min(self.epochs, base.train.warmup_epochs * self.epochs / base.train.epochs)
         if self.precision:
             train["precision"] = self.precision
+        if self.negatives:
+            train["negatives"] = self.negatives
         if self.device:
             train["device"] = self.device
         model: dict = {"learn_scale": self.learn_scale}

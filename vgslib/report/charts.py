@@ -48,6 +48,11 @@ DESCRIPTIONS = {
         "band shaded (top) and the share of studies with p < 0.05 per scenario, the target false-positive "
         "rate dashed (bottom)."
     ),
+    "negative_sampler_chart": (
+        "Table 1 trained with each sampler of negatives on the same five seeds: accuracy per training condition and "
+        "test language under the paper's sampler (pool) and the in-step sampler (batch), per test (left), and the "
+        "GLMM log odds ratio batch vs pool with its 95 % interval (right; no estimate at the ceiling)."
+    ),
     "variance_chart": (
         "Total variance of the embeddings, pooled and within class, per training condition, modality, test "
         "language and familiar or novel group."
@@ -304,6 +309,40 @@ def schedule_chart(curves: pd.DataFrame) -> alt.Chart:
         .properties(width=200, height=130)
         .facet(facet=alt.Facet("condition:N", title="trained on (seed 0)"), columns=2)
     )
+
+
+@described
+def negative_sampler_chart(cells: pd.DataFrame) -> alt.Chart:
+    """`cells` from `analysis/sampler-check.csv` (`results.negative_sampler.cell_contrasts`)."""
+    data = cells.assign(cell=cells.train_langs + " on " + cells.lang.str.upper(), test=cells.test.str.upper())
+    order = data.drop_duplicates("cell").sort_values(["train_langs", "lang"]).cell.tolist()
+    long = data.melt(["cell", "test"], ["pool", "batch"], var_name="sampler", value_name="accuracy")
+    y = alt.Y("cell:N", sort=order, title=None)
+    dots = (
+        alt.Chart(long)
+        .mark_point(filled=True, size=60)
+        .encode(
+            x=alt.X("accuracy:Q", title="accuracy", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False)),
+            y=y,
+            color=alt.Color("sampler:N", title="negatives", sort=["pool", "batch"]),
+            shape=alt.Shape("sampler:N", sort=["pool", "batch"]),
+            tooltip=["cell", "test", "sampler", alt.Tooltip("accuracy:Q", format=".1%")],
+        )
+        .properties(width=170, height=alt.Step(16))
+        .facet(column=alt.Column("test:N", title=None, sort=["FF", "NF", "FN"]))
+        .resolve_scale(x="independent")
+    )
+    tested = data[~data.ceiling.astype(bool)]
+    effect = alt.Chart(tested).encode(y=y, color=alt.Color("test:N", title="test", sort=["FF", "NF", "FN"]),
+                                      yOffset=alt.YOffset("test:N", sort=["FF", "NF", "FN"]))  # fmt: skip
+    bars = effect.mark_rule().encode(x=alt.X("low:Q", title="log odds ratio, batch vs pool"), x2="high:Q")
+    centres = effect.mark_point(filled=True).encode(
+        x="log_odds_ratio:Q",
+        tooltip=["cell", "test", alt.Tooltip("log_odds_ratio:Q", format="+.2f"), alt.Tooltip("low:Q", format="+.2f"),
+                 alt.Tooltip("high:Q", format="+.2f"), alt.Tooltip("p_holm:Q", format=".3f")],
+    )  # fmt: skip
+    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(strokeDash=[4, 3], color="black").encode(x="x:Q")
+    return alt.hconcat(dots, alt.layer(bars, centres, zero).properties(width=200, height=alt.Step(16)))
 
 
 @described

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 
+import numpy as np
 import pandas as pd
 
 from vgslib import paths, runs
@@ -227,6 +228,58 @@ def schedule_numbers(choice: pd.DataFrame, train) -> dict:
         "schedule_last_7": int(seven.best_is_last.sum()),
         "schedule_runs_7": int(seven.runs.sum()),
     }
+
+
+NEGATIVE_SAMPLER = os.path.join(paths.REPO_ROOT, "analysis", "sampler-check")  # committed validation (+ .csv)
+STEP_COST = os.path.join(paths.REPO_ROOT, "analysis", "step-cost.csv")  # committed `benchmarks/bench_step.py` output
+
+
+def negative_sampler() -> tuple[dict[str, pd.DataFrame], dict]:
+    """The committed comparison of the two samplers of negatives (`analysis/sampler_check.py`): its tables
+    (cells, findings, runs) and the model chapter's numbers (the rule, its verdict, the cost per step)."""
+    from vgslib.results import negative_sampler as ns
+
+    tables = {name: pd.read_csv(f"{NEGATIVE_SAMPLER}{suffix}.csv")
+              for name, suffix in (("cells", ""), ("findings", "-findings"), ("runs", "-runs"))}  # fmt: skip
+    cells, runs_ = tables["cells"], tables["runs"]
+    verdict = ns.verdict(cells)
+    steps = pd.read_csv(STEP_COST)
+    steps = steps[steps.precision == "fp32"].set_index(["condition", "negatives"]).ms_per_step
+    mono, bi = "monolingual (en)", "bilingual (en+fr)"
+    nf = cells[cells.test == "nf"]
+    return tables, {
+        "negatives_device": ", ".join(sorted(set(runs_.device))),
+        "negatives_ms_pool": float(steps[(mono, "pool")]),
+        "negatives_ms_batch": float(steps[(mono, "batch")]),
+        "negatives_ms_pool_bi": float(steps[(bi, "pool")]),
+        "negatives_ms_batch_bi": float(steps[(bi, "batch")]),
+        "negatives_speedup": float(steps[(mono, "pool")] / steps[(mono, "batch")]),
+        "negatives_rule": ns.RULE,
+        "negatives_verdict": verdict["reason"],
+        "negatives_choice": verdict["sampler"],
+        "negatives_runs": int(runs_.groupby("sampler").size().min()),
+        "negatives_max_nf": float(nf.diff_points.abs().max()),
+        "negatives_mean_nf": float(nf.diff_points.mean()),
+    }
+
+
+def negative_sampler_findings(findings: pd.DataFrame) -> pd.DataFrame:
+    """The findings under each sampler as one row per finding and cell, the two samplers side by side."""
+    interval = findings.low.notna()
+    shown = np.where(
+        interval,
+        findings.value.map("{:+.3f}".format) + " [" + findings.low.map("{:+.3f}".format) + ", "
+        + findings.high.map("{:+.3f}".format) + "]",
+        findings.value.map("{:.4f}".format),
+    )  # fmt: skip
+    chance = findings.finding.str.startswith("NF vs chance")
+    shown = np.where(chance, (100 * findings.value).map("{:.1f} %".format) + " [" + (100 * findings.low).map(
+        "{:.1f}".format) + ", " + (100 * findings.high).map("{:.1f}".format) + "]", shown)  # fmt: skip
+    holm = findings.p_holm.map(lambda p: "" if pd.isna(p) else (" *" if p < 0.05 else ""))
+    table = findings.assign(shown=shown + holm).pivot_table(
+        index=["finding", "cell"], columns="sampler", values="shown", aggfunc="first", sort=False
+    )
+    return table.reset_index()[["finding", "cell", "pool", "batch"]]
 
 
 CALIBRATION = os.path.join(paths.REPO_ROOT, "analysis", "calibration.csv")  # committed benchmark output

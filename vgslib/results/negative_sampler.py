@@ -22,7 +22,8 @@ SUMMARY_QUANTITIES = ("var_img_fam", "var_audio_fam", "gap", "me_margin", "refer
 
 def load(roots: dict[str, str]) -> dict[str, pd.DataFrame]:
     """Each sampler's runs (`runs.load_runs` of its root) as one set of tables, labelled by `sampler`; within a
-    set every run counts as its Table 1 run (each set is a complete Table 1 of its own recipe)."""
+    set every run counts as its Table 1 run (each set is a complete Table 1 of its own recipe), labelled by its
+    training languages alone (a recipe other than the preset's gets a label of its own per run otherwise)."""
     from vgslib import runs
 
     out: dict[str, list] = {"trials": [], "runs": []}
@@ -31,7 +32,10 @@ def load(roots: dict[str, str]) -> dict[str, pd.DataFrame]:
         if loaded["runs"].empty:
             raise FileNotFoundError(f"no complete runs under {root}: train them with analysis/sampler_check.py")
         for key in out:
-            out[key].append(loaded[key].assign(sampler=name, variant="", table1=True))
+            t = loaded[key]
+            t = t.assign(sampler=name, variant="", table1=True, condition_label=t.train_langs,
+                         run_id=t.train_langs + " seed" + t.seed.astype(str))  # fmt: skip
+            out[key].append(t)
     return {key: pd.concat(parts, ignore_index=True) for key, parts in out.items()}
 
 
@@ -112,10 +116,20 @@ def findings(tables: dict[str, pd.DataFrame], manifest=None, seed: int = 0) -> p
 
 
 def cost(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Per run: its sampler, cell, steps, training seconds (the sum of its epochs') and seconds per step."""
+    """Per run: its sampler, cell, steps, training seconds (the sum of its epochs'), milliseconds per step and the
+    device it trained on (from its `env.json`)."""
+    import json
+    import os
+
     m = tables["metrics"] if "metrics" in tables else None
     summary = tables["runs"]
-    out = summary[["sampler", "run", "train_langs", "seed", "steps"]].copy()
+    out = summary[["sampler", "run", "train_langs", "seed", "steps", "best_epoch"]].copy()
+    devices = []
+    for run_dir in summary.dir:
+        with open(os.path.join(run_dir, "env.json")) as f:
+            env = json.load(f)
+        devices.append(env.get("cuda") or env.get("processor") or env.get("device"))
+    out["device"] = devices
     if m is not None:
         seconds = m.groupby(["sampler", "run"]).train_seconds.sum().rename("train_seconds").reset_index()
         out = out.merge(seconds, on=["sampler", "run"], how="left")
