@@ -48,8 +48,8 @@ def test_parameters_become_the_config_and_run_folder():
 
 @pytest.mark.parametrize(
     "changed",
-    [{"epochs": 2}, {"scale": 10.0}, {"precision": "bf16"}, {"negatives": "pool"}, {"test_languages": "en+nl"}, {"learn_scale": True},
-     {"data_overrides": '{"world": {"train_tokens": 100}}'}],
+    [{"epochs": 2}, {"scale": 10.0}, {"precision": "bf16"}, {"negatives": "pool"}, {"test_languages": "en+nl"},
+     {"learn_scale": True}, {"data_overrides": '{"world": {"train_tokens": 100}}'}],
 )  # fmt: skip
 def test_every_departure_from_the_preset_gets_its_own_folder(changed):
     base = TrainParams(preset="laptop", train_languages="en")

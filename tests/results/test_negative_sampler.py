@@ -29,8 +29,9 @@ def test_the_rule_switches_only_without_a_reliable_cell_and_with_small_nf_differ
     too_large = ns.verdict(_cells([1.0, -3.4, 0.3]))
     assert too_large["sampler"] == "pool" and "-3.4 points (c1 on EN)" in too_large["reason"]
     one_reliable = ns.verdict(_cells([1.0, 0.5, 0.3], reliable={(2, "fn")}))
-    assert one_reliable["sampler"] == "pool" and "1 of 6 tested cells differ reliably (c2 on EN FN)" in (
-        one_reliable["reason"]
+    assert (
+        one_reliable["sampler"] == "pool"
+        and "1 of 6 tested cells differ reliably (c2 on EN FN)" in (one_reliable["reason"])
     )
 
 
