@@ -1,11 +1,13 @@
 """The lever "train the seeds of a condition together", measured before building it: S seeds' towers as one
 model with stacked weights (every product a batched matmul over the seeds) against the S towers one after
-another, on a training step's shapes (672 unique items of 16 tokens x 256 features, bf16 autocast, dropout).
+another, on a training step's shapes (by default the in-step sampler's: 60 unique items of 20 tokens x 256
+features, fp32, dropout; the paper's sampler embeds ~672 unique items of each modality per step).
 
 The stacked tower below is `vgslib.model.towers.PoolingTower` with a leading seed dimension on every weight
 and input; before timing, its outputs and gradients are checked against each seed's own tower (eval mode).
 
-    python benchmarks/bench_stacked_seeds.py [--seeds 5] [--items 672] [--tokens 16] [--steps 10] [--threads 1]
+    python benchmarks/bench_stacked_seeds.py [--seeds 5] [--items 60] [--tokens 20] [--steps 10] [--threads 1]
+        [--precision fp32]
 
 On a CPU the step's cost grows with its tokens, not with the number of kernel launches, so stacking can only
 save the launches; on a GPU, where a width-128 model leaves the device mostly idle, it would save more.
@@ -82,8 +84,9 @@ def check(towers: list[PoolingTower], P: dict, x: torch.Tensor, pad: torch.Tenso
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--items", type=int, default=672)
-    parser.add_argument("--tokens", type=int, default=16)
+    parser.add_argument("--items", type=int, default=60)
+    parser.add_argument("--tokens", type=int, default=20)
+    parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
@@ -99,16 +102,17 @@ def main() -> None:
     gap = check(towers, P, x, pad)
     print(f"stacked vs own towers (fp32, eval): largest difference of outputs and gradients {gap:.2e}")
 
-    xb = x.bfloat16()
+    bf16 = args.precision == "bf16"
+    xb = x.bfloat16() if bf16 else x
 
     def one_by_one():
         for s, t in enumerate(towers):
-            with torch.autocast("cpu", dtype=torch.bfloat16):
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 e = t.train()(xb[s], pad[s])
             e.square().sum().backward()
 
     def together():
-        with torch.autocast("cpu", dtype=torch.bfloat16):
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             e = stacked_tower(P, xb, pad, towers[0].layer.heads, 0.1, True)
         e.square().sum().backward()
 
@@ -122,7 +126,8 @@ def main() -> None:
         timings[name] = (time.perf_counter() - begin) / args.steps
     base = timings["one seed after another"]
     for name, seconds in timings.items():
-        print(f"{name:24s} {seconds * 1e3:7.1f} ms per step of {S} towers (forward + backward)  x{base / seconds:.2f}")
+        print(f"{name:24s} {seconds * 1e3:7.1f} ms per step of {S} towers (forward + backward, {args.precision})  "
+              f"x{base / seconds:.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":

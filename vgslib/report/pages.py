@@ -206,6 +206,27 @@ def package_versions(env: dict) -> pd.DataFrame:
 
 NAN = float("nan")
 LAPTOP_SCHEDULE = os.path.join(paths.REPO_ROOT, "analysis", "laptop-preset.csv")  # committed validation sweep
+LAPTOP_SCHEDULE_RECHECK = os.path.join(paths.REPO_ROOT, "analysis", "laptop-preset-recheck.csv")  # adopted recipe
+
+
+def schedule_recheck_text(choice: pd.DataFrame, train) -> str:
+    """What the rule says of the sweep made again under the adopted recipe, and what the preset does about it."""
+    chosen = choice[choice.chosen]
+    preset = choice[(choice.epochs == train.epochs) & (choice.lr == train.lr)]
+    if len(chosen):
+        pick = chosen.iloc[0]
+        same = int(pick.epochs) == train.epochs and pick.lr == train.lr
+        return (f"Under the adopted recipe the rule picks {int(pick.epochs)} epochs at {pick.lr:g}: "
+                + ("the preset's schedule." if same else f"not the preset's ({train.epochs} epochs at {train.lr:g}); "
+                   "the preset keeps the schedule of the sweep that chose it."))  # fmt: skip
+    why = ""
+    if len(preset):
+        row = preset.iloc[0]
+        why = (f" The preset's {train.epochs} epochs have their best epoch before the last in "
+               f"{int(row.runs - row.best_is_last)} of {int(row.runs)} runs and come within 10 % of the lowest "
+               f"validation loss in {int(row.close_to_lowest)} of {int(row.runs)}.")
+    return ("**Under the adopted recipe no candidate passes the rule**, so it chooses nothing new: the preset keeps "
+            f"the schedule chosen above ({train.epochs} epochs at {train.lr:g})." + why)  # fmt: skip
 
 
 def schedule_numbers(choice: pd.DataFrame, train) -> dict:
