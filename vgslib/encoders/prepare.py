@@ -89,6 +89,18 @@ def pretrain_encoders(cfg: DataConfig, progress: bool = True) -> None:
 SIDE_BY_SIDE_TOKENS = 50  # training tokens per word from which the world and the encoders are made side by side
 
 
+def side_by_side(cfg: DataConfig, world_root: str) -> bool:
+    """Whether `prepare` pre-trains the encoders beside the world's synthesis: only when both still have to be
+    made, the world is full-sized and there is more than one core."""
+    from vgslib.encoders import pretrain
+
+    missing = [(e, p) for e, p in ((cfg.audio_encoder, cfg.audio_pretrain), (cfg.image_encoder, cfg.image_pretrain))
+               if e.kind in ("mini-audio", "mini-image") and not os.path.exists(pretrain.cache_path(e, p))]  # fmt: skip
+    world_done = os.path.exists(os.path.join(world_root, "world.json"))
+    big = cfg.world.train_tokens >= SIDE_BY_SIDE_TOKENS
+    return bool(missing) and big and not world_done and (os.cpu_count() or 1) > 1
+
+
 def _pretrain_child(cfg: DataConfig, progress: bool) -> None:
     die_with_parent()
     pretrain_encoders(cfg, progress)
@@ -100,12 +112,7 @@ def _encoders_beside(cfg: DataConfig, world_root: str, progress: bool):
     world's synthesis and the audio encoder's recurrent pre-training each leave part of the cores idle. Nothing
     is started unless both the world and an encoder are still to be made (every run calls `prepare`), nor for a
     world small enough to build in less time than a process takes to start (the tests' tiny worlds)."""
-    from vgslib.encoders import pretrain
-
-    missing = [(e, p) for e, p in ((cfg.audio_encoder, cfg.audio_pretrain), (cfg.image_encoder, cfg.image_pretrain))
-               if e.kind in ("mini-audio", "mini-image") and not os.path.exists(pretrain.cache_path(e, p))]  # fmt: skip
-    small = cfg.world.train_tokens < SIDE_BY_SIDE_TOKENS
-    if not missing or small or os.path.exists(os.path.join(world_root, "world.json")) or (os.cpu_count() or 1) < 2:
+    if not side_by_side(cfg, world_root):
         yield
         return
     child = multiprocessing.get_context("spawn").Process(target=_pretrain_child, args=(cfg, progress))
