@@ -50,3 +50,41 @@ def test_small_calibration_words_that_respond_differently(estimator):
     result = calibration.run(design, "null, heterogeneous words", 0.0, estimator, studies=12, seed=7)
     assert result["false_positives"] <= 3, result
     assert result["coverage"] >= 9 / 12, result
+
+
+def test_the_convergence_rule_counts_divergences_and_tail_ess():
+    ok = {"rhat": 1.005, "ess_bulk": 900.0, "ess_tail": 800.0, "divergences": 2, "transitions": 4000}
+    assert glmm.passes(**ok)  # two isolated divergences in 4,000 transitions
+    assert not glmm.passes(**{**ok, "divergences": 88})  # nl-on-NL's chance fit passed with 88 before
+    assert not glmm.passes(**{**ok, "ess_tail": 150.0})
+    assert not glmm.passes(**{**ok, "rhat": 1.03})
+
+
+def test_a_fit_that_keeps_diverging_is_refit_with_smaller_steps_and_then_tests_nothing(monkeypatch):
+    """A sampler that always diverges: three attempts with rising target acceptance, then the row keeps its
+    estimate and diagnostics but has no p (so Holm and every count of reliable results leave it out)."""
+    import arviz as az
+    import nutpie
+
+    asked = []
+
+    def diverging(model, chains, tune, draws, seed, progress_bar, cores, target_accept):
+        asked.append((draws, target_accept))
+        rng = np.random.default_rng(len(asked))
+        post = {n: rng.normal(0.8, 0.1, (chains, draws)) for n in ("b0", "b1", "sd_word", "sd_unit", "sd_cell",
+                                                                     "sd_slope")}  # fmt: skip
+        diverged = np.zeros((chains, draws), dtype=bool)
+        diverged[0, : draws // 100] = True  # 1 % of one chain's transitions, 0.25 % of all
+        return az.from_dict(posterior=post, sample_stats={"diverging": diverged})
+
+    class Model:
+        def with_data(self, **data):
+            return self
+
+    monkeypatch.setattr(glmm, "_compiled", lambda *args: Model())
+    monkeypatch.setattr(nutpie, "sample", diverging)
+    trials = simulate(Design(seeds=2, words=4, per_word=10), 0.5, 0.5, np.random.default_rng(0))
+    out = glmm.contrast(trials, "condition", "reference")
+    assert [t for _, t in asked] == [0.9, 0.95, 0.99] and [d for d, _ in asked] == [1000, 2000, 4000]
+    assert not out["diagnostics_ok"] and out["divergences"] == 40 and out["target_accept"] == 0.99
+    assert out["log_odds_ratio"] == pytest.approx(0.8, abs=0.05) and np.isnan(out["p_approx"])

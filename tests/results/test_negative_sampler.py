@@ -7,6 +7,7 @@ import pytest
 
 from vgslib.report import charts
 from vgslib.results import negative_sampler as ns
+from vgslib.results.calibration import Design, simulate
 
 
 def _cells(nf_diffs, reliable=()):
@@ -35,23 +36,22 @@ def test_the_rule_switches_only_without_a_reliable_cell_and_with_small_nf_differ
     )
 
 
-def _trials(p_pool, p_batch, runs=3, words=6, trials_per=40, seed=0):
-    rng = np.random.default_rng(seed)
-    rows = []
-    for sampler, p in (("pool", p_pool), ("batch", p_batch)):
-        for run in range(runs):
-            for w in range(words):
-                correct = rng.random(trials_per) < p
-                rows += [{"sampler": sampler, "train_langs": "en", "lang": "en", "test": "nf", "run_id": f"en-{run}",
-                          "seed": run, "concept": f"w{w}", "correct": bool(c)} for c in correct]  # fmt: skip
-    return pd.DataFrame(rows)
+def _trials(p_pool, p_batch, test="nf", seed=0):
+    """Two samplers' trials with run, word and run x word variation as in the study (calibration.simulate)."""
+    from scipy.special import logit
+
+    design = Design(seeds=3, words=8, per_word=40)
+    intercept, effect = (logit(p_pool) + logit(p_batch)) / 2, logit(p_batch) - logit(p_pool)
+    trials = simulate(design, intercept, effect, np.random.default_rng(seed))
+    sampler = trials.condition_label.map({"condition": "batch", "reference": "pool"})
+    return trials.assign(sampler=sampler, train_langs="en", lang="en", test=test)
 
 
 def test_a_planted_difference_is_found_and_a_ceiling_is_not_tested():
     cells = ns.cell_contrasts(_trials(0.5, 0.8))
     row = cells.iloc[0]
     assert row.diff_points == pytest.approx(30, abs=6) and row.low > 0 and bool(row.reliable)
-    ceiling = ns.cell_contrasts(_trials(0.995, 1.0).assign(test="ff"))
+    ceiling = ns.cell_contrasts(_trials(0.999, 0.9999, test="ff"))
     assert bool(ceiling.ceiling.iloc[0]) and not bool(ceiling.reliable.iloc[0])
 
 

@@ -84,3 +84,19 @@ def test_gee_slope_recovers_a_planted_dose_response_and_finds_none_where_none_is
     assert fit["low"] < 0.15 < fit["high"] and fit["p_approx"] < 0.001
     null = stats.gee_slope(t.assign(correct=t.u < expit(0.3 + t.b)), "share")
     assert null["low"] < 0 < null["high"] and null["p_approx"] > 0.05
+
+
+def test_every_estimator_leaves_a_ceiling_contrast_untested():
+    """FF at 100 % against 99.97 %: a huge log odds ratio that says nothing. GEE and Laplace refuse it as the GLMM
+    does, and the chapter's FF claim counts only the contrasts that were tested."""
+    from vgslib.report.findings import _ff_claim
+
+    trials = _simulate(6.0, effect=4.0)  # both conditions above 99 %
+    assert trials.groupby("condition_label").correct.mean().min() >= 0.99
+    for fit in (stats.gee_contrast(trials, "cond", "ref"), stats.contrast(trials, "cond", "ref")):
+        assert fit["ceiling"] and np.isnan(fit["log_odds_ratio"]) and np.isnan(fit["p_approx"])
+    below = stats.gee_contrast(_simulate(0.3, effect=-0.5), "cond", "ref")
+    assert not below["ceiling"] and np.isfinite(below["p_approx"])
+    ff = pd.DataFrame({"low": [np.nan, -0.4, -0.9], "high": [np.nan, 0.3, -0.1], "p_holm": [np.nan, 0.6, 0.01]})
+    claim = "1 of 2 tested FF contrasts without a reliable drop; 1 at the ceiling (both models ≥ 99 %), not tested"
+    assert _ff_claim(ff) == claim

@@ -222,9 +222,11 @@ def schedule_recheck_text(choice: pd.DataFrame, train) -> str:
     why = ""
     if len(preset):
         row = preset.iloc[0]
-        why = (f" The preset's {train.epochs} epochs have their best epoch before the last in "
-               f"{int(row.runs - row.best_is_last)} of {int(row.runs)} runs and come within 10 % of the lowest "
-               f"validation loss in {int(row.close_to_lowest)} of {int(row.runs)}.")
+        why = (
+            f" The preset's {train.epochs} epochs have their best epoch before the last in "
+            f"{int(row.runs - row.best_is_last)} of {int(row.runs)} runs and come within 10 % of the lowest "
+            f"validation loss in {int(row.close_to_lowest)} of {int(row.runs)}."
+        )
     return ("**Under the adopted recipe no candidate passes the rule**, so it chooses nothing new: the preset keeps "
             f"the schedule chosen above ({train.epochs} epochs at {train.lr:g})." + why)  # fmt: skip
 
@@ -376,7 +378,8 @@ def statistics_numbers(results: dict) -> dict:
 
 
 def sampler_checks(results: dict) -> pd.DataFrame:
-    """Every sampled fit of the analysis with its R-hat, bulk ESS, divergences and whether it passed."""
+    """Every sampled fit of the analysis with its R-hat, bulk and tail ESS, divergences, the target acceptance it
+    ended with and whether it passed (`glmm.passes`; a fit that did not tested nothing)."""
     parts = []
     for name, label in (("chance", "vs chance"), ("first_chance", "vs chance (seed 0)"), ("contrasts", "contrast")):
         table = results[name]
@@ -396,7 +399,9 @@ def sampler_checks(results: dict) -> pd.DataFrame:
                     "what": what,
                     "R-hat": sampled.rhat,
                     "bulk ESS": sampled.ess_bulk,
+                    "tail ESS": sampled.get("ess_tail", np.nan),
                     "divergences": sampled.divergences,
+                    "target acceptance": sampled.get("target_accept", np.nan),
                     "passed": sampled.diagnostics_ok.astype(bool),
                 }
             )

@@ -25,6 +25,8 @@ from scipy import stats
 from scipy.special import expit
 
 Z95 = stats.norm.ppf(0.975)
+GEE = "GEE (runs, bias-reduced, t)"
+LAPLACE = "GLMM (Laplace approximation)"
 
 
 def _vc(table: pd.DataFrame, seed_col: str) -> dict:
@@ -70,18 +72,26 @@ def contrast(trials: pd.DataFrame, condition: str, reference: str) -> dict:
     from statsmodels.genmod.bayes_mixed_glm import BinomialBayesMixedGLM
 
     table = _pair(trials, condition, reference)
+    if at_ceiling(table):
+        nan = float("nan")
+        return {**_contrast_row(condition, reference, nan, nan, nan, LAPLACE), "ceiling": True}
     model = BinomialBayesMixedGLM.from_formula("correct ~ effect", _vc(table, "run_id"), table)
     fit = model.fit_map(rng=0)
     mean, sd = float(fit.fe_mean[1]), float(fit.fe_sd[1])
     p = float(2 * stats.norm.sf(abs(mean / sd)))
-    return _contrast_row(condition, reference, mean, sd, p, "GLMM (Laplace approximation)")
+    return {**_contrast_row(condition, reference, mean, sd, p, LAPLACE), "ceiling": False}
 
 
 def gee_contrast(trials: pd.DataFrame, condition: str, reference: str) -> dict:
-    """The same contrast by GEE: binomial, runs as clusters, exchangeable correlation, bias-reduced errors."""
+    """The same contrast by GEE: binomial, runs as clusters, exchangeable correlation, bias-reduced errors. As for
+    every estimator, no effect size where either condition is at the ceiling (`glmm.CEILING`): a log odds ratio
+    between 100 % and 99.97 % says nothing but is huge."""
     table = _pair(trials, condition, reference)
+    if at_ceiling(table):
+        nan = float("nan")
+        return {**_contrast_row(condition, reference, nan, nan, nan, GEE), "ceiling": True}
     mean, se, p, z = _gee_slope(table.correct.to_numpy(), table.effect.astype(float).to_numpy(), table.run_id)
-    return _contrast_row(condition, reference, mean, se, p, "GEE (runs, bias-reduced, t)", z)
+    return {**_contrast_row(condition, reference, mean, se, p, GEE, z), "ceiling": False}
 
 
 def gee_slope(trials: pd.DataFrame, covariate: str) -> dict:
@@ -104,6 +114,13 @@ def _gee_slope(y: np.ndarray, x: np.ndarray, runs: pd.Series) -> tuple[float, fl
     mean, se = float(fit.params[1]), float(fit.bse[1])
     df = max(1, runs.nunique() - 2)  # clusters minus parameters: the small-sample reference
     return mean, se, float(2 * stats.t.sf(abs(mean / se), df)), float(stats.t.ppf(0.975, df))
+
+
+def at_ceiling(pair: pd.DataFrame) -> bool:
+    """Whether either condition of a `_pair` table reaches the ceiling accuracy (the GLMM's rule, `glmm.CEILING`)."""
+    from vgslib.results.glmm import CEILING
+
+    return bool(pair.groupby("condition_label").correct.mean().max() >= CEILING)
 
 
 def _pair(trials: pd.DataFrame, condition: str, reference: str) -> pd.DataFrame:
