@@ -140,6 +140,7 @@ def _contrast_row(
         "high": mean + z * se,
         "p_approx": p,
         "estimator": estimator,
+        "interval_z": float(z),  # the quantile the 95 % interval spans either side: its standard error is half / z
     }
 
 
