@@ -60,9 +60,10 @@ def test_the_experiments_grid_is_the_default_grid_plus_every_non_baseline_settin
 def test_adding_a_field_at_its_default_changes_no_identity():
     """`first_language_share` came after the Table 1 runs: at its default it is not in the record (so every
     existing run keeps its folder and identity); set, it is."""
-    cfg = recipe.make_config("laptop", {"train": {"languages": ["en", "fr"]}})
-    assert "first_language_share" not in cfg.to_dict()["train"]
-    assert cfg.identity() == "60dd286fa201"  # the laptop EN+FR identity recorded before the field existed
+    old_recipe = {"languages": ["en", "fr"], "negatives": "pool", "precision": "bf16"}  # laptop before 2026-12-04
+    cfg = recipe.make_config("laptop", {"train": old_recipe})
+    assert "first_language_share" not in cfg.to_dict()["train"] and "negatives" not in cfg.to_dict()["train"]
+    assert cfg.identity() == "60dd286fa201"  # the laptop EN+FR identity recorded before the fields existed
     shared = cfg.replace(train=cfg.train.replace(first_language_share=0.75))
     assert shared.to_dict()["train"]["first_language_share"] == 0.75 and shared.identity() != cfg.identity()
     assert recipe.RunConfig.from_dict(shared.to_dict()) == shared

@@ -24,7 +24,7 @@ def test_the_bilingual_verdict_follows_the_contrasts():
     assert "does not reproduce" in verdict and "reliably *stronger*" in verdict
     assert claims.iloc[0, 2].endswith("0 reliably so (GLMM, Holm); 2 reliably higher (a stronger bias)")
     claims, _ = _verdict([-1.0], ff=[-1.0, 0.0])
-    assert claims.iloc[1, 2] == "1 of 2 FF contrasts without a reliable drop"
+    assert claims.iloc[1, 2] == "1 of 2 tested FF contrasts without a reliable drop"
 
 
 def _resample(twice, glmm, gee=None, half=0.2):

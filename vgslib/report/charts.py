@@ -316,33 +316,39 @@ def negative_sampler_chart(cells: pd.DataFrame) -> alt.Chart:
     """`cells` from `analysis/sampler-check.csv` (`results.negative_sampler.cell_contrasts`)."""
     data = cells.assign(cell=cells.train_langs + " on " + cells.lang.str.upper(), test=cells.test.str.upper())
     order = data.drop_duplicates("cell").sort_values(["train_langs", "lang"]).cell.tolist()
+    tests = ["FF", "NF", "FN"]
     long = data.melt(["cell", "test"], ["pool", "batch"], var_name="sampler", value_name="accuracy")
     y = alt.Y("cell:N", sort=order, title=None)
+    sampler = dict(sort=["pool", "batch"], legend=alt.Legend(orient="top", title="negatives"))
     dots = (
         alt.Chart(long)
-        .mark_point(filled=True, size=60)
+        .mark_point(filled=True, size=50)
         .encode(
-            x=alt.X("accuracy:Q", title="accuracy", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False)),
+            x=alt.X("accuracy:Q", title="accuracy", axis=alt.Axis(format="%", tickCount=4),
+                    scale=alt.Scale(zero=False)),
             y=y,
-            color=alt.Color("sampler:N", title="negatives", sort=["pool", "batch"]),
-            shape=alt.Shape("sampler:N", sort=["pool", "batch"]),
+            color=alt.Color("sampler:N", **sampler),
             tooltip=["cell", "test", "sampler", alt.Tooltip("accuracy:Q", format=".1%")],
         )
-        .properties(width=170, height=alt.Step(16))
-        .facet(column=alt.Column("test:N", title=None, sort=["FF", "NF", "FN"]))
+        .properties(width=130, height=alt.Step(14))
+        .facet(column=alt.Column("test:N", title=None, sort=tests))
         .resolve_scale(x="independent")
-    )
+    )  # fmt: skip
     tested = data[~data.ceiling.astype(bool)]
-    effect = alt.Chart(tested).encode(y=y, color=alt.Color("test:N", title="test", sort=["FF", "NF", "FN"]),
-                                      yOffset=alt.YOffset("test:N", sort=["FF", "NF", "FN"]))  # fmt: skip
-    bars = effect.mark_rule().encode(x=alt.X("low:Q", title="log odds ratio, batch vs pool"), x2="high:Q")
+    colours = alt.Scale(domain=tests, range=[PALETTE[2], PALETTE[4], PALETTE[3]])  # apart from the samplers'
+    effect = alt.Chart(tested).encode(
+        y=y, color=alt.Color("test:N", title="test", scale=colours, legend=alt.Legend(orient="top")),
+        yOffset=alt.YOffset("test:N", sort=tests),
+    )  # fmt: skip
+    bars = effect.mark_rule().encode(x=alt.X("low:Q", title="log odds ratio, batch vs pool (95 %)"), x2="high:Q")
     centres = effect.mark_point(filled=True).encode(
         x="log_odds_ratio:Q",
         tooltip=["cell", "test", alt.Tooltip("log_odds_ratio:Q", format="+.2f"), alt.Tooltip("low:Q", format="+.2f"),
                  alt.Tooltip("high:Q", format="+.2f"), alt.Tooltip("p_holm:Q", format=".3f")],
     )  # fmt: skip
     zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(strokeDash=[4, 3], color="black").encode(x="x:Q")
-    return alt.hconcat(dots, alt.layer(bars, centres, zero).properties(width=200, height=alt.Step(16)))
+    effects = alt.layer(bars, centres, zero).properties(width=420, height=22 * len(order))
+    return alt.vconcat(dots, effects).resolve_scale(color="independent")
 
 
 @described

@@ -286,6 +286,23 @@ def negative_sampler() -> tuple[dict[str, pd.DataFrame], dict]:
     }
 
 
+def negative_sampler_cells(cells: pd.DataFrame) -> pd.DataFrame:
+    """The comparison per cell as the model chapter shows it: accuracies, the difference, the GLMM contrast."""
+    effect = [
+        "at the ceiling" if c else f"{m:+.2f} [{lo:+.2f}, {hi:+.2f}]"
+        for c, m, lo, hi in zip(cells.ceiling.astype(bool), cells.log_odds_ratio, cells.low, cells.high)
+    ]
+    return pd.DataFrame({
+        "cell": cells.train_langs + " on " + cells.lang.str.upper(),
+        "test": cells.test.str.upper(),
+        "pool": cells["pool"].map("{:.1%}".format),
+        "batch": cells["batch"].map("{:.1%}".format),
+        "Δ points": cells.diff_points.map("{:+.1f}".format),
+        "log OR, batch vs pool": effect,
+        "p (Holm)": cells.p_holm.map(lambda p: "" if pd.isna(p) else f"{p:.2f}"),
+    })  # fmt: skip
+
+
 def negative_sampler_findings(findings: pd.DataFrame) -> pd.DataFrame:
     """The findings under each sampler as one row per finding and cell, the two samplers side by side."""
     interval = findings.low.notna()
@@ -299,10 +316,19 @@ def negative_sampler_findings(findings: pd.DataFrame) -> pd.DataFrame:
     shown = np.where(chance, (100 * findings.value).map("{:.1f} %".format) + " [" + (100 * findings.low).map(
         "{:.1f}".format) + ", " + (100 * findings.high).map("{:.1f}".format) + "]", shown)  # fmt: skip
     holm = findings.p_holm.map(lambda p: "" if pd.isna(p) else (" *" if p < 0.05 else ""))
-    table = findings.assign(shown=shown + holm).pivot_table(
+    tests = findings.low.notna().to_numpy()
+    table = findings.assign(shown=shown + holm)[tests].pivot_table(
         index=["finding", "cell"], columns="sampler", values="shown", aggfunc="first", sort=False
     )
-    return table.reset_index()[["finding", "cell", "pool", "batch"]]
+    return table.reset_index()[["finding", "cell", "pool", "batch"]].rename_axis(columns=None)
+
+
+def negative_sampler_geometry(findings: pd.DataFrame) -> pd.DataFrame:
+    """The mechanism quantities' means per cell under each sampler, "pool → batch", a column per quantity."""
+    geo = findings[findings.low.isna()]
+    shown = geo.pivot_table(index=["cell", "finding"], columns="sampler", values="value", sort=False)
+    text = shown["pool"].map("{:.3f}".format) + " → " + shown["batch"].map("{:.3f}".format)
+    return text.unstack("finding").reset_index().rename_axis(columns=None)
 
 
 CALIBRATION = os.path.join(paths.REPO_ROOT, "analysis", "calibration.csv")  # committed benchmark output
