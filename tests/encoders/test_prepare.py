@@ -1,5 +1,3 @@
-import os
-
 import numpy as np
 import pytest
 
@@ -49,21 +47,3 @@ def test_two_world_configs_live_side_by_side_and_never_share_features(tmp_path, 
     assert prepared_world_dir() == default_world_dir(first)  # what the book reads: the recorded config's world
     again = load_prepared()
     assert np.array_equal(again.audio[("test", "en")].tokens, a.audio[("test", "en")].tokens)
-
-
-def test_the_encoders_pretrain_beside_the_world_only_when_both_are_to_be_made(tmp_path, monkeypatch):
-    from vgslib import testing
-    from vgslib.encoders import prepare as prep
-    from vgslib.sources import miniature
-
-    monkeypatch.setenv("VGSLIB_DATA", str(tmp_path))
-    full = prep.DataConfig()
-    world = str(tmp_path / "miniature")
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    assert prep.side_by_side(full, world)  # nothing made yet, a full-sized world
-    assert not prep.side_by_side(prep.DataConfig(world=testing.tiny_world_config()), world)  # builds in seconds
-    os.makedirs(world)
-    open(os.path.join(world, "world.json"), "w").close()
-    assert not prep.side_by_side(full, world)  # the world is there: nothing to overlap
-    monkeypatch.setattr(os, "cpu_count", lambda: 1)
-    assert not prep.side_by_side(full, str(tmp_path / "other")) and miniature.WorldConfig().train_tokens >= 50

@@ -6,9 +6,7 @@ which never build data) and says how to make it when it is missing."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import multiprocessing
 import os
 from dataclasses import dataclass, field
 
@@ -22,7 +20,6 @@ from vgslib.encoders import probe
 from vgslib.encoders.base import EncoderConfig
 from vgslib.encoders.features import BadFeaturesError, Features, FeatureStore, load
 from vgslib.encoders.settings import AudioPretrainConfig, ImagePretrainConfig
-from vgslib.processes import die_with_parent
 from vgslib.sources import concepts, manifest, miniature
 
 AUDIO_KINDS = ("mini-audio", "wavlm", "precomputed-audio", "logmel-audio")
@@ -78,59 +75,6 @@ def feature_source(cfg: DataConfig) -> str:
     return f"world-{cfg.world.digest()}" if cfg.corpus == "miniature" else os.path.abspath(cfg.corpus)
 
 
-def pretrain_encoders(cfg: DataConfig, progress: bool = True) -> None:
-    """Pre-train and cache the mini encoders `cfg` names (those not cached yet)."""
-    from vgslib.encoders.build import build_encoder
-
-    build_encoder(cfg.audio_encoder, cfg.audio_pretrain, progress)
-    build_encoder(cfg.image_encoder, cfg.image_pretrain, progress)
-
-
-SIDE_BY_SIDE_TOKENS = 50  # training tokens per word from which the world and the encoders are made side by side
-
-
-def side_by_side(cfg: DataConfig, world_root: str) -> bool:
-    """Whether `prepare` pre-trains the encoders beside the world's synthesis: only when both still have to be
-    made, the world is full-sized and there is more than one core."""
-    from vgslib.encoders import pretrain
-
-    missing = [(e, p) for e, p in ((cfg.audio_encoder, cfg.audio_pretrain), (cfg.image_encoder, cfg.image_pretrain))
-               if e.kind in ("mini-audio", "mini-image") and not os.path.exists(pretrain.cache_path(e, p))]  # fmt: skip
-    world_done = os.path.exists(os.path.join(world_root, "world.json"))
-    big = cfg.world.train_tokens >= SIDE_BY_SIDE_TOKENS
-    return bool(missing) and big and not world_done and (os.cpu_count() or 1) > 1
-
-
-def _pretrain_child(cfg: DataConfig, progress: bool) -> None:
-    die_with_parent()
-    pretrain_encoders(cfg, progress)
-
-
-@contextlib.contextmanager
-def _encoders_beside(cfg: DataConfig, world_root: str, progress: bool):
-    """While the body runs (the world's synthesis), the encoders' pre-training runs in a process of its own: the
-    world's synthesis and the audio encoder's recurrent pre-training each leave part of the cores idle. Nothing
-    is started unless both the world and an encoder are still to be made (every run calls `prepare`), nor for a
-    world small enough to build in less time than a process takes to start (the tests' tiny worlds)."""
-    if not side_by_side(cfg, world_root):
-        yield
-        return
-    child = multiprocessing.get_context("spawn").Process(target=_pretrain_child, args=(cfg, progress))
-    child.start()
-    try:
-        yield
-    except BaseException:
-        child.terminate()
-        child.join()
-        raise
-    child.join()
-    if child.exitcode != 0:
-        raise RuntimeError(
-            f"pre-training the frozen encoders failed beside the world's synthesis (exit code {child.exitcode}; "
-            "its error is printed above); run `python -m vgslib prepare` again"
-        )
-
-
 def prepare(
     cfg: DataConfig = DataConfig(), progress: bool = True, world_dir: str | None = None, features_dir: str | None = None
 ) -> StudyData:
@@ -138,9 +82,7 @@ def prepare(
     from vgslib.encoders.build import build_encoder  # here: reading a prepared world needs no torch
 
     if cfg.corpus == "miniature":
-        world_root = world_dir or default_world_dir(cfg)
-        with _encoders_beside(cfg, world_root, progress):  # the two need nothing of each other
-            m = miniature.build(cfg.world, world_root, progress=progress)
+        m = miniature.build(cfg.world, world_dir or default_world_dir(cfg), progress=progress)
     else:
         m = manifest.load(cfg.corpus)
     source = feature_source(cfg)

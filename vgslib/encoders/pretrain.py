@@ -279,13 +279,6 @@ class MiniAudioEncoder(Encoder):
 ENCODING_VERSION = 2  # bump when frozen encoding changes (e.g. words now encoded one by one): invalidates features
 
 
-def cache_path(enc_cfg: EncoderConfig, pretrain_cfg: Config | None = None, cache_dir: str | None = None) -> str:
-    """Where the mini encoder `enc_cfg` pre-trained with `pretrain_cfg` is cached."""
-    kind = enc_cfg.kind
-    cfg = pretrain_cfg or (ImagePretrainConfig() if kind == "mini-image" else AudioPretrainConfig())
-    return os.path.join(cache_dir or paths.encoders_dir(), f"{kind}-{cfg.digest()}.pt")
-
-
 def load_or_pretrain(
     enc_cfg: EncoderConfig,
     pretrain_cfg: Config | None = None,
