@@ -59,6 +59,6 @@ def test_the_chart_shows_every_cell_and_leaves_ceiling_cells_without_an_estimate
     cells = _cells([1.0, -2.0])
     spec = charts.negative_sampler_chart(cells).to_dict()
     assert spec["description"] == charts.DESCRIPTIONS["negative_sampler_chart"]
-    shown = spec["hconcat"][1]["layer"][0]
+    shown = spec["vconcat"][1]["layer"][0]
     data = pd.DataFrame(spec["datasets"][shown["data"]["name"]])
     assert set(data.test) == {"NF", "FN"}  # FF is at the ceiling here: no estimate drawn

@@ -50,8 +50,8 @@ DESCRIPTIONS = {
     ),
     "negative_sampler_chart": (
         "Table 1 trained with each sampler of negatives on the same five seeds: accuracy per training condition and "
-        "test language under the paper's sampler (pool) and the in-step sampler (batch), per test (left), and the "
-        "GLMM log odds ratio batch vs pool with its 95 % interval (right; no estimate at the ceiling)."
+        "test language under the paper's sampler (pool) and the in-step sampler (batch), per test (top), and the "
+        "GLMM log odds ratio batch vs pool with its 95 % interval (bottom; no estimate at the ceiling)."
     ),
     "variance_chart": (
         "Total variance of the embeddings, pooled and within class, per training condition, modality, test "
