@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+
 import numpy as np
 import pandas as pd
 
@@ -118,9 +121,6 @@ def findings(tables: dict[str, pd.DataFrame], manifest=None, seed: int = 0) -> p
 def cost(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Per run: its sampler, cell, steps, training seconds (the sum of its epochs'), milliseconds per step and the
     device it trained on (from its `env.json`)."""
-    import json
-    import os
-
     m = tables["metrics"] if "metrics" in tables else None
     summary = tables["runs"]
     out = summary[["sampler", "run", "train_langs", "seed", "steps", "best_epoch"]].copy()
