@@ -29,7 +29,7 @@ def load(roots: dict[str, str]) -> dict[str, pd.DataFrame]:
     training languages alone (a recipe other than the preset's gets a label of its own per run otherwise)."""
     from vgslib import runs
 
-    out: dict[str, list] = {"trials": [], "runs": []}
+    out: dict[str, list] = {"trials": [], "runs": [], "metrics": []}
     for name, root in roots.items():
         loaded = runs.load_runs(root)
         if loaded["runs"].empty:
@@ -121,7 +121,7 @@ def findings(tables: dict[str, pd.DataFrame], manifest=None, seed: int = 0) -> p
 def cost(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Per run: its sampler, cell, steps, training seconds (the sum of its epochs'), milliseconds per step and the
     device it trained on (from its `env.json`)."""
-    m = tables["metrics"] if "metrics" in tables else None
+    m = tables.get("metrics")
     summary = tables["runs"]
     out = summary[["sampler", "run", "train_langs", "seed", "steps", "best_epoch"]].copy()
     devices = []
@@ -139,10 +139,5 @@ def cost(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 def compare(roots: dict[str, str], manifest=None) -> dict[str, pd.DataFrame]:
     """Everything `analysis/sampler_check.py` writes, keyed by file-name suffix."""
-    from vgslib import runs
-
     tables = load(roots)
-    tables["metrics"] = pd.concat(
-        [runs.load_runs(root)["metrics"].assign(sampler=name) for name, root in roots.items()], ignore_index=True
-    )
     return {"": cell_contrasts(tables["trials"]), "-findings": findings(tables, manifest), "-runs": cost(tables)}

@@ -62,16 +62,14 @@ def step_negatives(
     rng: np.random.Generator,
     sampler: ConceptSampler,
     familiar: list[str],
-    item_ok: np.ndarray | None = None,
     want_lang: np.ndarray | None = None,
 ) -> np.ndarray:
     """(G, num) pool indices of negatives for groups whose concepts are `own_concept`, drawn among `items` (the
-    step's pool indices). `want_lang` (G, num): the language each draw should have (None: any); `item_ok`
-    (G, N): which items a group may take at all (None: every item)."""
+    step's pool indices). `want_lang` (G, num): the language each draw should have (None: any)."""
     G, N = len(own_concept), len(items)
     names = sorted(set(familiar) | set(pool.concept[items]) | set(own_concept))
     own, cand = _codes(own_concept, names), _codes(pool.concept[items], names)
-    allowed = np.ones((G, num, N), dtype=bool) if item_ok is None else np.repeat(item_ok[:, None, :], num, 1)
+    allowed = np.ones((G, num, N), dtype=bool)
     if want_lang is not None:
         by_lang = allowed & (pool.lang[items][None, None, :] == want_lang[..., None])
         pick, found = draw_in_step(own, cand, by_lang, rng)
