@@ -11,10 +11,12 @@ venv: $(STAMP)
 
 # The lock installs with uv (itself a wheel from the package index, installed by pip into the environment):
 # ~45 s from a cold cache against pip's ~2.5 min, the same files. Should uv fail (an index it cannot read, a
-# Python it refuses), pip installs the same lock.
+# Python it refuses), pip installs the same lock. Bytecode is compiled at install, as pip does and uv does not by
+# default: without it every process compiles torch's sources again wherever .pyc files cannot be written
+# (PYTHONDONTWRITEBYTECODE, a read-only environment), ~6 s per kernel, test worker and run.
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q uv==0.13.8 && $(VENV)/bin/uv pip install -q --python $(PY) -r requirements.lock \
+	$(PY) -m pip install -q uv==0.13.8 && $(VENV)/bin/uv pip install -q --compile-bytecode --python $(PY) -r requirements.lock \
 		|| $(PY) -m pip install -q -r requirements.lock
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)

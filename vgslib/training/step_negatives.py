@@ -37,7 +37,9 @@ def draw_in_step(
     ok = allowed & (candidates[None, None, :] != own[:, None, None])  # (G, K, N)
     num_concepts = int(candidates.max()) + 1
     onehot = np.eye(num_concepts, dtype=bool)[candidates]  # (N, C)
-    present = (ok.astype(np.int32) @ onehot.astype(np.int32)) > 0  # (G, K, C): concepts a draw may take
+    # (G, K, C): the concepts a draw may take. Counted by a float32 product (BLAS; numpy's integer product is not),
+    # exact for counts below 2**24.
+    present = (ok.astype(np.float32) @ onehot.astype(np.float32)) > 0
     count = present.sum(-1)  # (G, K)
     found = count > 0
     # Concept: uniform over the present ones (the r-th present concept), then an item uniform over its members.
