@@ -66,3 +66,17 @@ def test_the_calibration_section_reads_the_benchmark_and_flags_misses(tmp_path, 
     monkeypatch.setattr(pages, "CALIBRATION", str(tmp_path / "missing.csv"))
     empty, numbers = pages.calibration()  # a missing file: the page says how to make it
     assert empty.empty and "bench_calibration" in numbers["cal_note"] and np.isnan(numbers["cal_glmm_fpr_max"])
+
+
+def test_learning_curves_give_each_panel_its_own_runs():
+    import vl_convert
+
+    metrics = pd.DataFrame({"run": ["a", "a", "b", "b"], "train_langs": ["en", "en", "fr", "fr"], "seed": 0,
+                            "epoch": [0, 1, 0, 1], "ff_en": [0.5, 0.9, 0.5, 0.7], "nf_en": [0.5, 0.6, 0.5, 0.4],
+                            "ff_fr": [0.5, 0.8, 0.5, 0.95], "nf_fr": [0.5, 0.55, 0.5, 0.65],
+                            "val_loss": [2.0, 1.0, 2.0, 1.5]})  # fmt: skip
+    spec = charts.curves_chart(tables.curves(metrics), metrics).to_dict()
+    faceted = next(part for part in spec["vconcat"] if "facet" in part)
+    assert "data" in faceted  # the facet holds the rows and splits them by condition and test language
+    assert all("data" not in layer for layer in faceted["spec"]["layer"])  # no layer brings every row back
+    assert vl_convert.vegalite_to_svg(spec).startswith("<svg")

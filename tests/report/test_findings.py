@@ -57,3 +57,13 @@ def test_the_2x_answer_tells_whether_matched_exposure_removes_the_bilingual_diff
     assert findings.exposure_counts(_resample([0.0], [1.0, -1.0]))["twox_neg_sig"] == 1
     links = findings.family_answer(_contrasts([-1.0, 0.0, 0.0]), "links")
     assert "reliably higher in 0 and reliably lower in 1 of 3 contrasts" in links
+
+
+def test_the_versus_chance_table_shows_no_per_seed_count():
+    # A per-seed binomial count ignores that a seed's trials share words: it is no evidence, so it is not shown.
+    chance = pd.DataFrame({"condition_label": ["en"], "lang": ["en"], "test": ["nf"], "raw_accuracy": [0.6],
+                           "accuracy": [0.6], "low": [0.55], "high": [0.65], "p_holm": [0.01], "rhat": [1.0],
+                           "ess_bulk": [900.0], "seeds_above_chance": [4], "seeds": [5]})  # fmt: skip
+    shown = findings.versus_chance_table(chance)
+    assert list(shown.columns) == ["tested", "trained", "raw", "accuracy", "low", "high", "p_holm", "R-hat", "ESS"]
+    assert shown.iloc[0].tested == "EN" and shown.iloc[0].trained == "EN"

@@ -235,7 +235,9 @@ def curves_chart(long: pd.DataFrame, val: pd.DataFrame) -> alt.VConcatChart:
     """Test accuracies per epoch (lines per test, columns per test language, rows per condition) and the
     validation loss; hover shows the values. `long` from `results.curves`, `val` has epoch/val_loss/train_langs."""
     hover = alt.selection_point(fields=["epoch"], nearest=True, on="pointerover", empty=False)
-    base = alt.Chart(long).encode(
+    # The layers declare no data of their own: the facet hands each panel its condition's and language's rows
+    # (a layer with its own data would draw every condition in every panel).
+    base = alt.Chart().encode(
         x=alt.X("epoch:Q", title="epoch"),
         y=alt.Y("value:Q", title="accuracy", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
         color=alt.Color("test name:N", title="test"),
@@ -245,7 +247,7 @@ def curves_chart(long: pd.DataFrame, val: pd.DataFrame) -> alt.VConcatChart:
         .encode(tooltip=["train_langs", "lang", "test name", "epoch", alt.Tooltip("value:Q", format=".1%")])
         .add_params(hover)
     )
-    chance = alt.Chart(pd.DataFrame({"y": [0.5]})).mark_rule(strokeDash=[3, 3], color="gray").encode(y="y:Q")
+    chance = alt.Chart().mark_rule(strokeDash=[3, 3], color="gray").encode(y=alt.datum(0.5))
     acc = (
         alt.layer(lines, chance, data=long)
         .properties(width=110, height=100)

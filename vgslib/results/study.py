@@ -74,7 +74,8 @@ ESTIMATORS = {
 def versus_chance(trials: pd.DataFrame, test: str = "nf", estimator: str = "glmm") -> pd.DataFrame:
     """Per condition and test language: the accuracy of a typical seed and word against 50 % by `estimator`
     (random intercepts for seed, word and, in the GLMM, seed x word), Holm-corrected over the cells, and how
-    many seeds' own binomial tests are above chance at 5 %."""
+    many seeds' own binomial tests are above chance at 5 % (`seeds_above_chance`: descriptive only, never
+    evidence: a seed's trials share words, which the per-seed test ignores; the book does not show it)."""
     fit_cell = {"glmm": glmm.vs_chance, "laplace": stats.vs_chance}[estimator]
     rows = []
     part = trials[trials.test == test]
