@@ -40,8 +40,11 @@ from IPython.display import display
 from vgslib import runs
 from vgslib.params import AnalysisParams
 from vgslib.results import analysis, beyond, study, tables
+from vgslib.training import experiment
 
 params = AnalysisParams.from_mapping(globals())
+# Runs trained before each run kept its untrained model's trials get them now (rebuilt from the seeded start).
+experiment.backfill_untrained(params.runs(), progress=params.progress)
 tidy = runs.load_runs(params.runs())
 trials = tidy["trials"]
 if trials.empty:
@@ -53,12 +56,20 @@ print(f"{trials.run.nunique()} runs of the {preset} preset -> {folder}")
 print("estimators:", {e: study.ESTIMATORS[e] for e in params.items("estimators")})
 
 # %% [markdown]
-# Table 1, per-run accuracies, ME against chance and the contrast families (each estimator named in its rows):
+# Table 1, per-run accuracies, ME against chance, the contrast families (each estimator named in its rows) and
+# each Table 1 cell's trained models against the same runs untrained (epoch 0):
 
 # %%
 start = time.time()
+untrained = tidy["untrained"]
+untrained = untrained[untrained.preset == preset] if len(untrained) else untrained
 results = analysis.analyse(
-    trials, params.items("tests"), params.items("families"), params.items("estimators"), progress=params.progress
+    trials,
+    params.items("tests"),
+    params.items("families"),
+    params.items("estimators"),
+    progress=params.progress,
+    untrained=untrained,
 )
 seconds = time.time() - start
 results["chance"]

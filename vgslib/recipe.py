@@ -13,6 +13,8 @@ presets, small overrides of the defaults (which are the paper's recipe).
 from __future__ import annotations
 
 import copy
+import dataclasses
+import json
 import os
 from dataclasses import dataclass
 
@@ -241,6 +243,17 @@ def make_config(preset: str = "paper", overrides: dict | None = None) -> RunConf
     merged = merge(merge(RunConfig().to_dict(), PRESETS[preset]), overrides or {})
     merged["preset"] = preset
     return RunConfig.from_dict(merged)
+
+
+def load_config(run_dir: str) -> RunConfig:
+    """The config a run directory records (`config.json`, less what `runs.open_run` adds beside it)."""
+    path = os.path.join(run_dir, "config.json")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path} does not exist: {run_dir} is not a run directory")
+    with open(path) as f:
+        record = json.load(f)
+    fields = {f.name for f in dataclasses.fields(RunConfig)}
+    return RunConfig.from_dict({k: v for k, v in record.items() if k in fields}, where=path)
 
 
 def departures(preset: str) -> list[dict]:

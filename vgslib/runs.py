@@ -28,6 +28,7 @@ from vgslib.condition import Condition
 
 EMBEDDINGS = "embeddings.npz"  # the reported (best) epoch's analysis embeddings
 UNTRAINED_EMBEDDINGS = "embeddings-epoch0.npz"  # the same items embedded by the untrained model
+UNTRAINED_TRIALS = "trials-epoch0.csv"  # the same test trials scored by the untrained model (epoch 0)
 COMPLETE = "done.json"  # written last: a run without it is incomplete (interrupted or failed)
 
 
@@ -169,8 +170,9 @@ def load_run(run_dir: str) -> dict:
         if os.path.exists(path):
             with open(path) as f:
                 out[name] = json.load(f)
-    trials = os.path.join(run_dir, "trials.csv")
-    out["trials"] = pd.read_csv(trials) if os.path.exists(trials) else None
+    for key, name in (("trials", "trials.csv"), ("untrained_trials", UNTRAINED_TRIALS)):
+        path = os.path.join(run_dir, name)
+        out[key] = pd.read_csv(path) if os.path.exists(path) else None
     return out
 
 
@@ -185,9 +187,10 @@ def condition_of(config: dict) -> Condition:
 
 
 def load_runs(root: str | None = None, complete_only: bool = True) -> dict[str, pd.DataFrame]:
-    """All runs under `root` as tidy tables: `metrics` (per epoch) and `trials` (per trial, best epoch)."""
+    """All runs under `root` as tidy tables: `metrics` (per epoch), `trials` (per trial, best epoch) and
+    `untrained` (the same trials scored by the untrained model, epoch 0, for the runs that hold them)."""
     root = root or paths.runs_root()
-    metrics, trials, summaries = [], [], []
+    metrics, trials, untrained, summaries = [], [], [], []
     for run_dir in sorted(glob.glob(os.path.join(root, "*", "config.json"))):
         run_dir = os.path.dirname(run_dir)
         if complete_only and not is_complete(run_dir):
@@ -198,12 +201,15 @@ def load_runs(root: str | None = None, complete_only: bool = True) -> dict[str, 
             metrics.append(run["metrics"].assign(**label))
         if run["trials"] is not None:
             trials.append(run["trials"].assign(**label))
+        if run["untrained_trials"] is not None:
+            untrained.append(run["untrained_trials"].assign(**label))
         if run["done"]:
             summaries.append(
                 {**label, "dir": run_dir, **{k: v for k, v in run["done"].items() if not isinstance(v, (dict, list))}}
             )
     cat = lambda parts: pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()  # noqa: E731
-    return {"metrics": cat(metrics), "trials": cat(trials), "runs": pd.DataFrame(summaries)}
+    tables = {"metrics": cat(metrics), "trials": cat(trials), "untrained": cat(untrained)}
+    return tables | {"runs": pd.DataFrame(summaries)}
 
 
 def listing(root: str | None = None) -> pd.DataFrame:

@@ -89,3 +89,17 @@ def test_table1_at_epoch_0_reads_the_untrained_models_metrics():
     table = study.table1_at_epoch(pd.DataFrame(rows))
     nf = table[table.test == "nf"].iloc[0]
     assert nf["mean"] == pytest.approx(0.55) and nf["seeds"] == 2 and set(table.test) == {"ff", "nf"}
+
+
+def test_training_effect_pairs_each_run_with_its_own_untrained_start():
+    # Trained: EN NF at log odds 1.2 (a real gain over an untrained 0.3), FR NF at 0.3 (no gain).
+    trained = study_trials({("en", False, 1, "sm"): 1.2, ("fr", False, 1, "sm"): 0.3}, seeds=4, rng_seed=1)
+    before = study_trials({("en", False, 1, "sm"): 0.3, ("fr", False, 1, "sm"): 0.3}, seeds=4, rng_seed=2)
+    before = before[before.seed < 3]  # a run without its untrained trials takes no part
+    effect = study.training_effect(trained, before, tests=("nf",), estimator="laplace").set_index("lang")
+    assert set(effect.runs) == {3}
+    assert effect.loc["en", "low"] > 0 and effect.loc["en", "p_holm"] < 0.05
+    assert effect.loc["fr", "low"] < 0 < effect.loc["fr", "high"]
+    assert effect.loc["en", "untrained_accuracy"] == pytest.approx(
+        before[(before.lang == "en") & (before.test == "nf")].correct.mean()
+    )

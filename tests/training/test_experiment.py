@@ -187,3 +187,18 @@ def test_in_step_negatives_train_a_run_of_their_own_identity_with_the_same_numbe
     drop = lambda rows: [{k: v for k, v in r.items() if "seconds" not in k} for r in rows]  # noqa: E731
     assert drop(a) == drop(b) and np.isfinite([r["val_loss"] for r in a]).all()
     assert runs.load_run(str(tmp_path / "a"))["config"]["train"]["negatives"] == "batch"
+
+
+def test_the_untrained_baseline_is_kept_and_rebuilt_identically_from_the_config(study, tmp_path):
+    cfg = _cfg(study, languages=["en"])
+    run_dir = experiment.run(cfg, str(tmp_path / "run"), data=study[1], progress=False)
+    kept = pd.read_csv(os.path.join(run_dir, runs.UNTRAINED_TRIALS))
+    epoch0 = runs.load_run(run_dir)["metrics"].iloc[0]
+    assert kept[kept.test == "nf"].correct.mean() == pytest.approx(epoch0.nf_en)  # the epoch-0 model's trials
+    assert recipe.load_config(run_dir).identity() == cfg.identity()
+    os.remove(os.path.join(run_dir, runs.UNTRAINED_TRIALS))  # a run trained before the file was kept
+    assert experiment.backfill_untrained(str(tmp_path), progress=False) == 1
+    rebuilt = pd.read_csv(os.path.join(run_dir, runs.UNTRAINED_TRIALS))
+    pd.testing.assert_frame_equal(rebuilt, kept)
+    assert len(runs.load_runs(str(tmp_path))["untrained"]) == len(kept)
+    assert experiment.backfill_untrained(str(tmp_path), progress=False) == 0  # nothing left to score

@@ -476,10 +476,14 @@ def scatter_2d(points: pd.DataFrame, title: str) -> alt.Chart:
 
 
 @described
-def seeds_chart(runs: pd.DataFrame, test: str, title: str) -> alt.LayerChart:
+def seeds_chart(runs: pd.DataFrame, test: str, title: str, untrained: pd.DataFrame | None = None) -> alt.LayerChart:
     """Accuracy of every run (a dot per seed) and the mean over seeds (a bar), per condition and test
-    language, with chance at 50 %; `runs` comes from `study.per_run`."""
+    language, with chance at 50 %; `runs` comes from `study.per_run`. With `untrained` (`study.training_effect`)
+    the same runs' accuracy before training is drawn as a grey open diamond: the level training starts from."""
     data = runs[runs.test == test].assign(panel=lambda t: "tested on " + t.lang.str.upper())
+    if untrained is not None and len(untrained):
+        start = untrained[untrained.test == test][["condition_label", "lang", "untrained_accuracy"]]
+        data = data.merge(start, on=["condition_label", "lang"], how="left")
     order = data.drop_duplicates("condition_label").sort_values(["bilingual", "condition_label"]).condition_label
     data = data.assign(rank=data.condition_label.map({label: i for i, label in enumerate(order)}))  # mono first
     x = alt.X("condition_label:N", sort=alt.EncodingSortField("rank"), title="trained on")
@@ -493,7 +497,13 @@ def seeds_chart(runs: pd.DataFrame, test: str, title: str) -> alt.LayerChart:
         tooltip=["condition_label", "lang", "seed", alt.Tooltip("accuracy:Q", format=".1%")],
     )
     chance = base.mark_rule(strokeDash=[4, 3], color="#888").encode(y=alt.datum(0.5))
-    layered = alt.layer(chance, dots, means).facet(facet=alt.Facet("panel:N", title=None), columns=3)
+    layers = [chance, dots, means]
+    if "untrained_accuracy" in data:
+        layers.append(base.mark_point(shape="diamond", size=110, color="#555", strokeWidth=2).encode(
+            x=x, y=alt.Y("mean(untrained_accuracy):Q"),
+            tooltip=["condition_label", "lang", alt.Tooltip("mean(untrained_accuracy):Q", title="untrained",
+                                                           format=".1%")]))  # fmt: skip
+    layered = alt.layer(*layers).facet(facet=alt.Facet("panel:N", title=None), columns=3)
     return layered.resolve_scale(x="independent").properties(title=title)  # each panel: its own conditions
 
 

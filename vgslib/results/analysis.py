@@ -18,7 +18,7 @@ import pandas as pd
 from vgslib.atomic import atomic_path, write_json
 from vgslib.results import study
 
-TABLES = ("table1", "per_run", "chance", "first_chance", "contrasts")
+TABLES = ("table1", "per_run", "chance", "first_chance", "contrasts", "training_effect")
 R_COLUMNS = ["correct", "test", "lang", "condition_label", "run_id", "seed", "concept", "preset"]
 
 
@@ -28,8 +28,11 @@ def analyse(
     families=tuple(study.FAMILIES),
     estimators=("glmm", "gee"),
     progress: bool = True,
+    untrained: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Every table of the study for one preset's trials (labelled with their recorded conditions)."""
+    """Every table of the study for one preset's trials (labelled with their recorded conditions); with
+    `untrained` (the same runs' trials scored at epoch 0, `runs.load_runs()["untrained"]`) also the effect of
+    training on NF and FN (`study.training_effect`)."""
     if trials.preset.nunique() != 1:
         raise ValueError(f"analyse one preset at a time; these trials hold {sorted(trials.preset.unique())}")
     study.check_options(families, estimators)
@@ -43,6 +46,9 @@ def analyse(
         ("first_chance", lambda: study.versus_chance(first, "nf", estimator=chance_estimator)),
         ("contrasts", lambda: pd.concat([study.contrasts(trials, t, families, estimators) for t in tests])),
     ]
+    if untrained is not None and len(untrained):
+        before = untrained[untrained.run_id.isin(set(t1.run_id))]
+        steps.append(("training_effect", lambda: study.training_effect(t1, before, estimator=chance_estimator)))
     out = {}
     for name, step in steps:
         start = time.time()
@@ -74,7 +80,7 @@ def read(folder: str) -> dict:
     for name in TABLES:
         try:
             out[name] = pd.read_csv(os.path.join(folder, f"{name}.csv"))
-        except pd.errors.EmptyDataError:  # a table without rows (e.g. no contrasts yet)
+        except (pd.errors.EmptyDataError, FileNotFoundError):  # a table without rows, or not made for these runs
             out[name] = pd.DataFrame()
     return out
 

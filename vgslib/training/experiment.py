@@ -18,8 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import torch
+from tqdm.auto import tqdm
 
-from vgslib import recipe, runs
+from vgslib import paths, recipe, runs
 from vgslib.atomic import atomic_path, exclusive, write_json
 from vgslib.encoders import features
 from vgslib.encoders.base import resolve_device
@@ -91,8 +92,8 @@ def _train(cfg: RunConfig, run_dir: str, data: StudyData | None, progress: bool,
     begin = time.time()
     for epoch in range(start_epoch, cfg.train.epochs + 1):
         row, ev = train_and_evaluate(epoch, cfg, d, tr, run_dir, progress)
-        if epoch == 0:  # the untrained model's embeddings, for the geometry chapter's epoch-0 comparison
-            save_embeddings(os.path.join(run_dir, runs.UNTRAINED_EMBEDDINGS), ev, d)
+        if epoch == 0:  # the untrained model's trials and embeddings: the baseline training is measured against
+            save_untrained(run_dir, ev, d)
         if row["val_loss"] < best["val_loss"]:
             best = {"epoch": epoch, "val_loss": row["val_loss"]}
             save_best(run_dir, tr.model, ev, d)
@@ -238,6 +239,52 @@ def save_best(run_dir: str, model: VGSModel, ev: Evaluation, d: RunData) -> None
     with atomic_path(os.path.join(run_dir, "trials.csv")) as tmp:
         ev.scored.to_csv(tmp, index=False)
     save_embeddings(os.path.join(run_dir, runs.EMBEDDINGS), ev, d)
+
+
+def save_untrained(run_dir: str, ev: Evaluation, d: RunData) -> None:
+    """The untrained model's (epoch 0) scored test trials, the baseline of the ME chapter's "does training produce
+    ME?", and its analysis embeddings, for the geometry chapter's epoch-0 comparison."""
+    with atomic_path(os.path.join(run_dir, runs.UNTRAINED_TRIALS)) as tmp:
+        ev.scored.to_csv(tmp, index=False)
+    save_embeddings(os.path.join(run_dir, runs.UNTRAINED_EMBEDDINGS), ev, d)
+
+
+def score_untrained(run_dir: str, data: StudyData | None = None) -> pd.DataFrame:
+    """The test trials of a complete run scored by its untrained model, rebuilt from its config (the seeded
+    initialisation, the same trials); written to the run's `trials-epoch0.csv` for runs trained before it was
+    kept. A run that holds the file is read, not scored again."""
+    path = os.path.join(run_dir, runs.UNTRAINED_TRIALS)
+    if os.path.exists(path):
+        return pd.read_csv(path)
+    if not runs.is_complete(run_dir):
+        raise ValueError(f"{run_dir} is not a complete run: its untrained baseline comes with its training")
+    cfg = recipe.load_config(run_dir)
+    device = set_up_device(cfg)
+    d = load_run_data(cfg, data or prepare(cfg.data, progress=False))
+    model = build_training(cfg, d, device).model
+    ev = evaluate(model, d.audio_test, d.images_test, d.trials, device, cfg.train.precision)
+    with atomic_path(path) as tmp:
+        ev.scored.to_csv(tmp, index=False)
+    return ev.scored
+
+
+def backfill_untrained(root: str | None = None, progress: bool = True) -> int:
+    """`score_untrained` for every complete run under `root` that lacks its untrained trials (runs trained
+    before they were kept); each data config is prepared once. Returns how many runs were scored."""
+    import glob
+
+    done = sorted(glob.glob(os.path.join(root or paths.runs_root(), "*", runs.COMPLETE)))
+    missing = [
+        os.path.dirname(p) for p in done if not os.path.exists(os.path.join(os.path.dirname(p), runs.UNTRAINED_TRIALS))
+    ]
+    loaded: dict[str, StudyData] = {}
+    for run_dir in tqdm(missing, desc="untrained baselines", disable=not progress or not missing):
+        data_cfg = recipe.load_config(run_dir).data
+        key = data_cfg.digest()
+        if key not in loaded:
+            loaded[key] = prepare(data_cfg, progress=False)
+        score_untrained(run_dir, loaded[key])
+    return len(missing)
 
 
 def save_embeddings(path: str, ev: Evaluation, d: RunData) -> None:
