@@ -43,9 +43,9 @@ def test_distance_groups_membership():
     i = np.eye(3)[[0, 1, 2]]
     table = geometry.distance_groups(a, ["dog", "ball", "cup"], i, ["dog", "ball", "cup"])
     counts = table.group.value_counts().to_dict()
-    # familiar audio (dog) has no other familiar image; NF: dog vs ball, cup; NN: ball-ball, cup-cup; NN': 2
-    assert counts == {"NF": 2, "NN": 2, "NN'": 2}
-    assert (table[table.group == "NN"].distance == 0).all() and (table[table.group == "NF"].distance == 1).all()
+    # familiar audio (dog) has no other familiar image; F→N: dog vs ball, cup; N→N: ball-ball, cup-cup; N→N′: 2
+    assert counts == {"F→N": 2, "N→N": 2, "N→N′": 2}
+    assert (table[table.group == "N→N"].distance == 0).all() and (table[table.group == "F→N"].distance == 1).all()
 
 
 def test_translation_accuracy_by_hand():

@@ -100,7 +100,7 @@ DESCRIPTIONS = {
         "Accuracy per novel word (rows) and condition and test language (columns); orange above 50 %, blue below."
     ),
     "distance_chart": (
-        "Box plots of word–picture cosine distances per group (FF′, NF, NN, NN′) and training condition."
+        "Box plots of word–picture cosine distances per group (F→F′, F→N, N→N, N→N′) and training condition."
     ),
     "referent_chart": ("NF accuracy against NN accuracy of every run and test language; the dashed lines mark chance."),
     "setting_chart": (
@@ -403,12 +403,12 @@ def variance_chart(table: pd.DataFrame) -> alt.Chart:
 
 @described
 def distance_chart(table: pd.DataFrame) -> alt.Chart:
-    """Box plots of audio-image cosine distances per group (FF', NF, NN, NN') and condition."""
+    """Box plots of audio-image cosine distances per group (F→F′, F→N, N→N, N→N′) and condition."""
     return (
         alt.Chart(table)
         .mark_boxplot(extent="min-max")
         .encode(
-            x=alt.X("group:N", sort=["FF'", "NF", "NN", "NN'"], title=None),
+            x=alt.X("group:N", sort=["F→F′", "F→N", "N→N", "N→N′"], title=None),
             y=alt.Y("distance:Q", title="1 − cosine", scale=alt.Scale(zero=False)),
             color=alt.Color("group:N", legend=None),
             facet=alt.Facet("train_langs:N", title="trained on (tested on)", columns=3),

@@ -116,7 +116,7 @@ class Space:
         return r, (r["audio"].lang == lang).to_numpy(), lang
 
     def distances(self) -> tuple[pd.DataFrame, dict]:
-        """Audio–image cosine distances by group (FF', NF, NN, NN') in every first run, and their medians."""
+        """Audio–image cosine distances by group (F→F′, F→N, N→N, N→N′) in every first run, and their medians."""
         parts = []
         for name in self.run_dirs:
             r, sel, lang = self.embeddings(name)
@@ -126,7 +126,7 @@ class Space:
             parts.append(d.assign(train_langs=f"{self.langs_of[name]} ({lang})"))
         distances = pd.concat(parts)
         medians = distances.groupby("group").distance.median()
-        keys = {"d_nn": "NN", "d_nnp": "NN'", "d_ffp": "FF'", "d_nf": "NF"}
+        keys = {"d_nn": "N→N", "d_nnp": "N→N′", "d_ffp": "F→F′", "d_fn": "F→N"}
         return distances, {k: float(medians.get(g, np.nan)) for k, g in keys.items()}
 
     def example(self) -> tuple[str, dict, np.ndarray, str]:

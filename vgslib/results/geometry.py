@@ -71,18 +71,19 @@ def modality_gap(audio_emb: np.ndarray, image_emb: np.ndarray) -> dict:
 def distance_groups(
     audio_emb, audio_concept, image_emb, image_concept, max_per_group: int = 5000, seed: int = 0
 ) -> pd.DataFrame:
-    """Cosine distances (1 - cos) between audio and image embeddings in the protocol's four groups:
-    FF' familiar audio vs other familiar images; NF familiar audio vs novel images; NN novel audio vs images
-    of its own concept; NN' novel audio vs other novel images. Large groups are subsampled (fixed seed)."""
+    """Cosine distances (1 - cos) between audio and image embeddings in the protocol's four groups, named word
+    -> picture (the paper's FF', NF, NN, NN'; its "NF" is not the NF test, hence other names here): F→F′
+    familiar audio vs other familiar images; F→N familiar audio vs novel images; N→N novel audio vs images of
+    its own concept; N→N′ novel audio vs other novel images. Large groups are subsampled (fixed seed)."""
     audio_concept, image_concept = np.asarray(audio_concept), np.asarray(image_concept)
     fam_a, fam_i = np.isin(audio_concept, concepts.FAMILIAR_NAMES), np.isin(image_concept, concepts.FAMILIAR_NAMES)
     same = audio_concept[:, None] == image_concept[None, :]
     dist = 1 - audio_emb @ image_emb.T  # (A, I)
     masks = {
-        "FF'": fam_a[:, None] & fam_i[None, :] & ~same,
-        "NF": fam_a[:, None] & ~fam_i[None, :],
-        "NN": ~fam_a[:, None] & same,
-        "NN'": ~fam_a[:, None] & ~fam_i[None, :] & ~same,
+        "F→F′": fam_a[:, None] & fam_i[None, :] & ~same,
+        "F→N": fam_a[:, None] & ~fam_i[None, :],
+        "N→N": ~fam_a[:, None] & same,
+        "N→N′": ~fam_a[:, None] & ~fam_i[None, :] & ~same,
     }
     rng = np.random.default_rng(seed)
     parts = []
