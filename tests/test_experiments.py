@@ -158,6 +158,8 @@ def test_the_chapter_reads_a_family_from_its_runs(family_runs):
     assert "NF runs from" in page.answer(family) and "No run of this experiment" in page.missing(family)
     cost = page.compute().set_index("experiment")
     assert cost.loc[family.title, "runs beyond Table 1"] == f"2 of {beyond.expected_runs(family)}"
+    assert float(cost.loc[family.title, "training, core-minutes"]) >= 0  # measured: a number
+    assert cost.loc[experiments.FAMILY["encoders"].title, "on 2 cores, minutes"] == "not run here"  # never "0"
     assert page.geometry_answer(family, data.manifest) == ""  # two settings: no correlation is claimed
     geometry = page.geometry(family, data.manifest)
     assert list(geometry.setting) == ["3 negatives", "11 negatives (Table 1)"] and "ME margin (NwF − NwN)" in geometry

@@ -9,8 +9,14 @@ def test_the_study_is_analysed_once_and_read_back(tmp_path):
     trials = study_trials(
         {("en", False, 1, "sm"): 0.8, ("fr", False, 1, "sm"): 0.8, ("en+fr", False, 1, "sm"): 0.0}, seeds=2
     )
-    tables = analysis.analyse(trials, estimators=("laplace", "gee"), progress=False)
+    conditions = {("en", False, 1, "sm"): 0.2, ("fr", False, 1, "sm"): 0.2, ("en+fr", False, 1, "sm"): 0.2}
+    untrained = study_trials(conditions, seeds=2, rng_seed=1)
+    assert set(analysis.analyse(trials, estimators=("laplace",), progress=False)) == set(analysis.TABLES) - {
+        "training_effect"
+    }  # without the untrained trials there is no training effect to estimate
+    tables = analysis.analyse(trials, estimators=("laplace", "gee"), progress=False, untrained=untrained)
     assert set(tables) == set(analysis.TABLES)
+    assert set(tables["training_effect"].test) == {"nf"} and len(tables["training_effect"]) == 4  # 4 cells
     assert set(tables["contrasts"].test) == {"nf", "ff"} and set(tables["contrasts"].family) == {"bilingual"}
     assert set(tables["first_chance"].seeds) == {1} and set(tables["chance"].seeds) == {2}
     with pytest.raises(FileNotFoundError, match="no complete analysis"):

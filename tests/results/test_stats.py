@@ -97,6 +97,10 @@ def test_every_estimator_leaves_a_ceiling_contrast_untested():
         assert fit["ceiling"] and np.isnan(fit["log_odds_ratio"]) and np.isnan(fit["p_approx"])
     below = stats.gee_contrast(_simulate(0.3, effect=-0.5), "cond", "ref")
     assert not below["ceiling"] and np.isfinite(below["p_approx"])
-    ff = pd.DataFrame({"low": [np.nan, -0.4, -0.9], "high": [np.nan, 0.3, -0.1], "p_holm": [np.nan, 0.6, 0.01]})
-    claim = "1 of 2 tested FF contrasts without a reliable drop; 1 at the ceiling (both models ≥ 99 %), not tested"
+    ff = pd.DataFrame({"low": [np.nan, -0.4, -0.9, -0.5], "high": [np.nan, 0.3, -0.1, 0.2],
+                       "p_holm": [np.nan, 0.6, 0.01, np.nan], "ceiling": [True, False, False, False]})  # fmt: skip
+    claim = ("1 of 2 tested FF contrasts without a reliable drop; 1 of 4 at the ceiling (a model ≥ 99 %: no effect "
+             "size); 1 whose fit did not converge (not tested)")  # fmt: skip
     assert _ff_claim(ff) == claim
+    all_ceiling = ff.iloc[:1]  # nothing tested: no "0 of 0"
+    assert _ff_claim(all_ceiling).startswith("yes: no FF contrast left to test; 1 of 1 at the ceiling")

@@ -457,9 +457,16 @@ def _ff_claim(ff: pd.DataFrame) -> str:
     """How many FF contrasts were tested and showed no reliable drop; contrasts at the ceiling (no effect size)
     or whose fit did not converge tested nothing and are counted apart."""
     tested = ff[ff.p_holm.notna()] if "p_holm" in ff else ff
-    untested = len(ff) - len(tested)
-    text = f"{len(tested) - _reliable(tested, -1)} of {len(tested)} tested FF contrasts without a reliable drop"
-    return text + (f"; {untested} at the ceiling (both models ≥ 99 %), not tested" if untested else "")
+    ceiling = int(ff.ceiling.fillna(False).astype(bool).sum()) if "ceiling" in ff else 0
+    failed = len(ff) - len(tested) - ceiling
+    parts = [f"{len(tested) - _reliable(tested, -1)} of {len(tested)} tested FF contrasts without a reliable drop"]
+    if not len(tested):
+        parts = [f"{'yes' if ceiling == len(ff) else 'untested'}: no FF contrast left to test"]
+    if ceiling:
+        parts.append(f"{ceiling} of {len(ff)} at the ceiling (a model ≥ 99 %: no effect size)")
+    if failed:
+        parts.append(f"{failed} whose fit did not converge (not tested)")
+    return "; ".join(parts)
 
 
 def bilingual_claims(bi: dict, preset: str) -> tuple[pd.DataFrame, str]:
