@@ -107,3 +107,10 @@ summary = {
 }
 analysis.write(results, trials, folder, summary)
 display(summary)
+
+# %% [markdown]
+# The same models in lme4 (`analysis/glmer.R`) beside ours, for the appendix, where R and lme4 are installed:
+
+# %%
+comparison = analysis.compare_lme4(folder, {"commit": runs.git_commit()["commit"]})
+print("no R with lme4: the appendix says how to compare" if comparison is None else comparison.round(3))

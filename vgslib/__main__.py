@@ -46,38 +46,19 @@ def prepare(argv: list[str]) -> int:
 def compare_lme4(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m vgslib compare-lme4",
-        description="write the appendix's comparison with lme4 (analysis/lme4-comparison.csv and .json)",
+        description="run analysis/glmer.R on a results folder and write the appendix's comparison with lme4 into it "
+        "(lme4-comparison.csv and .json; the analysis notebook does this itself where R and lme4 are installed)",
     )
-    parser.add_argument("folder", help="an analysis folder on which analysis/glmer.R has run")
+    parser.add_argument("folder", help="a complete results folder (e.g. results/laptop)")
     args = parser.parse_args(argv)
-    import datetime
-    import subprocess
-
     from vgslib import runs
-    from vgslib.atomic import atomic_path, write_json
-    from vgslib.report.pages import LME4_COMPARISON
-    from vgslib.results.analysis import compare_with_lme4, read
+    from vgslib.results.analysis import compare_lme4 as compare
 
-    table = compare_with_lme4(args.folder)
-    summary = read(args.folder)["summary"]
-    version = ["Rscript", "-e", "cat(as.character(packageVersion('lme4')))"]
-    record = {
-        "date": datetime.date.today().isoformat(),
-        "preset": summary["preset"],
-        "runs": summary["runs"],
-        "commit": runs.git_commit()["commit"],
-        "runs_commit": (runs.load_run(runs.load_runs(summary["runs_dir"])["runs"].dir.iloc[0])["env"] or {})
-        .get("git", {})
-        .get("commit", ""),
-        "lme4": subprocess.run(version, capture_output=True, text=True).stdout.strip(),
-        "max_abs_difference": float((table.ours - table.lme4).abs().max()),
-        "width_ratio": float(((table.lme4_high - table.lme4_low) / (table.ours_high - table.ours_low)).mean()),
-    }
-    with atomic_path(LME4_COMPARISON + ".csv") as tmp:
-        table.round(4).to_csv(tmp, index=False)
-    write_json(LME4_COMPARISON + ".json", record)
+    table = compare(args.folder, {"commit": runs.git_commit()["commit"]})
+    if table is None:
+        print("R with lme4 is not installed (Rscript, then install.packages('lme4')): nothing compared")
+        return 1
     print(table.round(3).to_string(index=False))
-    print(record)
     return 0
 
 

@@ -380,9 +380,6 @@ def calibration() -> tuple[pd.DataFrame, dict]:
     }
 
 
-LME4_COMPARISON = os.path.join(paths.REPO_ROOT, "analysis", "lme4-comparison")  # .csv and .json, committed
-
-
 def statistics_numbers(results: dict) -> dict:
     """The appendix's numbers: the analysis's settings and its sampler checks."""
     from vgslib.results import glmm
@@ -435,21 +432,25 @@ def sampler_checks(results: dict) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
-def lme4_comparison() -> tuple[pd.DataFrame, str]:
-    """The committed comparison with lme4 and a sentence saying where it comes from (or how to make it)."""
-    if not os.path.exists(LME4_COMPARISON + ".csv"):
+def lme4_comparison(preset: str) -> tuple[pd.DataFrame, str]:
+    """The comparison with lme4 that the analysis notebook made for `preset`'s runs, and a sentence saying what
+    it compares (or, without it, how to make it)."""
+    from vgslib.results.analysis import LME4
+
+    folder = paths.results_dir(preset)
+    if not os.path.exists(os.path.join(folder, LME4 + ".csv")):
         return pd.DataFrame(), (
-            "*No comparison yet: run the analysis notebook, then `Rscript analysis/glmer.R results/<preset>` "
-            "(R with lme4), then `python -m vgslib compare-lme4 results/<preset>`.*"
+            "*No comparison for these runs: R with lme4 was not found when the statistics were computed. With R "
+            "and lme4 installed (`install.packages('lme4')`), `python -m vgslib compare-lme4 results/"
+            f"{preset}` (or `make book` again) fits the same models with lme4 and fills this section.*"
         )
-    table = pd.read_csv(LME4_COMPARISON + ".csv")
-    record = _read_json(LME4_COMPARISON + ".json")
+    table = pd.read_csv(os.path.join(folder, LME4 + ".csv"))
+    record = _read_json(os.path.join(folder, LME4 + ".json"))
     note = (
-        f"Made on {record['date']} from the {record['runs']} runs of the `{record['preset']}` preset's Table 1 grid "
-        f"(trained at commit {record['runs_commit'][:10]}, analysed at {record['commit'][:10]}; lme4 "
-        f"{record['lme4']}). Across the {len(table)} estimates the "
-        f"largest difference between the two point estimates is {record['max_abs_difference']:.2f} on the log "
-        f"odds scale; lme4's intervals are on average {record['width_ratio']:.2f} times as wide as ours."
+        f"Made from the same {record['runs']} runs of the `{record['preset']}` preset as every other page of this "
+        f"book (lme4 {record['lme4']}). Across the {len(table)} estimates the largest difference between the two "
+        f"point estimates is {record['max_abs_difference']:.2f} on the log odds scale; lme4's intervals are on "
+        f"average {record['width_ratio']:.2f} times as wide as ours."
     )
     return table, note
 

@@ -125,3 +125,43 @@ def compare_with_lme4(folder: str) -> pd.DataFrame:
         for r in pairs.itertuples()
     ]
     return pd.DataFrame(rows)
+
+
+LME4 = "lme4-comparison"  # .csv and .json in the results folder: our estimates beside lme4's for these runs
+GLMER_SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "analysis",
+                            "glmer.R")  # fmt: skip
+
+
+def lme4_version() -> str:
+    """The installed lme4's version, "" where R or lme4 is missing (R is optional: the study never needs it)."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("Rscript"):
+        return ""
+    cmd = ["Rscript", "-e", "cat(as.character(packageVersion('lme4')))"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def compare_lme4(folder: str, record: dict | None = None) -> pd.DataFrame | None:
+    """Run `analysis/glmer.R` on a complete results folder and write `lme4-comparison.csv` and `.json` beside
+    its tables: the comparison belongs to these runs. None (and nothing written) without R and lme4."""
+    import subprocess
+
+    version = lme4_version()
+    if not version:
+        return None
+    done = subprocess.run(["Rscript", GLMER_SCRIPT, folder], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"analysis/glmer.R failed on {folder}:\n{done.stderr[-2000:]}")
+    table = compare_with_lme4(folder)
+    with atomic_path(os.path.join(folder, LME4 + ".csv")) as tmp:
+        table.round(4).to_csv(tmp, index=False)
+    summary = read(folder)["summary"]
+    write_json(os.path.join(folder, LME4 + ".json"), {
+        **(record or {}), "preset": summary["preset"], "runs": summary["runs"], "lme4": version,
+        "max_abs_difference": float((table.ours - table.lme4).abs().max()),
+        "width_ratio": float(((table.lme4_high - table.lme4_low) / (table.ours_high - table.ours_low)).mean()),
+    })  # fmt: skip
+    return table
