@@ -22,7 +22,13 @@ def test_the_bilingual_verdict_follows_the_contrasts():
     assert "agrees with the paper's direction but not everywhere" in verdict
     claims, verdict = _verdict([1.0, 1.0, -0.1])
     assert "does not reproduce" in verdict and "reliably *stronger*" in verdict
-    assert claims.iloc[0, 2].endswith("0 reliably so (GLMM, Holm); 2 reliably higher (a stronger bias)")
+    assert (
+        "0 reliably so (GLMM, Holm); 2 reliably higher (a stronger bias); the other 1 inconclusive" in claims.iloc[0, 2]
+    )
+    claims, verdict = _verdict([-0.1, 0.1, -0.05])  # nothing reliable either way: inconclusive, not "no"
+    assert verdict.startswith("**On the paper's second finding the miniature is inconclusive**")
+    # 80 % power at 5 %: (1.96 + 0.84) x SE, SE = 0.4 / 3.92 from the intervals of half-width 0.2
+    assert "from about 0.29 log odds" in verdict and "about 0.29 log odds with 80 % power" in claims.iloc[0, 2]
     claims, _ = _verdict([-1.0], ff=[-1.0, 0.0])
     assert claims.iloc[1, 2] == "1 of 2 tested FF contrasts without a reliable drop"
 
