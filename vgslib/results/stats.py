@@ -55,6 +55,7 @@ def vs_chance(trials: pd.DataFrame) -> dict:
         "n_trials": len(table),
         "seeds": int(table.seed.nunique()),
         "words": int(table.concept.nunique()),
+        "estimator": LAPLACE,
     }
 
 
