@@ -145,11 +145,41 @@ def write_metrics(run_dir: str, rows: list[dict]) -> None:
 
 
 def is_complete(run_dir: str, *identities: str) -> bool:
-    """The run in `run_dir` finished; given identities (a config's `identity()` and, for runs recorded before
-    identities were, its `digest()`), finished *for that config*."""
+    """The run in `run_dir` finished and its trials are intact (`damage`); given identities (a config's
+    `identity()` and, for runs recorded before identities were, its `digest()`), finished *for that config*."""
     if not os.path.exists(os.path.join(run_dir, COMPLETE)):
         return False
-    return not identities or recorded_identity(run_dir) in identities
+    if identities and recorded_identity(run_dir) not in identities:
+        return False
+    return damage(run_dir) is None
+
+
+def damage(run_dir: str) -> str | None:
+    """Why a finished run (one with `done.json`) cannot be trusted, None if it can: its `trials.csv` must exist,
+    parse, hold as many trials as `done.json` records (runs that record the count) and give, per test and
+    language, the accuracies `done.json` recorded for the reported epoch. A truncated or edited trials file
+    would otherwise pass for a complete run and change the study's numbers silently."""
+    try:
+        with open(os.path.join(run_dir, COMPLETE)) as f:
+            done = json.load(f)
+    except (OSError, ValueError) as err:
+        return f"{COMPLETE} cannot be read ({type(err).__name__})"
+    path = os.path.join(run_dir, "trials.csv")
+    try:
+        trials = pd.read_csv(path, usecols=["test", "lang", "correct"])
+    except (OSError, ValueError) as err:  # missing, empty, cut inside a row, columns lost
+        return f"trials.csv cannot be read ({type(err).__name__}: {str(err)[:120]})"
+    if "n_trials" in done and len(trials) != done["n_trials"]:
+        return f"trials.csv holds {len(trials)} trials, {COMPLETE} records {done['n_trials']}"
+    accuracy = trials.groupby(["test", "lang"]).correct.mean()
+    for (test, lang), value in accuracy.items():
+        recorded = done.get(f"{test}_{lang}")
+        if recorded is not None and abs(recorded - value) > 1e-9:
+            return f"trials.csv gives {test}_{lang} = {value:.4f}, {COMPLETE} records {recorded:.4f}"
+    missing = [k for k in done if k[:3] in ("ff_", "nf_", "fn_", "nn_") and tuple(k.split("_", 1)) not in accuracy]
+    if missing:
+        return f"trials.csv lacks the trials of {missing}"
+    return None
 
 
 def load_run(run_dir: str) -> dict:

@@ -202,3 +202,28 @@ def test_the_untrained_baseline_is_kept_and_rebuilt_identically_from_the_config(
     pd.testing.assert_frame_equal(rebuilt, kept)
     assert len(runs.load_runs(str(tmp_path))["untrained"]) == len(kept)
     assert experiment.backfill_untrained(str(tmp_path), progress=False) == 0  # nothing left to score
+
+
+@pytest.mark.parametrize("harm", ["cut at a line", "cut mid-row", "deleted", "a trial flipped"])
+def test_a_damaged_run_is_not_complete_and_trains_again_to_the_same_numbers(study, tmp_path, harm):
+    cfg = _cfg(study, languages=["en"])
+    run_dir = experiment.run(cfg, str(tmp_path / "run"), data=study[1], progress=False)
+    path = os.path.join(run_dir, "trials.csv")
+    good = pd.read_csv(path)
+    assert runs.is_complete(run_dir) and runs.damage(run_dir) is None
+    text = open(path).read()
+    if harm == "cut at a line":
+        open(path, "w").write("".join(text.splitlines(keepends=True)[: len(good) // 2]))
+    elif harm == "cut mid-row":
+        open(path, "w").write(text[: len(text) // 2])
+    elif harm == "deleted":
+        os.remove(path)
+    else:
+        flipped = good.copy()
+        flipped.loc[0, "correct"] = not flipped.loc[0, "correct"]  # one trial edited: the counts still agree
+        flipped.to_csv(path, index=False)
+    assert not runs.is_complete(run_dir) and "trials.csv" in runs.damage(run_dir)
+    assert runs.load_runs(str(tmp_path))["trials"].empty  # the analysis never reads it
+    experiment.run(cfg, run_dir, data=study[1], progress=False)  # named, then trained again from epoch 0
+    assert runs.is_complete(run_dir)
+    pd.testing.assert_frame_equal(pd.read_csv(path), good)

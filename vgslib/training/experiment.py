@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
 import time
 import warnings
 from dataclasses import dataclass
@@ -78,7 +79,22 @@ def run(
     with exclusive(os.path.join(run_dir, "run"), f"training {run_dir}"):
         if runs.is_complete(run_dir, cfg.identity(), cfg.digest()):
             return run_dir
+        discard_damaged(run_dir)
         return _train(cfg, run_dir, data, progress, stop_after_epoch)
+
+
+def discard_damaged(run_dir: str) -> None:
+    """A finished run whose files do not agree (`runs.damage`) is named and trained again from epoch 0 (the same
+    seed gives the same numbers): its completion mark and final checkpoint go, so nothing of it is reused."""
+    if not os.path.exists(os.path.join(run_dir, runs.COMPLETE)):
+        return
+    reason = runs.damage(run_dir)
+    if reason is None:
+        return
+    print(f"{run_dir} was complete but is damaged ({reason}): training it again from epoch 0", file=sys.stderr)
+    for name in (runs.COMPLETE, "last.pt"):
+        if os.path.exists(os.path.join(run_dir, name)):
+            os.remove(os.path.join(run_dir, name))
 
 
 def _train(cfg: RunConfig, run_dir: str, data: StudyData | None, progress: bool, stop_after_epoch: int | None) -> str:
@@ -316,6 +332,11 @@ def save_checkpoint(run_dir: str, tr: Training, epoch: int, best: dict) -> None:
         torch.save(state, tmp)
 
 
+def trials_count(run_dir: str) -> int:
+    """The number of scored trials the reported epoch wrote (`done.json` records it: a cut file is caught)."""
+    return len(pd.read_csv(os.path.join(run_dir, "trials.csv"), usecols=["correct"]))
+
+
 def finish(run_dir: str, model: VGSModel, metrics: list[dict], best: dict, seconds: float) -> None:
     """`done.json`, written last: the best epoch's accuracies and the run's size and cost."""
     best_row = next(m for m in metrics if m["epoch"] == best["epoch"])
@@ -327,6 +348,7 @@ def finish(run_dir: str, model: VGSModel, metrics: list[dict], best: dict, secon
             **{k: v for k, v in best_row.items() if k[:3] in ("ff_", "nf_", "nn_", "fn_") or k[:7] == "val_ff_"},
             "parameters": count_parameters(model),
             "steps": sum(m.get("steps", 0) for m in metrics),
+            "n_trials": trials_count(run_dir),
             "seconds_this_session": round(seconds, 1),
         },
     )
