@@ -14,7 +14,7 @@ def table(tiny_world):
 def test_counts_per_test_and_language(table):
     sizes = table.groupby(["test", "lang"]).size()
     for lang in ("en", "nl"):
-        assert sizes[("ff", lang)] == 13 * 6 and sizes[("fn", lang)] == 13 * 6
+        assert sizes[("ff", lang)] == 13 * 6 and sizes[("fn", lang)] == 13 * 6 and sizes[("hub", lang)] == 13 * 6
         assert sizes[("nf", lang)] == 19 * 6 and sizes[("nn", lang)] == 19 * 6
     assert "nautilus" not in set(table.concept) | set(table.distractor_concept)
 
@@ -30,14 +30,16 @@ def test_targets_distractors_and_sources(table, tiny_world):
     assert set(images.loc[table.target_id, "split"]) == {"test"}
     assert set(images.loc[table.distractor_id, "split"]) == {"test"}
     assert set(audio.loc[table.audio_id, "split"]) == {"test"}
-    assert (images.loc[table.target_id, "concept"].to_numpy() == table.concept.to_numpy()).all()
+    assert (images.loc[table.target_id, "concept"].to_numpy() == table.target_concept.to_numpy()).all()
+    own = table[table.test != trials.HUB]
+    assert (own.target_concept == own.concept).all()
     assert (audio.loc[table.audio_id, "concept"].to_numpy() == table.concept.to_numpy()).all()
     assert (
         images.loc[table.target_id, "source"].to_numpy() == images.loc[table.distractor_id, "source"].to_numpy()
     ).all()
     assert (table.concept != table.distractor_concept).all()
     familiar = set(concepts.FAMILIAR_NAMES)
-    for test, (word_group, distractor_group) in trials.TESTS.items():
+    for test, (word_group, distractor_group) in concepts.TEST_GROUPS.items():
         part = table[table.test == test]
         assert set(part.concept) <= familiar if word_group == "familiar" else not set(part.concept) & familiar
         assert (
@@ -45,6 +47,21 @@ def test_targets_distractors_and_sources(table, tiny_world):
             if distractor_group == "familiar"
             else not set(part.distractor_concept) & familiar
         )
+
+
+def test_the_hub_control_plays_a_novel_picture_against_another_familiar_one(table):
+    """A familiar word, neither picture its own: the novel picture is the target, the distractor another familiar
+    concept's picture of the same source."""
+    hub = table[table.test == trials.HUB]
+    familiar, novel = set(concepts.FAMILIAR_NAMES), set(concepts.TESTED_NOVEL_NAMES)
+    assert set(hub.concept) == familiar and set(hub.target_concept) <= novel and len(set(hub.target_concept)) > 3
+    assert set(hub.distractor_concept) <= familiar and (hub.distractor_concept != hub.concept).all()
+
+
+def test_adding_a_test_leaves_the_other_tests_trials_as_they_were(table, tiny_world):
+    without = trials.generate(tiny_world, ["en", "nl"], seed=0, per_word=6, tests=tuple(concepts.TEST_GROUPS))
+    kept = table[table.test != trials.HUB].reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept, without)
 
 
 def test_generation_is_deterministic(table, tiny_world):

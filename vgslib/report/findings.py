@@ -138,7 +138,7 @@ def me_chapter(trials: pd.DataFrame, preset: str, results: dict, metrics: pd.Dat
     """The ME chapter's Table 1 (FF, NF, FN) trained and untrained (epoch 0), per-run accuracies, tests against
     chance and numbers."""
     t1 = trials[trials.table1]
-    untrained = study.table1_at_epoch(metrics[metrics.preset == preset], epoch=0)
+    untrained = study.table1_at_epoch(metrics[metrics.preset == preset], epoch=0, tests=("ff", "nf", "hub"))
     per_run = study.per_run(t1)
     table = results["table1"]
     chance = results["chance"]
@@ -185,8 +185,79 @@ def me_chapter(trials: pd.DataFrame, preset: str, results: dict, metrics: pd.Dat
             )
             or "none",
         }
+    hub = _hub_numbers(table, untrained, results.get("hub_chance", pd.DataFrame()))
+    numbers |= hub
     return {"t1": t1, "per_run": per_run, "table": table, "chance": chance, "numbers": numbers,
-            "untrained": untrained, "effect": effect}  # fmt: skip
+            "untrained": untrained[untrained.test.isin(["ff", "nf"])], "effect": effect,
+            "hub_chance": results.get("hub_chance", pd.DataFrame()),
+            "hub_untrained": untrained[untrained.test == "hub"], "has_hub": bool(hub)}  # fmt: skip
+
+
+def _hub_numbers(table: pd.DataFrame, untrained: pd.DataFrame, chance: pd.DataFrame) -> dict:
+    """The hub control's numbers: its range trained and untrained, the cells reliably above or below 50 % and
+    the cells whose NF accuracy exceeds their hub level (runs made before the control existed: none)."""
+    hub, nf = table[table.test == "hub"], table[table.test == "nf"]
+    if hub.empty:
+        return {}
+    keys = ["train_langs", "lang"]
+    both = nf.merge(hub, on=keys, suffixes=("_nf", "_hub"))
+    before = untrained[untrained.test == "hub"]["mean"]
+    tested = chance[chance.p_holm.notna()] if len(chance) else chance
+    return {
+        "hub_n": len(hub),
+        "hub_min": 100 * float(hub["mean"].min()),
+        "hub_max": 100 * float(hub["mean"].max()),
+        "hub0_min": 100 * float(before.min()) if len(before) else float("nan"),
+        "hub0_max": 100 * float(before.max()) if len(before) else float("nan"),
+        "hub_above": int(((tested.low > 0.5) & (tested.p_holm < 0.05)).sum()) if len(tested) else 0,
+        "hub_below": int(((tested.high < 0.5) & (tested.p_holm < 0.05)).sum()) if len(tested) else 0,
+        "hub_untested": len(hub) - len(tested),
+        "nf_over_hub": int((both.mean_nf > both.mean_hub).sum()),
+    }
+
+
+def hub_table(me: dict) -> pd.DataFrame:
+    """Per cell: the hub control's accuracy (mean over seeds) trained and untrained, and the GLMM's estimate for a
+    typical word and seed against 50 % with its interval and Holm's p."""
+    table, before, chance = me["table"], me["hub_untrained"], me["hub_chance"]
+    hub = table[table.test == "hub"].merge(before[["train_langs", "lang", "mean"]], how="left",
+                                           on=["train_langs", "lang"], suffixes=("", "_untrained"))  # fmt: skip
+    if len(chance):
+        hub = hub.merge(chance.rename(columns={"condition_label": "train_langs"}), how="left",
+                        on=["train_langs", "lang"], suffixes=("", "_glmm"))  # fmt: skip
+    rows = []
+    for r in hub.sort_values(["lang", "train_langs"]).itertuples():
+        low, high, p = (getattr(r, k, np.nan) for k in ("low", "high", "p_holm"))
+        rows.append({
+            "tested": r.lang.upper(), "trained": r.train_langs.upper(),
+            "trained model": f"{_pct(r.mean)} ± {_pct(r.se)} %", "untrained": f"{_pct(r.mean_untrained)} %",
+            "typical word and seed [95 %]": f"{_pct(r.accuracy)} % [{_pct(low)}, {_pct(high)}]"
+            if np.isfinite(p) else "not tested",
+            "p_holm": f"{p:.2g}" if np.isfinite(p) else "–",
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def hub_verdict(me: dict) -> str:
+    """How the hub control reads beside NF and FN (chosen by the numbers)."""
+    n = me["numbers"]
+    if not me.get("has_hub"):
+        return ("These runs were trained before the hub control existed; train them again (`make book` skips "
+                "nothing it has not scored) to see it.")  # fmt: skip
+    head = (f"Familiar words choose a novel picture over another familiar picture in {n['hub_min']:.1f} % to "
+            f"{n['hub_max']:.1f} % of the trials (untrained: {n['hub0_min']:.1f} % to {n['hub0_max']:.1f} %); the "
+            f"GLMM puts {n['hub_above']} of the {n['hub_n']} cells reliably above 50 % and {n['hub_below']} reliably "
+            "below.")  # fmt: skip
+    if n["hub_above"]:
+        return head + (" **Novel pictures attract words in general**, so part of an NF accuracy above 50 % needs "
+                       f"no mutual exclusivity at all; NF exceeds the hub level in {n['nf_over_hub']} of the "
+                       f"{n['hub_n']} cells, and only that excess speaks for a novel word finding a novel "
+                       "object.")  # fmt: skip
+    if n["hub_below"] == n["hub_n"]:
+        return head + (" Novel pictures are no general attractor: a word that is not theirs passes them by, so an NF "
+                       "accuracy above 50 % is not a plain pull towards novel pictures.")  # fmt: skip
+    return head + (f" So there is no reliable general pull towards novel pictures; NF exceeds the hub level in "
+                   f"{n['nf_over_hub']} of the {n['hub_n']} cells.")  # fmt: skip
 
 
 def training_effect_table(effect: pd.DataFrame) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from vgslib.results.tables import TEST_NAMES
 
-TESTS = ("ff", "nf", "nn", "fn")
+TESTS = ("ff", "nf", "nn", "fn", "hub")
 
 
 def slug(text: str) -> str:

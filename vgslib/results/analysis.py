@@ -18,7 +18,7 @@ import pandas as pd
 from vgslib.atomic import atomic_path, write_json
 from vgslib.results import study
 
-TABLES = ("table1", "per_run", "chance", "first_chance", "contrasts", "training_effect")
+TABLES = ("table1", "per_run", "chance", "first_chance", "contrasts", "training_effect", "hub_chance")
 R_COLUMNS = ["correct", "test", "lang", "condition_label", "run_id", "seed", "concept", "preset"]
 
 
@@ -40,15 +40,18 @@ def analyse(
     first = t1[t1.seed == 0]
     chance_estimator = "glmm" if "glmm" in estimators else "laplace"
     steps = [
-        ("table1", lambda: study.table1(t1, tests=("ff", "nf", "fn"))),
+        ("table1", lambda: study.table1(t1, tests=("ff", "nf", "fn", "hub"))),
         ("per_run", lambda: study.per_run(trials)),
         ("chance", lambda: study.versus_chance(t1, "nf", estimator=chance_estimator)),  # Holm over Table 1's cells
         ("first_chance", lambda: study.versus_chance(first, "nf", estimator=chance_estimator)),
+        ("hub_chance", lambda: study.versus_chance(t1, "hub", estimator=chance_estimator)),  # the hub control
         ("contrasts", lambda: pd.concat([study.contrasts(trials, t, families, estimators) for t in tests])),
     ]
     if untrained is not None and len(untrained):
         before = untrained[untrained.run_id.isin(set(t1.run_id))]
-        steps.append(("training_effect", lambda: study.training_effect(t1, before, estimator=chance_estimator)))
+        steps.append(
+            ("training_effect", lambda: study.training_effect(t1, before, ("nf", "fn", "hub"), chance_estimator))
+        )
     out = {}
     for name, step in steps:
         start = time.time()

@@ -8,7 +8,8 @@ from scipy import stats
 from vgslib.runs import read_metrics
 
 FF_BAR = 0.90  # familiar-familiar accuracy a model must reach before its ME test means anything
-TEST_NAMES = {"ff": "familiar–familiar", "nf": "novel–familiar (ME)", "nn": "novel–novel", "fn": "familiar–novel"}
+TEST_NAMES = {"ff": "familiar–familiar", "nf": "novel–familiar (ME)", "nn": "novel–novel", "fn": "familiar–novel",
+              "hub": "hub control (familiar word: novel vs other familiar picture)"}  # fmt: skip
 
 
 def accuracy_by_condition(trials: pd.DataFrame) -> pd.DataFrame:

@@ -5,9 +5,13 @@ Each trial is a spoken test word and two test pictures of the same pictogram sou
 - nf (novel–familiar, the ME test): a novel word; its concept's picture vs a familiar concept's;
 - nn (novel–novel): a novel word; its concept's picture vs another novel concept's;
 - fn (familiar–novel control): a familiar word; its concept's picture vs a novel concept's — shows whether a
-  model simply prefers or avoids novel pictures.
-The target is always the picture of the word's concept; `correct` means it scored at least as high as the
-distractor (a tie counts as correct, as in the reference).
+  model simply prefers or avoids novel pictures;
+- hub (the hub control): a familiar word; a novel concept's picture vs *another* familiar concept's picture —
+  neither is the word's own. Above 50 %, novel pictures attract any word more than wrong familiar ones (they
+  are "hubs"), a pull that alone lifts NF above 50 % without any mapping of novel words to novel objects.
+The target is the picture of the word's concept, except in `hub`, whose target is the novel picture (it has no
+right answer: its accuracy is the share of trials where the novel picture wins); `target_concept` names it.
+`correct` means the target scored at least as high as the distractor (a tie counts as correct, as in the reference).
 """
 
 from __future__ import annotations
@@ -27,8 +31,10 @@ from vgslib.sources import concepts
 from vgslib.sources.manifest import Manifest
 
 TRIALS_PER_WORD = 50
-TRIALS_VERSION = 2  # bump when generation changes (2: a random stream per test name), so stored trials are redone
-TESTS = concepts.TEST_GROUPS  # test -> (word group, distractor group)
+TRIALS_VERSION = 3  # bump when generation changes (2: a random stream per test; 3: the hub control), so stored
+# trials are redone; each test draws from its own stream, so adding a test leaves the others' trials as they were
+HUB = "hub"  # a familiar word: a novel picture (the "target") vs another familiar concept's picture
+TESTS = {**concepts.TEST_GROUPS, HUB: ("familiar", "familiar")}  # test -> (word group, distractor group)
 
 
 def _stream(name: str) -> int:
@@ -63,7 +69,8 @@ def generate(
             rng = np.random.default_rng([seed, _stream(lang), _stream(test)])
             for concept in _group(word_group, familiar):
                 tokens = audio[(audio.lang == lang) & (audio.concept == concept)]
-                targets = images[images.concept == concept]
+                target_group = concepts.TESTED_NOVEL_NAMES if test == HUB else (concept,)
+                targets = images[images.concept.isin(target_group)]
                 if tokens.empty or targets.empty:
                     missing = "audio in " + lang if tokens.empty else "pictures"
                     raise ValueError(f"no {split} {missing} for {concept!r}")
@@ -83,6 +90,7 @@ def generate(
                             "word": token.word,
                             "concept": concept,
                             "target_id": target.id,
+                            "target_concept": target.concept,
                             "distractor_id": distractor.id,
                             "distractor_concept": distractor.concept,
                             "source": target.source,
