@@ -5,7 +5,7 @@ import pandas as pd
 
 from vgslib.report import findings
 from vgslib.report.why import Why
-from vgslib.results.mechanism import QUANTITIES
+from vgslib.results.mechanism import PREDICTORS, QUANTITIES
 
 
 def chapter(var_slope: float, nf_bi: float, nn: float, seed: int = 0) -> Why:
@@ -17,7 +17,8 @@ def chapter(var_slope: float, nf_bi: float, nn: float, seed: int = 0) -> Why:
         for k in range(10):
             rows.append({"run": f"{kind}{k}", "kind": kind, "lang": "en", "nf": nf + rng.normal(0, 0.01),
                          "nn": nn + rng.normal(0, 0.01), "var_img_fam": var + rng.normal(0, 0.005),
-                         "between_img": -0.1, "between_img_p": 0.005, "referent": 0.0, "gap": 0.9})  # fmt: skip
+                         "between_img": -0.1, "between_img_p": 0.005, "referent": 0.0, "me_margin": 0.01,
+                         "gap": 0.9})  # fmt: skip
     table = pd.DataFrame(rows)
     predictors = pd.DataFrame(
         [{"quantity": q, "slope": 0.1, "low": -0.5, "high": 0.7, "p": 0.5, "loglik gain": 0.1} for q in QUANTITIES]
@@ -25,7 +26,9 @@ def chapter(var_slope: float, nf_bi: float, nn: float, seed: int = 0) -> Why:
     predictors.loc[predictors.quantity == "var_img_fam", ["slope", "low", "high", "loglik gain"]] = (
         var_slope, var_slope - 0.5, var_slope + 0.5, 5.0)  # fmt: skip
     matched = pd.DataFrame([{"when": "equal steps", "steps": 100, "difference": 2.0, "low": 0.5, "high": 3.5}])
-    return Why(table, table.iloc[:0], predictors, pd.DataFrame(), matched, pd.DataFrame(), {})
+    between = pd.DataFrame([{"quantity": q, "slope": 0.0, "low": -1.0, "high": 1.0, "p": 0.6, "p_holm": 1.0,
+                             "cells": 18, "conditions": 12} for q in PREDICTORS])  # fmt: skip
+    return Why(table, table.iloc[:0], predictors, pd.DataFrame(), matched, pd.DataFrame(), {}, between=between)
 
 
 def test_the_answer_says_which_way_the_paper_s_mechanism_runs():
@@ -47,6 +50,27 @@ def test_referent_and_novelty_matching_are_told_apart():
     referent = chapter(0.0, 0.62, 0.70).referent_verdicts().set_index("model")["kind of ME"]
     assert set(novelty) == {"novelty matching"} and set(referent) == {"referent"}
     assert "every kind of model shows *novelty matching*" in chapter(0.0, 0.62, 0.50).referent_text()
+
+
+def test_the_mechanism_between_conditions_leads_the_answer():
+    why = chapter(0.0, 0.55, 0.5)
+    assert "Between conditions, 0 of the 8 quantities" in why.answer()
+    assert "does not reliably predict it" in why.conditions_text()
+    why.between.loc[why.between.quantity == "var_img_fam", ["slope", "low", "high", "p", "p_holm"]] = (
+        -3.0, -5.0, -1.0, 0.001, 0.008)  # fmt: skip
+    assert "Between conditions, 1 of the 8" in why.answer() and "against the paper's direction" in why.answer()
+    claim = why.claims(None, "laptop").set_index("claim")
+    assert claim.iloc[:, 1]["More spread-out familiar pictures leave room for ME, between conditions"].startswith(
+        "opposite"
+    )
+    assert "by construction" in claim.iloc[:, 1]["A novel word closer to novel than to familiar pictures chooses "
+                                                 "novel ones"]  # fmt: skip
+
+
+def test_a_circular_quantity_is_never_the_best_predictor():
+    why = chapter(0.0, 0.55, 0.5)
+    why.predictors.loc[why.predictors.quantity == "referent", "loglik gain"] = 99.0
+    assert why.best() == "var_img_fam"
 
 
 def test_one_seed_per_condition_is_said_not_guessed():

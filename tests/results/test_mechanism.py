@@ -96,6 +96,49 @@ def test_predicts_nf_recovers_a_planted_slope_and_not_a_null_one():
     assert fit.loc["gap", "low"] < 0 < fit.loc["gap", "high"]
 
 
+def test_a_quantity_that_shares_a_term_with_nf_is_never_tested_as_a_predictor():
+    table = pd.DataFrame({"run": ["a"], "condition": ["c"], "lang": ["en"], "nf": [0.6], "me_margin": [0.1]})
+    for test in (mechanism.predicts_nf, mechanism.between_conditions):
+        with pytest.raises(ValueError, match="share a term with the NF outcome"):
+            test(table, ["me_margin"])
+    assert not set(mechanism.PREDICTORS) & set(mechanism.DESCRIPTIVE)
+    assert set(mechanism.PREDICTORS) | set(mechanism.DESCRIPTIVE) == set(mechanism.QUANTITIES)
+
+
+def conditions_table(rng, slope_between: float, conditions: int = 8) -> pd.DataFrame:
+    """Runs of `conditions` conditions, each tested on en and fr (cells of one condition share runs): a condition's
+    familiar-picture variance moves its NF by `slope_between` points per 0.01; the gap is unrelated to NF;
+    seeds add noise within conditions that no between-condition slope should take for a mechanism."""
+    rows = []
+    for c in range(conditions):
+        var_c = rng.normal(0.3, 0.02)
+        for seed in range(5):
+            for lang, level in (("en", 55.0), ("fr", 60.0)):
+                var = var_c + rng.normal(0, 0.005)
+                nf = level + slope_between * (var_c - 0.3) / 0.01 + rng.normal(0, 1.0)
+                rows.append({"run": f"c{c}-s{seed}", "condition": f"c{c}", "lang": lang, "var_img_fam": var,
+                             "gap": rng.normal(1, 0.1), "nf": nf / 100})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_between_conditions_recovers_a_planted_condition_slope_and_not_a_null_one():
+    fit = mechanism.between_conditions(conditions_table(np.random.default_rng(3), 2.0)).set_index("quantity")
+    assert fit.loc["var_img_fam", "low"] > 0 and fit.loc["var_img_fam", "p_holm"] < 0.05
+    assert fit.loc["gap", "p"] > 0.05 and fit.loc["var_img_fam", "conditions"] == 8
+    null = mechanism.between_conditions(conditions_table(np.random.default_rng(4), 0.0)).set_index("quantity")
+    assert null.loc["var_img_fam", "p_holm"] > 0.05
+
+
+def test_between_conditions_false_positives_stay_near_the_level():
+    """Under no relation between a condition's quantity and its NF the permutation test rejects ~5 %."""
+    rejections = [
+        mechanism.between_conditions(conditions_table(np.random.default_rng(100 + k), 0.0), ["var_img_fam"],
+                                     permutations=200).p.iloc[0] < 0.05
+        for k in range(60)
+    ]  # fmt: skip
+    assert sum(rejections) <= 9  # P(X >= 10 | n=60, p=0.05) < 0.5 %
+
+
 def test_step_matched_compares_at_the_largest_common_step_count():
     rows = []
     for seed in range(3):

@@ -547,23 +547,49 @@ def forest_chart(contrasts: pd.DataFrame, title: str) -> alt.LayerChart:
 
 
 @described
-def predictor_chart(predictors: pd.DataFrame, names: dict) -> alt.LayerChart:
-    """Each quantity's slope (NF points per standard deviation) with its 95 % interval, strongest first."""
-    data = predictors.assign(name=predictors.quantity.map(names)).sort_values("loglik gain", ascending=False)
+def predictor_chart(predictors: pd.DataFrame, names: dict, between: bool = False) -> alt.LayerChart:
+    """Each quantity's slope (NF points per standard deviation) with its 95 % interval, strongest first: from seed
+    to seed within conditions (`mechanism.predicts_nf`), or between conditions (`between`,
+    `mechanism.between_conditions`, most reliable first)."""
+    data = predictors.assign(name=predictors.quantity.map(names))
+    data = data.sort_values("p") if between else data.sort_values("loglik gain", ascending=False)
     y = alt.Y("name:N", sort=data.name.tolist(), title=None)
     base = alt.Chart(data).properties(width=360, height=alt.Step(20))
+    what = "between-condition" if between else "seed-to-seed"
     bars = base.mark_rule(strokeWidth=2, color=PALETTE[0]).encode(
-        x=alt.X("low:Q", title="NF points per seed-to-seed standard deviation of the quantity"), x2="high:Q", y=y
+        x=alt.X("low:Q", title=f"NF points per {what} standard deviation of the quantity"), x2="high:Q", y=y
     )
+    extra = [alt.Tooltip("p_holm:Q", format=".2g")] if "p_holm" in data else []
+    extra += [] if between else [alt.Tooltip("loglik gain:Q", format=".1f")]
     points = base.mark_point(filled=True, size=50, color=PALETTE[0]).encode(
         x="slope:Q",
         y=y,
         tooltip=["name", alt.Tooltip("slope:Q", format="+.2f"), alt.Tooltip("low:Q", format="+.2f"),
-                 alt.Tooltip("high:Q", format="+.2f"), alt.Tooltip("p:Q", format=".2g"),
-                 alt.Tooltip("loglik gain:Q", format=".1f")],
+                 alt.Tooltip("high:Q", format="+.2f"), alt.Tooltip("p:Q", format=".2g"), *extra],
     )  # fmt: skip
     zero = base.mark_rule(color="#888", strokeDash=[4, 3]).encode(x=alt.datum(0))
-    return alt.layer(zero, bars, points).properties(title="What predicts a run's ME accuracy")
+    title = "What predicts a condition's ME accuracy" if between else "What predicts a run's ME accuracy"
+    return alt.layer(zero, bars, points).properties(title=title)
+
+
+@described
+def condition_scatter(table: pd.DataFrame, x: str, title: str, x_title: str) -> alt.Chart:
+    """Every (condition, test language) cell's mean over runs: NF accuracy against one quantity."""
+    cells = table.groupby(["condition", "kind", "lang"])[["nf", x]].mean().reset_index()
+    data = cells.assign(tested=cells.lang.str.upper())
+    return (
+        alt.Chart(data)
+        .mark_point(filled=True, size=70, opacity=0.85)
+        .encode(
+            x=alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(zero=False)),
+            y=alt.Y("nf:Q", title="NF accuracy (mean over runs)", axis=alt.Axis(format="%"),
+                    scale=alt.Scale(zero=False)),
+            color=alt.Color("tested:N", title="tested on"),
+            shape=alt.Shape("kind:N", title="model"),
+            tooltip=["condition", "tested", alt.Tooltip("nf:Q", format=".1%"), alt.Tooltip(f"{x}:Q", format=".3f")],
+        )
+        .properties(width=320, height=240, title=title)
+    )  # fmt: skip
 
 
 @described

@@ -53,6 +53,7 @@ class Why:
     words: pd.DataFrame  # per novel word: acoustic similarity to the familiar words, NF
     similarity: dict  # does similarity explain NF and the language differences?
     contrasts: pd.DataFrame = field(default_factory=pd.DataFrame)  # the study's contrasts (analysis notebook)
+    between: pd.DataFrame = field(default_factory=pd.DataFrame)  # the mechanism between conditions
 
     @classmethod
     def load(cls, tidy: dict, manifest, prepared, contrasts: pd.DataFrame | None = None) -> Why:
@@ -79,6 +80,7 @@ class Why:
             words=words,
             similarity=mechanism.similarity_explains(words) if len(words) > 3 else {},
             contrasts=pd.DataFrame() if contrasts is None else contrasts,
+            between=mechanism.between_conditions(table),
         )
 
     # ------------------------------------------------------------------------- what the runs allow
@@ -89,10 +91,59 @@ class Why:
         return len(self.predictors) > 0
 
     def best(self) -> str:
-        """The quantity that predicts ME best (familiar-picture variance, the paper's, while none can be told)."""
-        if not self.enough:
+        """The quantity that predicts ME best from seed to seed, among those that share no term with NF
+        (familiar-picture variance, the paper's, while none can be told)."""
+        tested = self.predictors[self.predictors.quantity.isin(mechanism.PREDICTORS)] if self.enough else []
+        if not len(tested):
             return "var_img_fam"
-        return self.predictors.sort_values("loglik gain", ascending=False).quantity.iloc[0]
+        return tested.sort_values("loglik gain", ascending=False).quantity.iloc[0]
+
+    def _between(self, quantity: str) -> dict:
+        b = self.between.set_index("quantity") if len(self.between) else pd.DataFrame()
+        if quantity not in b.index:
+            return dict.fromkeys(("slope", "low", "high", "p_holm"), np.nan)
+        return {k: float(b.loc[quantity, k]) for k in ("slope", "low", "high", "p_holm")}
+
+    def between_table(self) -> pd.DataFrame:
+        """The mechanism between conditions (`mechanism.between_conditions`) as the chapter shows it."""
+        if self.between.empty:
+            return pd.DataFrame()
+        b = self.between.sort_values("p")
+        return pd.DataFrame({
+            "quantity": b.quantity.map(SHORT),
+            "NF points per between-condition SD": [f"{s:+.1f} [{lo:+.1f}, {hi:+.1f}]"
+                                                   for s, lo, hi in zip(b.slope, b.low, b.high)],
+            "p (permutation)": b.p.map(lambda v: f"{v:.2g}"),
+            "p_holm": b.p_holm.map(lambda v: f"{v:.2g}"),
+            "cells": b.cells, "conditions": b.conditions,
+        })  # fmt: skip
+
+    def conditions_text(self) -> str:
+        """The between-condition test in words."""
+        b = self.between
+        if b.empty:
+            return ("Too few conditions to test the mechanism between them: it needs at least three conditions "
+                    "tested on one language.")  # fmt: skip
+        reliable = b[b.p_holm < 0.05]
+        var = self._between("var_img_fam")
+        names = ", ".join(
+            f"{SHORT[q]} ({s:+.1f} [{lo:+.1f}, {hi:+.1f}])"
+            for q, s, lo, hi in zip(reliable.quantity, reliable.slope, reliable.low, reliable.high)
+        )
+        head = (
+            f"Between conditions, {len(reliable)} of the {len(b)} quantities that share no term with the ME test "
+            f"reliably predict a condition's ME after Holm's correction" + (f": {names}." if names else ".")
+        )
+        if not np.isfinite(var["slope"]):
+            return head
+        if var["p_holm"] < 0.05:
+            way = "in the paper's direction" if var["slope"] > 0 else "against the paper's direction"
+            tail = f" Familiar-picture variance, the paper's mechanism, predicts it {way}"
+        else:
+            tail = " Familiar-picture variance, the paper's mechanism, does not reliably predict it"
+        return head + tail + (f" ({var['slope']:+.1f} [{var['low']:+.1f}, {var['high']:+.1f}] NF points per "
+                              f"between-condition SD, Holm's p {var['p_holm']:.2g}, {int(b.conditions.max())} "
+                              "conditions).")  # fmt: skip
 
     def _slope(self, quantity: str) -> dict:
         p = self.predictors.set_index("quantity") if self.enough else pd.DataFrame()
@@ -116,6 +167,7 @@ class Why:
                     f"{s:+.1f} [{lo:+.1f}, {hi:+.1f}]" for s, lo, hi in zip(p.slope, p.low, p.high)
                 ],
                 "p": p.p.map(lambda v: f"{v:.2g}"),
+                "p_holm": p.p_holm.map(lambda v: f"{v:.2g}") if "p_holm" in p else "",
                 "log-likelihood gain": p["loglik gain"].map(lambda v: f"{v:.1f}"),
                 "what it measures": p.quantity.map(mechanism.QUANTITIES),
             }
@@ -244,9 +296,9 @@ class Why:
         best = self.best()
         plain = f" — {PLAIN[best]} —" if best in PLAIN else ""
         first = (
-            f"Run by run, a model's ME accuracy follows its **{n['best_q']}**{plain} most closely "
-            f"({n['best_slope']:+.1f} points of NF per seed-to-seed standard deviation, 95 % interval "
-            f"[{n['best_low']:+.1f}, {n['best_high']:+.1f}], {n['why_runs']} runs)"
+            f"{self.conditions_text()} Run by run within a condition, a model's ME accuracy follows its "
+            f"**{n['best_q']}**{plain} most closely ({n['best_slope']:+.1f} points of NF per seed-to-seed standard "
+            f"deviation, 95 % interval [{n['best_low']:+.1f}, {n['best_high']:+.1f}], {n['why_runs']} runs)"
         )
         if not self.enough:
             first = ("With one run per condition the chapter cannot yet tell which quantity predicts ME: that needs "
@@ -357,12 +409,6 @@ class Why:
                      "; ".join(f"{k}: *{v}*" for k, v in kinds.items()))  # fmt: skip
         text = (f"On average NN accuracy is {n['why_nn_mean']:.1f} % and the referent margin "
                 f"{n['referent_mean']:+.4f}: {kind_text}.")  # fmt: skip
-        if self.enough and self.best() == "referent":
-            text += (
-                " Yet runs differ in how much their novel words happen to lean towards their own referents (the "
-                "model never trained on those words), and that lean, small as it is, is what best separates the "
-                "runs with more ME from those with less."
-            )
         return text
 
     def claims(self, bilingual_numbers: dict | None, preset: str) -> pd.DataFrame:
@@ -374,6 +420,16 @@ class Why:
             np.nan, np.nan, np.nan, np.nan)  # fmt: skip
         gap, gap_lo, gap_hi = _interval(t.gap)
         between, b_lo, b_hi = _interval(t.groupby("run").between_img.mean())  # over runs, not rows
+        margin, m_lo, m_hi = _interval(t.groupby("run").me_margin.mean())
+
+        def across(q):
+            r = self._between(q)
+            if np.isnan(r["slope"]):
+                return "too few conditions to tell"
+            verdict = "yes" if r["low"] > 0 and r["p_holm"] < 0.05 else (
+                "opposite" if r["high"] < 0 and r["p_holm"] < 0.05 else "not reliably")  # fmt: skip
+            return (f"{verdict}: {r['slope']:+.1f} [{r['low']:+.1f}, {r['high']:+.1f}] NF points per "
+                    f"between-condition SD (Holm's p {r['p_holm']:.2g})")  # fmt: skip
 
         def slope(q):
             r = self._slope(q)
@@ -390,9 +446,13 @@ class Why:
             ("Bilingual models pack familiar pictures more tightly", "yes",
              f"{'yes' if hi < 0 else 'no'}: variance {bi.mean():.3f} vs {mono.mean():.3f}, difference "
              f"{diff:+.3f} [{lo:+.3f}, {hi:+.3f}] (Welch, runs)"),
-            ("More spread-out familiar pictures leave room for ME", "the explanation offered", slope("var_img_fam")),
+            ("More spread-out familiar pictures leave room for ME, seed to seed", "the explanation offered",
+             slope("var_img_fam")),
+            ("More spread-out familiar pictures leave room for ME, between conditions", "the explanation offered",
+             across("var_img_fam")),
             ("A novel word closer to novel than to familiar pictures chooses novel ones", "implied",
-             slope("me_margin")),
+             f"true by construction (NF is this margin made binary, trial by trial): described, not tested; ME "
+             f"margin {margin:+.4f} [{m_lo:+.4f}, {m_hi:+.4f}] over runs"),
             ("Audio and pictures lie in separate cones (modality gap)", "yes",
              f"{'yes' if gap_lo > 0 else 'no'}: centroid distance {gap:.3f} [{gap_lo:.3f}, {gap_hi:.3f}]"),
         ]  # fmt: skip

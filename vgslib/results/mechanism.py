@@ -44,6 +44,12 @@ QUANTITIES = {
     "between_audio": "in-between, words: the same for the language's spoken words",
 }
 
+# Quantities that share a term with the ME test itself: a novel word's distance to pictures. NF is, trial by trial,
+# the sign of such a difference (the ME margin is NF made continuous), so they describe ME and cannot explain it;
+# they are shown, never tested as predictors of NF.
+DESCRIPTIVE = ("d_nw_f", "d_nw_n", "me_margin", "referent")
+PREDICTORS = tuple(q for q in QUANTITIES if q not in DESCRIPTIVE)  # no term shared with the outcome
+
 
 def nearest_margins(emb: np.ndarray, means: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each row: the cosine to its nearest class mean and the margin to the second nearest."""
@@ -176,11 +182,14 @@ def predicts_nf(table: pd.DataFrame, quantities: list[str] | None = None) -> pd.
     it; standard errors clustered by run (a bilingual run has a row per test language), t intervals. The
     quantity is scaled by its pooled within-cell standard deviation: the slope is the NF points one typical
     seed-to-seed difference of the quantity is worth. Rows: slope, 95 % interval, p, the log-likelihood gain
-    over the model without the quantity, and the rows and runs used."""
+    over the model without the quantity, and the rows and runs used; `p_holm` is Holm-corrected over the
+    quantities tested. Only `PREDICTORS` may be tested (a `DESCRIPTIVE` quantity shares a term with NF)."""
     import statsmodels.formula.api as smf
     from scipy import stats
 
-    quantities = quantities or [q for q in QUANTITIES if q in table]
+    from vgslib.results.stats import holm
+
+    quantities = _predictors(table, quantities)
     data = table.assign(nf_pct=100 * table.nf, cell=table.condition + "|" + table.lang).dropna(subset=["nf_pct"])
     rows = []
     for q in quantities:
@@ -206,7 +215,70 @@ def predicts_nf(table: pd.DataFrame, quantities: list[str] | None = None) -> pd.
                 "runs": int(d.run.nunique()),
             }
         )
-    return pd.DataFrame(rows, columns=["quantity", "slope", "low", "high", "p", "loglik gain", "rows", "runs"])
+    out = pd.DataFrame(rows, columns=["quantity", "slope", "low", "high", "p", "loglik gain", "rows", "runs"])
+    return out.assign(p_holm=holm(out.p) if len(out) else [])
+
+
+def _predictors(table: pd.DataFrame, quantities: list[str] | None) -> list[str]:
+    """The quantities to test (default: every `PREDICTORS` one the table holds); a descriptive one is refused."""
+    circular = sorted(set(quantities or ()) & set(DESCRIPTIVE))
+    if circular:
+        raise ValueError(f"{circular} share a term with the NF outcome (a novel word's distance to pictures): "
+                         f"they describe ME and cannot predict it; test one of {list(PREDICTORS)}")  # fmt: skip
+    return list(quantities or [q for q in PREDICTORS if q in table])
+
+
+def between_conditions(
+    table: pd.DataFrame, quantities: list[str] | None = None, permutations: int = 2000, seed: int = 0
+) -> pd.DataFrame:
+    """The paper's mechanism between conditions: do the conditions (bilingual and monolingual models, and the
+    controls' settings: links, 2x, sizes) whose runs have more of a quantity show more ME? Each (condition, test
+    language) cell is reduced to its mean over runs; NF (points) is regressed on the quantity's cell mean with a
+    fixed effect per test language (the languages differ by their voices, which no mechanism should claim).
+    The quantity is scaled by its between-cell standard deviation within languages, so the slope is the NF points
+    one typical difference between conditions is worth. The interval is a t interval with errors clustered by
+    condition (a bilingual condition's two cells share runs; conditions - 1 degrees of freedom); `p` is a
+    permutation test that shuffles the quantity's cell means among the cells of one test language (those cells
+    hold different runs, so under no relation they are exchangeable), `p_holm` Holm over the quantities. Only
+    `PREDICTORS` are tested: none shares a term with NF."""
+    import statsmodels.formula.api as smf
+    from scipy import stats
+
+    from vgslib.results.stats import holm
+
+    quantities = _predictors(table, quantities)
+    data = table.assign(nf_pct=100 * table.nf).dropna(subset=["nf_pct"])
+    cells = data.groupby(["condition", "lang"])[["nf_pct", *quantities]].mean().reset_index()
+    rng = np.random.default_rng(seed)
+    rows = []
+    for q in quantities:
+        d = cells.dropna(subset=[q])
+        centred = d[q] - d.groupby("lang")[q].transform("mean")
+        n_cond = d.condition.nunique()
+        dof = len(d) - d.lang.nunique()
+        if n_cond < 3 or dof < 3 or not centred.abs().max() > 0:
+            continue
+        d = d.assign(z=centred / np.sqrt((centred**2).sum() / dof))
+        fit = smf.ols("nf_pct ~ C(lang) + z", d).fit(
+            cov_type="cluster", cov_kwds={"groups": pd.factorize(d.condition)[0]}, use_t=True
+        )
+        half = stats.t.ppf(0.975, n_cond - 1) * fit.bse["z"]
+        y = d.nf_pct - d.groupby("lang").nf_pct.transform("mean")  # the language effects removed, as in the fit
+        slope = float(np.dot(d.z, y) / np.dot(d.z, d.z))
+        groups = [np.flatnonzero((d.lang == lang).to_numpy()) for lang in d.lang.unique()]
+        z = d.z.to_numpy()
+        null = np.empty(permutations)
+        for k in range(permutations):
+            shuffled = z.copy()
+            for g in groups:
+                shuffled[g] = z[rng.permutation(g)]
+            null[k] = np.dot(shuffled, y) / np.dot(shuffled, shuffled)
+        p = (1 + np.sum(np.abs(null) >= abs(slope) - 1e-12)) / (1 + permutations)
+        rows.append({"quantity": q, "slope": float(fit.params["z"]), "low": float(fit.params["z"] - half),
+                     "high": float(fit.params["z"] + half), "p": float(p), "cells": len(d),
+                     "conditions": n_cond})  # fmt: skip
+    out = pd.DataFrame(rows, columns=["quantity", "slope", "low", "high", "p", "cells", "conditions"])
+    return out.assign(p_holm=holm(out.p) if len(out) else [])
 
 
 # ----------------------------------------------------------------------------- at equal training steps
