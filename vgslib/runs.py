@@ -164,6 +164,9 @@ def damage(run_dir: str) -> str | None:
             done = json.load(f)
     except (OSError, ValueError) as err:
         return f"{COMPLETE} cannot be read ({type(err).__name__})"
+    edited = config_mismatch(run_dir)
+    if edited:
+        return edited
     path = os.path.join(run_dir, "trials.csv")
     try:
         trials = pd.read_csv(path, usecols=["test", "lang", "correct"])
@@ -179,6 +182,33 @@ def damage(run_dir: str) -> str | None:
     missing = [k for k in done if k[:3] in ("ff_", "nf_", "fn_", "nn_") and tuple(k.split("_", 1)) not in accuracy]
     if missing:
         return f"trials.csv lacks the trials of {missing}"
+    return None
+
+
+def config_mismatch(run_dir: str) -> str | None:
+    """Why `config.json` does not describe the run it sits in, None if it does: the identity and the condition
+    are computed again from its settings and must equal the ones recorded when the run was trained (a
+    hand-edited seed would otherwise relabel another seed's numbers). Runs recorded before identities were
+    are not checked."""
+    from vgslib import recipe  # recipe knows the configs; runs only their folders
+
+    path = os.path.join(run_dir, "config.json")
+    try:
+        with open(path) as f:
+            record = json.load(f)
+        if "identity" not in record:
+            return None
+        cfg = recipe.load_config(run_dir)
+    except (OSError, ValueError, TypeError, KeyError) as err:
+        return f"config.json cannot be read as a run config ({type(err).__name__}: {str(err)[:120]})"
+    if cfg.identity() != record["identity"]:
+        return (f"config.json was edited: its settings give identity {cfg.identity()}, the run was trained as "
+                f"{record['identity']}")  # fmt: skip
+    ours = json.loads(json.dumps(cfg.condition.to_dict()))
+    recorded = dict(record.get("condition") or {})
+    if {k: v for k, v in ours.items() if k != "name"} != {k: v for k, v in recorded.items() if k != "name"}:
+        # (the name is not a setting: config.json records the condition's folder name in its place)
+        return "config.json was edited: its recorded condition is not the one its settings train"
     return None
 
 

@@ -210,7 +210,8 @@ def test_a_damaged_run_is_not_complete_and_trains_again_to_the_same_numbers(stud
     run_dir = experiment.run(cfg, str(tmp_path / "run"), data=study[1], progress=False)
     path = os.path.join(run_dir, "trials.csv")
     good = pd.read_csv(path)
-    assert runs.is_complete(run_dir) and runs.damage(run_dir) is None
+    assert runs.damage(run_dir) is None, runs.damage(run_dir)
+    assert runs.is_complete(run_dir)
     text = open(path).read()
     if harm == "cut at a line":
         open(path, "w").write("".join(text.splitlines(keepends=True)[: len(good) // 2]))
@@ -227,3 +228,20 @@ def test_a_damaged_run_is_not_complete_and_trains_again_to_the_same_numbers(stud
     experiment.run(cfg, run_dir, data=study[1], progress=False)  # named, then trained again from epoch 0
     assert runs.is_complete(run_dir)
     pd.testing.assert_frame_equal(pd.read_csv(path), good)
+
+
+@pytest.mark.parametrize("edit", ["seed", "condition"])
+def test_a_hand_edited_config_is_refused_and_training_restores_it(study, tmp_path, edit):
+    cfg = _cfg(study, languages=["en"])
+    run_dir = experiment.run(cfg, str(tmp_path / "run"), data=study[1], progress=False)
+    path = os.path.join(run_dir, "config.json")
+    record = json.load(open(path))
+    if edit == "seed":
+        record["train"]["seed"] += 3  # another seed's label on this seed's numbers
+    else:
+        record["condition"]["seed"] = record["condition"].get("seed", 0) + 3
+    json.dump(record, open(path, "w"))
+    assert not runs.is_complete(run_dir) and "config.json was edited" in runs.damage(run_dir)
+    assert runs.load_runs(str(tmp_path))["trials"].empty
+    experiment.run(cfg, run_dir, data=study[1], progress=False)  # the true config is written back
+    assert runs.is_complete(run_dir) and json.load(open(path))["train"]["seed"] == cfg.train.seed
