@@ -57,3 +57,27 @@ def test_the_lme4_comparison_belongs_to_the_runs_at_hand(tmp_path, monkeypatch):
     assert len(compared) and compared[["ours", "lme4"]].notna().all().all()
     table, note = pages.lme4_comparison("laptop")
     assert len(table) == len(compared) and "the same 4 runs of the `laptop` preset" in note
+
+
+def test_a_write_that_fails_midway_leaves_no_complete_analysis(tmp_path, monkeypatch):
+    """New tables beside an old summary would read as one analysis: the old summary goes first."""
+    trials = study_trials({("en", False, 1, "sm"): 0.8, ("fr", False, 1, "sm"): 0.6}, seeds=2, words=3)
+    tables = analysis.analyse(trials, estimators=("laplace",), progress=False)
+    analysis.write(tables, trials, str(tmp_path), {"preset": "laptop", "n": 1})
+    (tmp_path / "training_effect.csv").write_text("stale,table\n1,2\n")  # a table of an older analysis
+    original = pd.DataFrame.to_csv
+
+    def fail_on_chance(self, path, *args, **kwargs):
+        if "chance" in str(path):  # the tables before it are written, the ones after it are not
+            raise OSError("disk full")
+        return original(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", fail_on_chance)
+    with pytest.raises(OSError, match="disk full"):
+        analysis.write(tables, trials, str(tmp_path), {"preset": "laptop", "n": 2})
+    monkeypatch.undo()
+    with pytest.raises(FileNotFoundError, match="no complete analysis"):
+        analysis.read(str(tmp_path))
+    assert not (tmp_path / "training_effect.csv").exists()  # not this analysis's: removed
+    analysis.write(tables, trials, str(tmp_path), {"preset": "laptop", "n": 3})
+    assert analysis.read(str(tmp_path))["summary"]["n"] == 3

@@ -62,7 +62,13 @@ def analyse(
 
 
 def write(tables: dict[str, pd.DataFrame], trials: pd.DataFrame, folder: str, summary: dict) -> None:
-    """The tables as CSV, the per-trial table for R, and `summary.json` written last (a complete folder)."""
+    """The tables as CSV, the per-trial table for R, and `summary.json` written last (a complete folder). The old
+    summary goes first and tables this analysis did not make go too: a write that fails midway leaves a folder
+    `read` refuses, never new tables beside an old summary."""
+    os.makedirs(folder, exist_ok=True)
+    for stale in ["summary.json"] + [f"{name}.csv" for name in TABLES if name not in tables]:
+        if os.path.exists(os.path.join(folder, stale)):
+            os.remove(os.path.join(folder, stale))
     for name, table in tables.items():
         with atomic_path(os.path.join(folder, f"{name}.csv")) as tmp:
             table.to_csv(tmp, index=False)
