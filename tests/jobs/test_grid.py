@@ -149,3 +149,20 @@ def test_the_experiments_grid_can_hold_some_families_only(monkeypatch):
     small, large = (grid.expected_cost({"train_languages": "en", **experiments.train_params(s)})
                     for s in experiments.FAMILY["vocabulary"].settings[::3])  # fmt: skip
     assert large == pytest.approx(small * 26 / 7)  # 26 concepts' tokens against 7: steps per epoch scale with them
+
+
+@pytest.mark.parametrize("harm", ["a file where its folder goes", "a read-only runs folder"])
+def test_a_run_that_cannot_start_fails_alone_and_named(tmp_path, monkeypatch, harm):
+    monkeypatch.setenv("VGSLIB_RUNS", str(tmp_path / "runs"))
+    params = {"preset": "smoke", "epochs": 1, "train_languages": "en", "seed": 0}
+    run_dir = grid.train_run_dir(params)
+    os.makedirs(tmp_path / "runs")
+    if harm == "a file where its folder goes":
+        open(run_dir, "w").write("not a run")
+    else:
+        os.chmod(tmp_path / "runs", 0o500)
+        if os.access(tmp_path / "runs", os.W_OK):  # root writes anyway
+            pytest.skip("this user can write into read-only folders")
+    result = grid.run_one(params)  # returns, never raises: the grid's other runs go on
+    os.chmod(tmp_path / "runs", 0o700)
+    assert result["code"] != 0 and result["status"] == "failed" and run_dir in result["log"]

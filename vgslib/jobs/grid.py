@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from tqdm.auto import tqdm
 
 from vgslib import experiments, paths, runs
+from vgslib.atomic import exclusive
 from vgslib.jobs.notebooks import train_run_dir
 from vgslib.params import TrainParams
 from vgslib.processes import die_with_parent
@@ -179,9 +180,20 @@ def run_one(params: dict, runs_root: str | None = None, plan: Placement | None =
         run_dir = train.run_dir(cfg)
     except (ValueError, FileNotFoundError) as err:  # invalid parameters: report, do not stop the grid
         return {"params": params, "dir": None, "code": 2, "status": "invalid", "log": str(err)}
+    try:
+        os.makedirs(run_dir, exist_ok=True)
+        with exclusive(os.path.join(run_dir, "grid"), f"running {run_dir} for another grid"):
+            return _run_locked(params, cfg, run_dir, plan)
+    except OSError as err:  # the folder or its log cannot be made (read-only, a file in its place, a full disk)
+        return {"params": params, "dir": run_dir, "code": 1, "status": "failed",
+                "log": f"{run_dir} cannot be used: {type(err).__name__}: {err}"}  # fmt: skip
+
+
+def _run_locked(params: dict, cfg, run_dir: str, plan: Placement | None) -> dict:
+    """`run_one` once this process holds the run's grid lock: a second grid waits for the first, then finds the
+    run complete instead of writing into the same log."""
     if runs.is_complete(run_dir, cfg.identity(), cfg.digest()):  # complete for this config
         return {"params": params, "dir": run_dir, "code": 0, "status": "skipped (complete)", "log": ""}
-    os.makedirs(run_dir, exist_ok=True)
     cmd = [sys.executable, "-m", "vgslib", "notebook", "train", "--output", os.path.join(run_dir, "notebook.ipynb")]
     for k, v in {**params, "output_dir": run_dir, "progress": "false"}.items():
         cmd += ["-p", k, str(v)]
@@ -249,6 +261,10 @@ def run_grid(
             cluster.close()
     done = sum(r["code"] == 0 for r in results)
     print(f"{done}/{len(results)} runs complete in {time.time() - start:.0f} s")
+    for r in results:  # the failures once more, together, where the end of the output shows them
+        if r["code"] != 0:
+            last = r["log"].strip().splitlines()[-1] if r["log"].strip() else ""
+            print(f"  {r['status']}: {r['dir'] or r['params']}: {last}", file=sys.stderr)
     return results
 
 
