@@ -186,11 +186,12 @@ def damage(run_dir: str) -> str | None:
 
 
 def config_mismatch(run_dir: str) -> str | None:
-    """Why `config.json` does not describe the run it sits in, None if it does: the identity and the condition
-    are computed again from its settings and must equal the ones recorded when the run was trained (a
-    hand-edited seed would otherwise relabel another seed's numbers). Runs recorded before identities were
-    are not checked."""
-    from vgslib import recipe  # recipe knows the configs; runs only their folders
+    """Why `config.json` does not describe the run it sits in, None if it does: the identity is computed again
+    from its settings (as `RunConfig.identity` does: every setting but the name, device and threads) and must
+    equal the one recorded when the run was trained, and the recorded condition must name the same languages,
+    links, repeats, size, preset and seed as the settings (a hand-edited seed would otherwise relabel another
+    seed's numbers). Runs recorded before identities were are not checked."""
+    from vgslib.config import stable_hash
 
     path = os.path.join(run_dir, "config.json")
     try:
@@ -198,16 +199,19 @@ def config_mismatch(run_dir: str) -> str | None:
             record = json.load(f)
         if "identity" not in record:
             return None
-        cfg = recipe.load_config(run_dir)
-    except (OSError, ValueError, TypeError, KeyError) as err:
+        settings = {k: v for k, v in record.items() if k not in ("name", "digest", "identity", "condition")}
+        settings["train"] = {k: v for k, v in settings["train"].items() if k not in ("device", "threads")}
+        identity = stable_hash(settings, len(record["identity"]))
+        t, condition = settings["train"], record["condition"]
+        expected = {"languages": list(t["languages"]), "links": t["links"], "anchor_repeats": t["anchor_repeats"],
+                    "size": settings["model"]["size"], "preset": settings["preset"], "seed": t["seed"]}  # fmt: skip
+        recorded = {k: condition.get(k) for k in expected}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as err:
         return f"config.json cannot be read as a run config ({type(err).__name__}: {str(err)[:120]})"
-    if cfg.identity() != record["identity"]:
-        return (f"config.json was edited: its settings give identity {cfg.identity()}, the run was trained as "
-                f"{record['identity']}")  # fmt: skip
-    ours = json.loads(json.dumps(cfg.condition.to_dict()))
-    recorded = dict(record.get("condition") or {})
-    if {k: v for k, v in ours.items() if k != "name"} != {k: v for k, v in recorded.items() if k != "name"}:
-        # (the name is not a setting: config.json records the condition's folder name in its place)
+    if identity != record["identity"]:
+        trained_as = record["identity"]
+        return f"config.json was edited: its settings give identity {identity}, the run was trained as {trained_as}"
+    if recorded != expected:
         return "config.json was edited: its recorded condition is not the one its settings train"
     return None
 

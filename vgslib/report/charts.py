@@ -81,6 +81,10 @@ DESCRIPTIONS = {
         "NF accuracy of every run and test language against a geometric quantity; colour: test language, "
         "shape: kind of model."
     ),
+    "condition_scatter": (
+        "NF accuracy of every condition and test language (mean over its runs) against the mean of a geometric "
+        "quantity; colour: test language, shape: kind of model."
+    ),
     "between_chart": (
         "The in-between measure of every run and test language, for pictures and spoken words, trained and "
         "untrained; below the dashed zero line novel items sit between the familiar clusters."
