@@ -230,7 +230,8 @@ def hub_table(me: dict) -> pd.DataFrame:
         low, high, p = (getattr(r, k, np.nan) for k in ("low", "high", "p_holm"))
         rows.append({
             "tested": r.lang.upper(), "trained": r.train_langs.upper(),
-            "trained model": f"{_pct(r.mean)} ± {_pct(r.se)} %", "untrained": f"{_pct(r.mean_untrained)} %",
+            "trained model": f"{_pct(r.mean)} ± {_pct(r.se)} %" if np.isfinite(r.se) else f"{_pct(r.mean)} % (one run)",
+            "untrained": f"{_pct(r.mean_untrained)} %" if np.isfinite(r.mean_untrained) else "–",
             "typical word and seed [95 %]": f"{_pct(r.accuracy)} % [{_pct(low)}, {_pct(high)}]"
             if np.isfinite(p) else "not tested",
             "p_holm": f"{p:.2g}" if np.isfinite(p) else "–",
