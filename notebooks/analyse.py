@@ -43,6 +43,7 @@ from vgslib.results import analysis, beyond, study, tables
 from vgslib.training import experiment
 
 params = AnalysisParams.from_mapping(globals())
+study.check_options(params.items("families"), params.items("estimators"), params.items("tests"))  # before any work
 # Runs trained before each run kept its untrained model's trials get them now (rebuilt from the seeded start).
 experiment.backfill_untrained(params.runs(), progress=params.progress)
 tidy = runs.load_runs(params.runs())

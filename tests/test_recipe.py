@@ -1,3 +1,7 @@
+import os
+
+import pytest
+
 from vgslib import recipe
 
 
@@ -33,3 +37,28 @@ def test_the_classroom_preset_is_the_laptop_sweeps_shortest_schedule_and_its_evi
     assert len(ff) == 5 and ff.min() > 0.97  # the number CLASSROOM_DEPARTURES states
     rows = {r["setting"]: r for r in recipe.departures("classroom")}
     assert "7" in str(rows["train.epochs"]["classroom"]) and "97 %" in rows["train.epochs"]["why"]
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"model": {"scale": float("inf")}}, r"scale must lie in \[1, max_scale = 100\], got inf"),  # was clamped
+        ({"model": {"scale": 200.0}}, r"scale must lie in \[1, max_scale = 100\]"),
+        ({"model": {"scale": 0.5}}, r"scale must lie in \[1, max_scale"),
+        ({"model": {"max_scale": float("nan")}}, "max_scale must be a finite number"),
+        ({"train": {"seed": -1}}, "train.seed must be a whole number from 0 to 4294967295, got -1"),
+        ({"train": {"seed": 2**32}}, "got 4294967296"),
+        ({"name": "../../x"}, "must be a plain folder name"),  # wrote outside the runs folder
+        ({"name": "a/b"}, "must be a plain folder name"),
+        ({"name": "en+fr-sm"}, "has the form of a derived condition name"),  # took the Table 1 run's folder
+        ({"name": "en-2x-lg"}, "has the form of a derived condition name"),
+    ],
+)
+def test_values_a_run_would_silently_change_or_misplace_are_refused(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        recipe.make_config("laptop", overrides)
+
+
+def test_a_custom_name_still_names_its_own_folder():
+    cfg = recipe.make_config("laptop", {"name": "my-en+fr.v2", "model": {"scale": 10.0}})
+    assert os.path.basename(recipe.run_dir(cfg)) == "my-en+fr.v2-laptop-seed0"

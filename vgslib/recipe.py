@@ -16,6 +16,7 @@ import copy
 import dataclasses
 import json
 import os
+import re
 from dataclasses import dataclass
 
 from vgslib import paths
@@ -27,6 +28,8 @@ from vgslib.sources import concepts
 
 PRECISIONS = ("fp32", "bf16")
 NEGATIVES = ("pool", "batch")
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")  # a condition's name is one folder name, never a path
+SEED_LIMIT = 2**32  # numpy's and torch's seeds both take 0 <= seed < 2**32
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,8 @@ class TrainConfig(Config):
 
             if self.experiment not in experiments.FAMILY:
                 raise ValueError(f"train.experiment {self.experiment!r} is none of {sorted(experiments.FAMILY)}")
+        if not 0 <= self.seed < SEED_LIMIT:
+            raise ValueError(f"train.seed must be a whole number from 0 to {SEED_LIMIT - 1}, got {self.seed}")
         if self.anchor_repeats < 1:
             raise ValueError(f"train.anchor_repeats must be at least 1, got {self.anchor_repeats}")
         if self.device != "auto":
@@ -125,6 +130,10 @@ class RunConfig(Config):
     def __post_init__(self):
         for lang in self.test_languages:
             concepts.check_language(lang)
+        if self.name and (not SAFE_NAME.fullmatch(self.name) or ".." in self.name):
+            raise ValueError(
+                f"name {self.name!r} must be a plain folder name (letters, digits, '.', '_', '+', '-'; no '/' or '..')"
+            )
 
     @property
     def tested(self) -> tuple[str, ...]:
@@ -180,6 +189,19 @@ class RunConfig(Config):
             name=self.name,
             variant=self.variant,
             data=self.data_key,
+        )
+
+
+DERIVED_NAME = re.compile(r"[a-z]{2}(\+[a-z]{2})*(-links)?(-\d+x)?-(xsm|sm|md|lg|3d)(-custom[0-9a-f]+)?")
+
+
+def check_custom_name(name: str) -> None:
+    """A custom condition name never has the form of a derived one (a custom recipe named "en+fr-sm" would take,
+    and retrain, the Table 1 run's folder). A run's record holds its derived name: only a name given is checked."""
+    if DERIVED_NAME.fullmatch(name):
+        raise ValueError(
+            f"name {name!r} has the form of a derived condition name (languages, links, repeats, size), whose "
+            "folders belong to those conditions: choose another"
         )
 
 
@@ -242,6 +264,8 @@ def make_config(preset: str = "paper", overrides: dict | None = None) -> RunConf
         raise ValueError(f"unknown preset {preset!r}; known presets are {sorted(PRESETS)}")
     merged = merge(merge(RunConfig().to_dict(), PRESETS[preset]), overrides or {})
     merged["preset"] = preset
+    if (overrides or {}).get("name"):
+        check_custom_name(overrides["name"])
     return RunConfig.from_dict(merged)
 
 

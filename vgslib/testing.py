@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import re
 
 import numpy as np
 import pandas as pd
@@ -12,6 +15,16 @@ from scipy.special import expit
 from vgslib.condition import Condition, parse_languages
 from vgslib.sources.media import SAMPLE_RATE
 from vgslib.sources.miniature import WorldConfig
+
+
+@contextlib.contextmanager
+def logs(caplog, pattern: str):
+    """Assert that the block logs a warning matching `pattern` (pytest's `caplog` fixture): the project's
+    recovery and import messages are logged, so that filtering warnings out never hides them."""
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        yield
+    assert re.search(pattern, caplog.text), f"no logged warning matches {pattern!r}; logged: {caplog.text!r}"
 
 
 def tiny_world_config(**overrides) -> WorldConfig:

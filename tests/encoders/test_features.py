@@ -3,6 +3,7 @@ import os
 import numpy as np
 import pytest
 
+from vgslib import testing
 from vgslib.encoders import features
 from vgslib.encoders.base import Encoder
 from vgslib.sources import media
@@ -107,7 +108,7 @@ def test_non_finite_encoder_output_names_the_item(tiny_world, tmp_path):
     assert parts.endswith(".npz.parts") and os.listdir(tmp_path / parts) == ["000000000.npz"]
 
 
-def test_a_corrupt_or_non_finite_cache_is_named_and_extracted_again(tiny_world, tmp_path):
+def test_a_corrupt_or_non_finite_cache_is_named_and_extracted_again(tiny_world, tmp_path, caplog):
     store, enc = features.FeatureStore(str(tmp_path)), CountingEncoder()
     rows = tiny_world.select("audio", "val", lang="en")
     good = store.get(enc, tiny_world, rows, "val", progress=False)
@@ -115,7 +116,7 @@ def test_a_corrupt_or_non_finite_cache_is_named_and_extracted_again(tiny_world, 
     open(path, "wb").write(b"PK\x03\x04 truncated")  # a cache file cut short
     with pytest.raises(features.BadFeaturesError, match="cannot be read"):
         features.load(path)
-    with pytest.warns(UserWarning, match="extracting these features again"):
+    with testing.logs(caplog, "extracting these features again"):
         again = store.get(enc, tiny_world, rows, "val", progress=False)
     assert np.array_equal(again.tokens, good.tokens)
     poisoned = features.Features(good.ids, good.tokens.copy(), good.offsets)
@@ -123,7 +124,7 @@ def test_a_corrupt_or_non_finite_cache_is_named_and_extracted_again(tiny_world, 
     features.save(poisoned, path)
     with pytest.raises(features.BadFeaturesError, match=f"item '{good.ids[3]}'"):
         features.load(path)
-    with pytest.warns(UserWarning, match="NaN or infinite"):
+    with testing.logs(caplog, "NaN or infinite"):
         assert np.isfinite(store.get(enc, tiny_world, rows, "val", progress=False).tokens).all()
 
 
@@ -144,7 +145,7 @@ class StopsAfter(CountingEncoder):
         return super().encode_batch(items)
 
 
-def test_an_interrupted_extraction_resumes_where_it_stopped(tiny_world, tmp_path):
+def test_an_interrupted_extraction_resumes_where_it_stopped(tiny_world, tmp_path, caplog):
     rows = tiny_world.select("audio", "train", lang="en")
     whole = features.FeatureStore(str(tmp_path / "a")).get(CountingEncoder(), tiny_world, rows, "x", batch_size=8,
                                                             progress=False)  # fmt: skip
@@ -153,7 +154,7 @@ def test_an_interrupted_extraction_resumes_where_it_stopped(tiny_world, tmp_path
         store.get(StopsAfter(2), tiny_world, rows, "x", batch_size=8, progress=False)
     assert not os.path.exists(store.path(CountingEncoder(), rows, "x"))  # nothing half-written is read as done
     second = CountingEncoder()
-    with pytest.warns(UserWarning, match="resuming the extraction .* after 16 items"):
+    with testing.logs(caplog, "resuming the extraction .* after 16 items"):
         resumed = store.get(second, tiny_world, rows, "x", batch_size=8, progress=False)
     assert second.calls == -(-(len(rows) - 16) // 8)  # only what was left
     assert np.array_equal(resumed.tokens, whole.tokens) and np.array_equal(resumed.offsets, whole.offsets)

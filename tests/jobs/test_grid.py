@@ -1,5 +1,6 @@
 import json
 import os
+import re
 
 import pytest
 
@@ -166,3 +167,45 @@ def test_a_run_that_cannot_start_fails_alone_and_named(tmp_path, monkeypatch, ha
     result = grid.run_one(params)  # returns, never raises: the grid's other runs go on
     os.chmod(tmp_path / "runs", 0o700)
     assert result["code"] != 0 and result["status"] == "failed" and run_dir in result["log"]
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["table1", "--workers", "-2"], "--workers: -2 is below 1"),  # LocalCluster(n_workers=-2) hung
+        (["table1", "--workers", "0"], "--workers: 0 is below 1"),
+        (["table1", "--threads-per-run", "-1"], "--threads-per-run: -1 is below 0"),
+        (["table1", "--seeds", ""], "--seeds: no seeds given"),  # exited 0 having run nothing
+        (["table1", "--seeds", "-1"], r"--seeds: seeds must lie from 0 to 4294967295, got \[-1\]"),
+        (["table1", "--seeds", "0,4294967296"], r"got \[4294967296\]"),  # failed late, leaving half runs
+        (["table1", "--seeds", "one"], "whole numbers separated by commas"),
+    ],
+)
+def test_wrong_grid_options_are_refused_before_anything_runs(argv, message, capsys, monkeypatch):
+    monkeypatch.setattr(grid, "run_grid", lambda *a: pytest.fail("the grid started"))
+    with pytest.raises(SystemExit) as exit_:
+        grid.main(argv)
+    assert exit_.value.code == 2 and re.search(message, capsys.readouterr().err)
+
+
+def test_a_negative_worker_count_is_refused_by_the_grid_itself():
+    with pytest.raises(ValueError, match="at least one worker, got -2"):
+        grid.local_plan(-2)
+
+
+def test_the_first_results_grid_takes_the_seeds_it_is_given(monkeypatch):
+    seen = {}
+    monkeypatch.setattr(grid, "run_grid", lambda conds, *a: seen.setdefault("conds", conds) and [])
+    grid.main(["first-results", "--preset", "smoke", "--seeds", "2,3"])
+    assert sorted({c["seed"] for c in seen["conds"]}) == [2, 3] and len(seen["conds"]) == 12
+    assert {c["seed"] for c in grid.conditions("first-results", "smoke")} == {0}
+
+
+def test_the_pipeline_refuses_an_unknown_preset_before_preparing(capsys, monkeypatch):
+    from vgslib.jobs import pipeline
+
+    monkeypatch.setattr(pipeline.subprocess, "call", lambda *a, **k: pytest.fail("a stage started"))
+    for argv, message in ((["--preset", "bogus"], "invalid choice: 'bogus'"), (["--workers", "-2"], "below 1")):
+        with pytest.raises(SystemExit):
+            pipeline.main(argv)
+        assert message in capsys.readouterr().err

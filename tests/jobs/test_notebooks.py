@@ -104,3 +104,17 @@ def test_papermill_smoke_run_of_the_lab_notebook_with_the_classroom_preset(tmp_p
 def test_a_lab_without_a_student_name_fails_before_training():
     with pytest.raises(ValueError, match="student must name you"):
         notebooks.lab_output({"student": "  ", "train_languages": "fr"})
+
+
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("estimators", "bogus", r"unknown estimators \['bogus'\]"),  # was a KeyError inside the notebook
+        ("tests", "xx", r"unknown tests \['xx'\]"),  # exited 0 having estimated nothing
+        ("families", "glmm", r"unknown families \['glmm'\]"),
+    ],
+)
+def test_the_analysis_refuses_unknown_options_before_running(name, value, message, monkeypatch, tmp_path):
+    monkeypatch.setattr(notebooks, "execute", lambda *a, **k: pytest.fail("the notebook ran"))
+    with pytest.raises(ValueError, match=message):
+        notebooks.main(["analyse", "-p", name, value, "-p", "runs_dir", str(tmp_path), "-p", "preset", "smoke"])

@@ -56,7 +56,7 @@ def _tiny_ctc(folder) -> str:
     return str(folder)
 
 
-def test_a_corpus_is_aligned_into_textgrids_the_importer_reads(tmp_path):
+def test_a_corpus_is_aligned_into_textgrids_the_importer_reads(tmp_path, caplog):
     model = _tiny_ctc(tmp_path / "ctc")
     root = tmp_path / "corpus"
     testing.write_tone(str(root / "wav" / "u1.wav"), seconds=1.0)
@@ -70,7 +70,7 @@ def test_a_corpus_is_aligned_into_textgrids_the_importer_reads(tmp_path):
     assert [w for _, _, w in words if w] == ["the", "dog"] and words[-1][1] == pytest.approx(1.0)
     assert [w for _, _, w in corpus.read_textgrid_words(str(root / "wav" / "u2.TextGrid")) if w] == ["un", "chat"]
     # The random model squeezes "chat" into the last frames: the importer's 25 ms rule drops it, and says so.
-    with pytest.warns(UserWarning, match="u2.TextGrid: dropped 1 inventory word.*'chat'"):
+    with testing.logs(caplog, "u2.TextGrid: dropped 1 inventory word.*'chat'"):
         m = corpus.import_aligned(str(root), utterances_csv="utterances-aligned.csv", images_csv=None)
     assert list(zip(m.audio.lang, m.audio.word)) == [("en", "dog")]
     strict = align.align_corpus(str(root), "utterances.csv", model, min_score=1.01)  # nothing is that sure

@@ -90,9 +90,9 @@ def test_punctuation_around_a_word_is_not_a_reason_to_drop_it():
     ]
 
 
-def test_dropped_inventory_words_are_reported_per_file(tmp_path):
+def test_dropped_inventory_words_are_reported_per_file(tmp_path, caplog):
     root = testing.fabricate_aligned_corpus(str(tmp_path / "corpus"))
-    with pytest.warns(UserWarning, match=r"dropped 1 inventory word\(s\) shorter than 25 ms.*'cat'"):
+    with testing.logs(caplog, r"dropped 1 inventory word\(s\) shorter than 25 ms.*'cat'"):
         corpus.import_aligned(root)
 
 

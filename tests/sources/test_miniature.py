@@ -3,6 +3,7 @@ import os
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from vgslib import testing
 from vgslib.sources import concepts, media, miniature
@@ -93,3 +94,25 @@ def test_invalid_world_config_is_named():
         testing.tiny_world_config(languages=("en", "tr"))
     with pytest.raises(ValueError, match="train_tokens"):
         testing.tiny_world_config(train_tokens=0)
+
+
+def test_a_killed_builds_partial_folder_is_cleared_and_a_failed_build_leaves_none(tmp_path, monkeypatch):
+    """A build killed with SIGKILL cannot clean up after itself: the next build (under the build lock, so no
+    other build is using it) removes what it left; a build that fails removes its own."""
+    root = tmp_path / "world"
+    stale = tmp_path / "world.99999.partial"
+    (stale / "audio").mkdir(parents=True)
+    (stale / "audio" / "half.wav").write_bytes(b"RIFF")
+    cfg = testing.tiny_world_config(languages=("en",))
+
+    def broken(*args):
+        raise RuntimeError("a picture could not be drawn")
+
+    monkeypatch.setattr(miniature, "_make_pictures", broken)
+    with pytest.raises(RuntimeError, match="picture"):
+        miniature.build(cfg, str(root), progress=False, num_workers=1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["world.lock"]
+    monkeypatch.undo()
+    (stale / "audio").mkdir(parents=True)
+    miniature.build(cfg, str(root), progress=False, num_workers=1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["world", "world.lock"]

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import torch
 
-from vgslib import recipe, runs
+from vgslib import recipe, runs, testing
 from vgslib.encoders.prepare import prepare
 from vgslib.training import experiment
 from vgslib.training.loop import NonFiniteLossError
@@ -98,17 +98,29 @@ def test_non_finite_loss_stops_with_a_clear_error_and_keeps_epoch_0(study, tmp_p
     assert json.load(open(tmp_path / "nan" / "config.json"))["train"]["epochs"] == 1
 
 
-def test_a_broken_checkpoint_is_named_and_the_run_trains_again_to_the_same_numbers(study, tmp_path):
+def _cut_checkpoint(run_dir):
+    with open(os.path.join(run_dir, "last.pt"), "r+b") as f:
+        f.truncate(100)  # a checkpoint cut short (a kill or a full disk while it was written)
+
+
+def _cut_metrics(run_dir):
+    path = os.path.join(run_dir, "metrics.jsonl")
+    lines = open(path).readlines()
+    open(path, "w").writelines(lines[:-1])  # the last epoch's line lost: it raised a bare StopIteration
+
+
+@pytest.mark.parametrize("damage", [_cut_checkpoint, _cut_metrics], ids=["checkpoint", "metrics"])
+def test_a_broken_checkpoint_is_named_and_the_run_trains_again_to_the_same_numbers(study, tmp_path, caplog, damage):
+    """Logged, not warned: `PYTHONWARNINGS=ignore` does not hide it."""
     cfg = _cfg(study, epochs=2)
     drop = lambda rows: [{k: v for k, v in r.items() if "seconds" not in k} for r in rows]  # noqa: E731
     full = runs.read_metrics(experiment.run(cfg, str(tmp_path / "a"), data=study[1], progress=False))
     run_dir = str(tmp_path / "b")
     experiment.run(cfg, run_dir, data=study[1], progress=False, stop_after_epoch=1)
-    with open(os.path.join(run_dir, "last.pt"), "r+b") as f:
-        f.truncate(100)  # a checkpoint cut short (a kill or a full disk while it was written)
-    with pytest.warns(UserWarning, match="cannot resume .*training it again from epoch 0"):
+    damage(run_dir)
+    with testing.logs(caplog, "cannot resume .*training it again from epoch 0"):
         experiment.run(cfg, run_dir, data=study[1], progress=False)
-    assert drop(runs.read_metrics(run_dir)) == drop(full)
+    assert drop(runs.read_metrics(run_dir)) == drop(full) and runs.is_complete(run_dir)
 
 
 def test_a_corrupt_metrics_line_is_named(tmp_path):

@@ -13,9 +13,9 @@ is extracted again by `FeatureStore.get`, which says so.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
-import warnings
 import zipfile
 from dataclasses import dataclass
 
@@ -26,6 +26,8 @@ from tqdm.auto import tqdm
 from vgslib.atomic import atomic_path
 from vgslib.config import stable_hash
 from vgslib.sources.manifest import Manifest
+
+log = logging.getLogger(__name__)  # recovery messages: shown also where warnings are filtered out
 
 
 @dataclass
@@ -109,7 +111,7 @@ class FeatureStore:
             try:
                 return load(path)
             except BadFeaturesError as err:
-                warnings.warn(f"{err}; extracting these features again", stacklevel=2)
+                log.warning("%s; extracting these features again", err)
                 os.remove(path)
         import torch  # here: reading cached features (every book page) needs no torch
 
@@ -171,7 +173,7 @@ def _resume(folder: str, rows: pd.DataFrame) -> tuple[list[np.ndarray], list[int
         tokens += np.split(flat, np.cumsum(sizes)[:-1])
         lengths += sizes.tolist()
     if lengths:
-        warnings.warn(f"resuming the extraction of {folder[:-6]} after {len(lengths)} items", stacklevel=3)
+        log.warning("resuming the extraction of %s after %d items", folder[:-6], len(lengths))
     return tokens, lengths
 
 

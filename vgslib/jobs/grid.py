@@ -37,18 +37,20 @@ from vgslib.atomic import exclusive
 from vgslib.jobs.notebooks import train_run_dir
 from vgslib.params import TrainParams
 from vgslib.processes import die_with_parent
-from vgslib.recipe import PRESETS, default_preset, merge
+from vgslib.recipe import PRESETS, SEED_LIMIT, default_preset, merge
 
 TABLE1 = ("en", "fr", "nl", "en+fr", "en+nl", "fr+nl")
 GRIDS = ("first-results", "table1", "controls", "experiments", "full")  # each holds Table 1; full holds all
 
 
-def conditions(grid: str, preset: str, seeds=range(5), families=experiments.FAMILIES) -> list[dict]:
-    """The study's conditions, declared once as data (protocol §5, §7 and the full-study issue); `families`: the
-    experiments beyond the paper that the experiments and full grids hold."""
+def conditions(grid: str, preset: str, seeds=None, families=experiments.FAMILIES) -> list[dict]:
+    """The study's conditions, declared once as data (protocol §5, §7 and the full-study issue); `seeds`: the
+    seeds of each (default: all five, and seed 0 for the first results); `families`: the experiments beyond the
+    paper that the experiments and full grids hold."""
     base = [{"train_languages": langs} for langs in TABLE1]
     if grid == "first-results":
-        return [{**c, "preset": preset, "seed": 0} for c in base]
+        return [{**c, "preset": preset, "seed": s} for c in base for s in (seeds or (0,))]
+    seeds = seeds or range(5)
     out = [{**c, "preset": preset, "seed": s} for c in base for s in seeds]
     if grid == "table1":
         return out
@@ -135,6 +137,8 @@ def placement(cpus: int, gpus: int, runs_per_gpu: int = 1, threads_per_run: int 
     its GPU and an equal share of the cores (or `threads_per_run`)."""
     if runs_per_gpu < 1:
         raise ValueError(f"runs per GPU must be at least 1, got {runs_per_gpu}")
+    if threads_per_run < 0:
+        raise ValueError(f"threads per run must be at least 1 (or 0: a fair share), got {threads_per_run}")
     if gpus == 0:
         return Placement(workers=max(1, cpus // max(1, threads_per_run)), threads=max(1, threads_per_run))
     workers = gpus * runs_per_gpu
@@ -144,6 +148,8 @@ def placement(cpus: int, gpus: int, runs_per_gpu: int = 1, threads_per_run: int 
 
 def local_plan(workers: int | None = None, runs_per_gpu: int = 1, threads_per_run: int = 0) -> Placement:
     """The placement of a local grid on this machine (`workers` overrides the count of CPU-only workers)."""
+    if workers is not None and workers < 1:
+        raise ValueError(f"a grid needs at least one worker, got {workers}")
     plan = placement(os.cpu_count() or 1, cuda_devices(), runs_per_gpu, threads_per_run)
     if workers and not plan.gpus:
         plan = Placement(workers=workers, threads=plan.threads)
@@ -268,6 +274,35 @@ def run_grid(
     return results
 
 
+def count(minimum: int):
+    """An argparse type: a whole number of at least `minimum` (a negative worker count would hang the grid)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is below {minimum}")
+        return value
+
+    return parse
+
+
+def parse_seeds(text: str) -> list[int]:
+    """ "0,1,2" -> [0, 1, 2]: whole numbers in the range seeds take, at least one (checked before any run)."""
+    try:
+        seeds = sorted({int(s) for s in text.split(",") if s.strip()})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seeds are whole numbers separated by commas, not {text!r}") from None
+    if not seeds:
+        raise argparse.ArgumentTypeError("no seeds given")
+    wrong = [s for s in seeds if not 0 <= s < SEED_LIMIT]
+    if wrong:
+        raise argparse.ArgumentTypeError(f"seeds must lie from 0 to {SEED_LIMIT - 1}, got {wrong}")
+    return seeds
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m vgslib grid", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -275,22 +310,23 @@ def main(argv=None) -> int:
     parser.add_argument("grid", choices=GRIDS)
     parser.add_argument("--preset", default=None, choices=sorted(PRESETS), help="default: paper on a GPU, else laptop")
     parser.add_argument("--scheduler", default=None, help="address of an existing dask scheduler")
-    parser.add_argument("--workers", type=int, default=None, help="local workers (default: one per core)")
-    parser.add_argument("--runs-per-gpu", type=int, default=1, help="runs sharing one GPU (small models leave it idle)")
-    parser.add_argument("--threads-per-run", type=int, default=0, help="CPU threads per run (default: a fair share)")
+    parser.add_argument("--workers", type=count(1), default=None, help="local workers (default: one per core)")
+    parser.add_argument(
+        "--runs-per-gpu", type=count(1), default=1, help="runs sharing one GPU (small models leave it idle)"
+    )
+    parser.add_argument(
+        "--threads-per-run", type=count(0), default=0, help="CPU threads per run (default: a fair share)"
+    )
     parser.add_argument("--gpu-resource", action="store_true", help="each run asks its cluster for one GPU resource")
     parser.add_argument("--data-config", default=None, help="a data config JSON (e.g. written by import-reference): "
                         "every run trains on that corpus and those encoders")  # fmt: skip
     parser.add_argument("--families", default=None, help="experiments and full grids: only these experiment "
                         f"families, comma-separated (default: all of {', '.join(experiments.FAMILY)})")  # fmt: skip
-    parser.add_argument("--seeds", default="0,1,2,3,4", help="the seeds to train, comma-separated (default: all five)")
+    parser.add_argument("--seeds", type=parse_seeds, default=None, help="the seeds to train, comma-separated "
+                        "(default: all five; first-results: seed 0)")  # fmt: skip
     args = parser.parse_args(argv)
     families = experiments.select(args.families)
-    try:
-        seeds = sorted({int(s) for s in args.seeds.split(",") if s.strip()})
-    except ValueError:
-        parser.error(f"--seeds takes whole numbers separated by commas, not {args.seeds!r}")
-    conds = conditions(args.grid, args.preset or default_preset(), seeds, families)
+    conds = conditions(args.grid, args.preset or default_preset(), args.seeds, families)
     conds = with_data(conds, args.data_config)
     for c in conds:  # every condition is checked before a cluster starts
         train_run_dir(c)

@@ -147,6 +147,9 @@ def main(argv=None) -> int:
             output = os.path.join(run_dir, "notebook.ipynb")
         elif os.path.basename(notebook_path(args.notebook)) == "analyse.py":
             analysis = AnalysisParams(**AnalysisParams.validate(params))
+            from vgslib.results.study import check_options
+
+            check_options(analysis.items("families"), analysis.items("estimators"), analysis.items("tests"))
             if (
                 not analysis.preset
             ):  # the preset with the most runs, named here so the notebook lands beside its results

@@ -16,8 +16,9 @@ import subprocess
 import sys
 import time
 
-from vgslib.jobs.grid import GRIDS
+from vgslib.jobs.grid import GRIDS, count
 from vgslib.processes import die_with_parent
+from vgslib.recipe import PRESETS
 
 
 def stages(grid: str, preset: str | None, workers: int | None) -> list[tuple[str, list[str]]]:
@@ -40,8 +41,8 @@ def main(argv=None) -> int:
         prog="python -m vgslib pipeline", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--grid", default="controls", choices=GRIDS)
-    parser.add_argument("--preset", default=None, help="paper | laptop | smoke (default: paper on a GPU, else laptop)")
-    parser.add_argument("--workers", type=int, default=None, help="local grid workers (default: one per core)")
+    parser.add_argument("--preset", default=None, choices=sorted(PRESETS), help="default: paper on a GPU, else laptop")
+    parser.add_argument("--workers", type=count(1), default=None, help="local grid workers (default: one per core)")
     args = parser.parse_args(argv)
 
     times: list[tuple[str, float, str]] = []

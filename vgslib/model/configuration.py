@@ -3,6 +3,7 @@ reading a recipe (the book's pages, the grid) then needs no torch."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from vgslib.config import Config
@@ -21,8 +22,12 @@ class ModelConfig(Config):
     def __post_init__(self):
         if self.size not in SIZES and self.size != "3d":
             raise ValueError(f"unknown model size {self.size!r}; known sizes are {sorted(SIZES) + ['3d']}")
-        if not self.scale > 0:
-            raise ValueError(f"scale must be positive, got {self.scale}")
+        # The model clamps its scale to [1, max_scale] (a learned one moves within it): a value outside would be
+        # silently changed, so it is refused.
+        if not 1 <= self.max_scale < math.inf:
+            raise ValueError(f"max_scale must be a finite number of at least 1, got {self.max_scale}")
+        if not 1 <= self.scale <= self.max_scale:
+            raise ValueError(f"scale must lie in [1, max_scale = {self.max_scale:g}], got {self.scale}")
 
     @property
     def width(self) -> int:

@@ -13,6 +13,7 @@ import time
 
 from vgslib import paths
 from vgslib.atomic import write_text
+from vgslib.processes import die_with_parent
 
 STATIC = os.path.join(paths.REPO_ROOT, "book", "_static")
 
@@ -51,17 +52,21 @@ def write_page_notebooks(folder: str = GENERATED) -> list[str]:
     return written
 
 
+def _jupyter_book() -> str:
+    return os.path.join(os.path.dirname(sys.executable), "jupyter-book")
+
+
 def build(builder: str = "html", strict: bool = True, output: str | None = None) -> int:
     write_vega_bundle()
     write_page_notebooks()
-    exe = os.path.join(os.path.dirname(sys.executable), "jupyter-book")
     output = output or paths.REPO_ROOT
-    cmd = [exe, "build", paths.REPO_ROOT, "--builder", builder, "--all", "--path-output", output]
+    cmd = [_jupyter_book(), "build", paths.REPO_ROOT, "--builder", builder, "--all", "--path-output", output]
     if strict:
         cmd += ["-W", "-n", "--keep-going"]
     env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
     start = time.time()
-    code = subprocess.call(cmd, env=env, cwd=paths.REPO_ROOT)
+    # Killing the book job stops the build instead of leaving it running on as an orphan.
+    code = subprocess.call(cmd, env=env, cwd=paths.REPO_ROOT, preexec_fn=die_with_parent)
     built = os.path.join(output, "_build", builder)
     print(f"book build: exit {code} in {time.time() - start:.0f} s -> {built}")
     if code == 0 and builder == "html":

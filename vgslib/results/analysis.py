@@ -35,7 +35,7 @@ def analyse(
     training on NF and FN (`study.training_effect`)."""
     if trials.preset.nunique() != 1:
         raise ValueError(f"analyse one preset at a time; these trials hold {sorted(trials.preset.unique())}")
-    study.check_options(families, estimators)
+    study.check_options(families, estimators, tests)
     t1 = trials[trials.table1]
     first = t1[t1.seed == 0]
     chance_estimator = "glmm" if "glmm" in estimators else "laplace"

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from vgslib.results import glmm, stats
+from vgslib.results.tables import TEST_NAMES
 
 FAMILIES = {
     "bilingual": "monolingual vs bilingual",
@@ -153,9 +154,10 @@ def contrast_pairs(trials: pd.DataFrame) -> list[dict]:
     ]
 
 
-def check_options(families, estimators) -> None:
-    """Unknown contrast families or estimators are errors that name them."""
-    for what, given, known in (("families", families, FAMILIES), ("estimators", estimators, ESTIMATORS)):
+def check_options(families, estimators, tests=()) -> None:
+    """Unknown contrast families, estimators or tests are errors that name them."""
+    options = (("families", families, FAMILIES), ("estimators", estimators, ESTIMATORS), ("tests", tests, TEST_NAMES))
+    for what, given, known in options:
         if set(given) - set(known):
             raise ValueError(f"unknown {what} {sorted(set(given) - set(known))}; known {what} are {sorted(known)}")
 

@@ -12,13 +12,15 @@ name inside a CTM file; default: id) and corpus. Images come as a CSV with the i
 
 from __future__ import annotations
 
+import logging
 import os
 import re
-import warnings
 
 import pandas as pd
 
 from vgslib.sources import concepts, manifest
+
+log = logging.getLogger(__name__)  # what an import drops: shown also where warnings are filtered out
 
 MIN_DURATION = 0.025  # the reference drops word segments shorter than 25 ms
 
@@ -270,11 +272,10 @@ def import_aligned(
                 }
             )
         if short:  # what was dropped and why, per file
-            warnings.warn(
-                f"{utt['alignment']}: dropped {len(short)} inventory word(s) shorter than {1000 * MIN_DURATION:.0f} ms "
-                f"(as the reference does): {', '.join(short)}",
-                stacklevel=2,
-            )
+            log.warning(
+                "%s: dropped %d inventory word(s) shorter than %.0f ms (as the reference does): %s",
+                utt["alignment"], len(short), 1000 * MIN_DURATION, ", ".join(short),
+            )  # fmt: skip
     audio = manifest.validate(pd.DataFrame(rows, columns=list(manifest.AUDIO_COLUMNS)), "audio", utterances_csv)
     if images_csv and os.path.exists(os.path.join(root, images_csv)):
         images = pd.read_csv(os.path.join(root, images_csv), dtype=str, keep_default_na=False)

@@ -7,6 +7,7 @@ a second call with the same config reuses what exists (the config hash is record
 from __future__ import annotations
 
 import functools
+import glob
 import json
 import os
 import shutil
@@ -181,10 +182,19 @@ def _build(cfg: WorldConfig, root: str, progress: bool, num_workers: int | None)
         with open(stamp) as f:
             if json.load(f).get("digest") == cfg.digest():
                 return manifest.load(root)
-    # Build next to the target and swap in at the end: an interrupted build never looks complete.
+    # Build next to the target and swap in at the end: an interrupted build never looks complete. A build that
+    # was killed left its folder behind; under the build lock no other build is using one, so they go first.
+    for stale in glob.glob(glob.escape(root.rstrip("/")) + ".*.partial"):
+        shutil.rmtree(stale, ignore_errors=True)
     tmp = root.rstrip("/") + f".{os.getpid()}.partial"
-    shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
+    try:
+        return _build_into(cfg, root, tmp, progress, num_workers)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # a build that failed leaves nothing behind
+
+
+def _build_into(cfg: WorldConfig, root: str, tmp: str, progress: bool, num_workers: int | None) -> manifest.Manifest:
     workers = num_workers or min(os.cpu_count() or 1, 4)
     audio_rows = run_batches(
         functools.partial(_make_tokens, cfg.seed, tmp), batched(_audio_plan(cfg), BATCH), workers, "speech", progress

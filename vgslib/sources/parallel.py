@@ -6,6 +6,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from tqdm.auto import tqdm
 
+from vgslib.processes import die_with_parent
+
 
 def run_batches(fn, batches: list[list], workers: int, desc: str, progress: bool = True) -> list:
     """`fn(batch) -> list` over every batch, results flattened in batch order (not completion order)."""
@@ -16,7 +18,8 @@ def run_batches(fn, batches: list[list], workers: int, desc: str, progress: bool
                 results.append(fn(batch))
                 bar.update(len(batch))
         else:
-            with ProcessPoolExecutor(workers) as pool:
+            # A killed parent takes its workers with it (else they build on as orphans, holding the CPUs).
+            with ProcessPoolExecutor(workers, initializer=die_with_parent) as pool:
                 futures = [pool.submit(fn, batch) for batch in batches]
                 for future in as_completed(futures):
                     bar.update(len(future.result()))

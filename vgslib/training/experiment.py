@@ -9,11 +9,11 @@ completed epoch with the same numbers.
 
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 import sys
 import time
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +34,8 @@ from vgslib.training import trials
 from vgslib.training.evaluate import Evaluation, analysis_subset, evaluate, validation_loss
 from vgslib.training.groups import ConceptSampler, FlatPool, Groups, Pool
 from vgslib.training.loop import draw_groups, lr_lambda, optimizer, split_batches, train_epoch
+
+log = logging.getLogger(__name__)  # recovery messages: shown also where warnings are filtered out
 
 VAL_SEED = 12345  # the frozen validation groups do not depend on the run's seed
 
@@ -214,13 +216,17 @@ def resume(run_dir: str, tr: Training) -> tuple[int, dict, list[dict], bool]:
     try:
         state = torch.load(path, map_location=tr.device, weights_only=False)
         metrics = [m for m in runs.read_metrics(run_dir) if m["epoch"] <= state["epoch"]]
+        if [m["epoch"] for m in metrics] != list(range(state["epoch"] + 1)):  # a line lost or cut
+            raise runs.CorruptRunFileError(
+                f"metrics.jsonl holds epochs {[m['epoch'] for m in metrics]}, the checkpoint is at epoch "
+                f"{state['epoch']}"
+            )
         tr.model.load_state_dict(state["model"])
         tr.opt.load_state_dict(state["opt"])
         tr.sched.load_state_dict(state["sched"])
     except (RuntimeError, EOFError, OSError, KeyError, ValueError, pickle.UnpicklingError) as err:
-        warnings.warn(
-            f"cannot resume {run_dir} ({type(err).__name__}: {str(err)[:200]}); training it again from epoch 0",
-            stacklevel=2,
+        log.warning(
+            "cannot resume %s (%s: %s); training it again from epoch 0", run_dir, type(err).__name__, str(err)[:200]
         )
         os.remove(path)
         return *fresh, True
