@@ -70,7 +70,11 @@ def list_runs(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     from vgslib import runs
 
-    table = runs.listing(args.folder)
+    try:
+        table = runs.listing(args.folder)
+    except FileNotFoundError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}") if len(table) else "no runs")
     return 0
 

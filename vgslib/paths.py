@@ -17,8 +17,14 @@ def absolute_environment() -> None:
             os.environ[name] = os.path.abspath(os.environ[name])
 
 
+def _folder(variable: str, default: str) -> str:
+    """`$variable`, or the repository's `default` folder when it is unset or empty (an empty one would otherwise
+    put runs wherever a command happens to run, e.g. in notebooks/)."""
+    return os.environ.get(variable) or os.path.join(REPO_ROOT, default)
+
+
 def data_root() -> str:
-    return os.environ.get("VGSLIB_DATA", os.path.join(REPO_ROOT, "data"))
+    return _folder("VGSLIB_DATA", "data")
 
 
 def world_dir(variant: str = "") -> str:
@@ -36,9 +42,9 @@ def encoders_dir() -> str:
 
 
 def runs_root() -> str:
-    return os.environ.get("VGSLIB_RUNS", os.path.join(REPO_ROOT, "runs"))
+    return _folder("VGSLIB_RUNS", "runs")
 
 
 def results_dir(preset: str) -> str:
     """The analysis notebook's output for one preset's runs: `$VGSLIB_RESULTS/<preset>` (default `results/`)."""
-    return os.path.join(os.environ.get("VGSLIB_RESULTS", os.path.join(REPO_ROOT, "results")), preset)
+    return os.path.join(_folder("VGSLIB_RESULTS", "results"), preset)

@@ -95,14 +95,35 @@ def lock_hash() -> str | None:
         return hashlib.sha256(f.read()).hexdigest()
 
 
+class CorruptRunFileError(ValueError):
+    """A file of a run directory that cannot be read; the message names it."""
+
+
+def read_json(path: str) -> dict:
+    """A run's JSON file (`config.json`, `done.json`, `env.json`); one that is not a JSON object raises
+    `CorruptRunFileError` naming it."""
+    try:
+        with open(path) as f:
+            record = json.load(f)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise CorruptRunFileError(f"{path} is not JSON ({err})") from err
+    if not isinstance(record, dict):
+        raise CorruptRunFileError(f"{path} holds no JSON object")
+    return record
+
+
 def recorded_identity(run_dir: str) -> str | None:
     """The identity (`RunConfig.identity`) of the run recorded in `run_dir`, None if there is none; a run made
     before identities were recorded answers with its full digest."""
     path = os.path.join(run_dir, "config.json")
     if not os.path.exists(path):
         return None
-    with open(path) as f:
-        record = json.load(f)
+    try:
+        record = read_json(path)
+    except CorruptRunFileError as err:
+        raise CorruptRunFileError(
+            f"{err}: the run in {run_dir} cannot be identified; remove the folder to train it again"
+        ) from err
     return record.get("identity", record.get("digest"))
 
 
@@ -118,10 +139,6 @@ def open_run(run_dir: str, config: dict, digest: str, condition: dict, identity:
         )
     record = {**config, "name": Condition.from_dict(condition).condition_name, "digest": digest}
     write_json(os.path.join(run_dir, "config.json"), {**record, "identity": identity or digest, "condition": condition})
-
-
-class CorruptRunFileError(ValueError):
-    """A file of a run directory that cannot be read; the message names it."""
 
 
 def read_metrics(run_dir: str) -> list[dict]:
@@ -220,8 +237,7 @@ def load_run(run_dir: str) -> dict:
     """A run's config, env, metrics (DataFrame), trials (DataFrame) and summary."""
     if not os.path.isdir(run_dir):
         raise FileNotFoundError(f"run directory {run_dir} does not exist")
-    with open(os.path.join(run_dir, "config.json")) as f:
-        config = json.load(f)
+    config = read_json(os.path.join(run_dir, "config.json"))
     out = {
         "dir": run_dir,
         "config": config,
@@ -232,8 +248,7 @@ def load_run(run_dir: str) -> dict:
         path = os.path.join(run_dir, f"{name}.json")
         out[name] = None
         if os.path.exists(path):
-            with open(path) as f:
-                out[name] = json.load(f)
+            out[name] = read_json(path)
     for key, name in (("trials", "trials.csv"), ("untrained_trials", UNTRAINED_TRIALS)):
         path = os.path.join(run_dir, name)
         out[key] = pd.read_csv(path) if os.path.exists(path) else None
@@ -281,22 +296,29 @@ def listing(root: str | None = None) -> pd.DataFrame:
     of how many are done) and headline numbers (best epoch, validation loss, FF and NF of each test language);
     reads only the small files, so it is quick on a large grid."""
     root = root or paths.runs_root()
+    if not os.path.isdir(root):
+        raise FileNotFoundError(f"runs folder {root} does not exist")
     rows = []
     for path in sorted(glob.glob(os.path.join(root, "*", "config.json"))):
         run_dir = os.path.dirname(path)
-        with open(path) as f:
-            config = json.load(f)
+        try:
+            config = read_json(path)
+        except CorruptRunFileError as err:
+            rows.append({"run": os.path.basename(run_dir), "status": f"unreadable: {err}"})
+            continue
         row = {"run": os.path.basename(run_dir), "condition": config.get("name", ""), "preset": config.get("preset"),
                "seed": config.get("train", {}).get("seed")}  # fmt: skip
         epochs = config.get("train", {}).get("epochs")
         try:
             done_epochs = max((m["epoch"] for m in read_metrics(run_dir)), default=-1)
-            status = "complete" if is_complete(run_dir) else f"epoch {done_epochs} of {epochs}"
+            status = f"epoch {done_epochs} of {epochs}"
+            if os.path.exists(os.path.join(run_dir, COMPLETE)):
+                reason = damage(run_dir)
+                status = "complete" if reason is None else f"damaged: {reason}"
         except CorruptRunFileError as err:
             status = f"unreadable: {err}"
-        if is_complete(run_dir):
-            with open(os.path.join(run_dir, COMPLETE)) as f:
-                done = json.load(f)
+        if status == "complete":
+            done = read_json(os.path.join(run_dir, COMPLETE))  # readable: `damage` read it
             row |= {"best epoch": done.get("best_epoch"), "val loss": done.get("best_val_loss")}
             row |= {k: v for k, v in done.items() if k[:3] in ("ff_", "nf_")}
         rows.append({**row, "status": status})

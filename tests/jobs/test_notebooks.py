@@ -118,3 +118,30 @@ def test_the_analysis_refuses_unknown_options_before_running(name, value, messag
     monkeypatch.setattr(notebooks, "execute", lambda *a, **k: pytest.fail("the notebook ran"))
     with pytest.raises(ValueError, match=message):
         notebooks.main(["analyse", "-p", name, value, "-p", "runs_dir", str(tmp_path), "-p", "preset", "smoke"])
+
+
+def test_a_notebooks_own_error_is_named_on_the_terminals_last_line(tmp_path, capsys):
+    """A full disk inside a notebook is a named `DiskFullError`; the terminal (and the grid's summary, which
+    shows a failed run's last line) names it, not papermill's bare traceback."""
+    notebook = tmp_path / "fills.py"
+    notebook.write_text(
+        "# %% tags=['parameters']\nsize: int = 1  # how much\n\n"
+        "# %%\nimport errno\nfrom vgslib.atomic import DiskFullError\n"
+        "raise DiskFullError(errno.ENOSPC, 'the disk is full: could not write runs/x/last.pt (0 MiB free)')\n"
+    )
+    assert notebooks.main([str(notebook), "--output", str(tmp_path / "out.ipynb")]) == 1
+    last = capsys.readouterr().err.strip().splitlines()[-2]
+    assert last.startswith("error: notebook") and "DiskFullError" in last and "could not write runs/x/last.pt" in last
+
+
+def test_a_full_disk_that_stops_papermill_saving_is_named(tmp_path, capsys, monkeypatch):
+    import errno
+
+    import papermill
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(papermill, "execute_notebook", full)
+    assert notebooks.run_to_terminal("train", {}, str(tmp_path / "out.ipynb")) == 1
+    assert "error: the disk is full" in capsys.readouterr().err

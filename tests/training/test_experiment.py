@@ -257,3 +257,30 @@ def test_a_hand_edited_config_is_refused_and_training_restores_it(study, tmp_pat
     assert runs.load_runs(str(tmp_path))["trials"].empty
     experiment.run(cfg, run_dir, data=study[1], progress=False)  # the true config is written back
     assert runs.is_complete(run_dir) and json.load(open(path))["train"]["seed"] == cfg.train.seed
+
+
+@pytest.mark.parametrize("name", ["config.json", "done.json"])
+def test_an_unreadable_run_file_is_named_everywhere(study, tmp_path, name):
+    """A cut `done.json` makes the run damaged (listed so, trained again); a cut `config.json` cannot tell which
+    run the folder holds: training, loading and the listing name it instead of a bare JSONDecodeError."""
+    cfg = _cfg(study, epochs=1)
+    run_dir = experiment.run(cfg, str(tmp_path / "r"), data=study[1], progress=False)
+    path = os.path.join(run_dir, name)
+    open(path, "w").write(open(path).read()[:20])
+    status = runs.listing(str(tmp_path)).set_index("run").loc["r", "status"]
+    assert status.startswith(("unreadable", "damaged")) and name in status
+    if name == "done.json":
+        experiment.run(cfg, run_dir, data=study[1], progress=False)
+        assert runs.is_complete(run_dir)
+        return
+    with pytest.raises(runs.CorruptRunFileError, match=f"{path} is not JSON .*remove the folder"):
+        experiment.run(cfg, run_dir, data=study[1], progress=False)
+    with pytest.raises(runs.CorruptRunFileError, match=f"{path} is not JSON"):
+        runs.load_run(run_dir)
+
+
+def test_the_listing_of_a_missing_runs_folder_is_an_error(tmp_path, capsys):
+    from vgslib.__main__ import main
+
+    assert main(["runs", str(tmp_path / "nowhere")]) == 1  # it said "no runs"
+    assert f"runs folder {tmp_path / 'nowhere'} does not exist" in capsys.readouterr().err

@@ -164,7 +164,37 @@ def main(argv=None) -> int:
             output = lab_output(validate(notebook_path("lab"), params))
         else:
             output = os.path.join(paths.data_root(), "notebooks", f"{args.notebook}.ipynb")
-    execute(args.notebook, params, output, echo=True)
+    return run_to_terminal(args.notebook, params, output)
+
+
+def run_to_terminal(name: str, params: dict, output: str) -> int:
+    """`execute`, with a failure told on the terminal by name in its last line (what a grid's summary shows):
+    the notebook's own error (e.g. `DiskFullError` naming the file it could not write), or a full disk that
+    stopped papermill from saving the notebook, which hides the notebook's error."""
+    import errno
+    import shutil
+
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        execute(name, params, output, echo=True)
+    except PapermillExecutionError as err:
+        print(str(err), file=sys.stderr)
+        print(f"error: notebook {name} failed at In [{err.exec_count}]: {err.ename}: {err.evalue}", file=sys.stderr)
+        print(f"the executed notebook, with the failing cell: {output}", file=sys.stderr)
+        return 1
+    except OSError as err:
+        if err.errno != errno.ENOSPC:
+            raise
+        folder = os.path.dirname(os.path.abspath(output))
+        free = shutil.disk_usage(folder).free / 2**20
+        print(
+            f"error: the disk is full ({free:.0f} MiB free in {folder}): notebook {name} stopped and could not be "
+            "saved; every file it wrote is whole (written atomically) and a training run resumes from its last "
+            "checkpoint: free space and run it again",
+            file=sys.stderr,
+        )
+        return 1
     print(f"executed notebook: {output}")
     return 0
 
