@@ -6,13 +6,20 @@ EN+NL, seeds 0 and 1, smoke preset, 2 epochs) runs to the end. Then, `--kills` t
 the same grid started and killed with SIGKILL at a random moment (its runners and kernels die with it), and
 started again to the end; every run's metrics (times left out) and trials must equal the reference's.
 
-    python benchmarks/bench_faults.py [--kills 5] [--seed 0] [--workers 2]
+The same for the other stages (`--stages`): `prepare` (the tiny world, its encoders and features, killed and
+prepared again into a fresh data folder: every feature array and manifest must equal the reference's) and
+`analyse` (the analysis notebook on the reference runs, fast estimators, killed and run again: every table must
+equal the reference analysis's). After each kill the benchmark also looks for processes of the killed stage
+still alive (orphans: pool workers, kernels, runners).
 
-Prints one line per kill and a summary; exits 1 if any rerun differs. Results go in the README's reliability
-section.
+    python benchmarks/bench_faults.py [--kills 5] [--seed 0] [--workers 2] [--stages grid,prepare,analyse]
+
+Prints one line per kill and a summary; exits 1 if any rerun differs or leaves an orphan. Results go in
+benchmarks/README.md.
 """
 
 import argparse
+import glob
 import hashlib
 import json
 import os
@@ -51,6 +58,60 @@ def fingerprint(root: str) -> dict[str, str]:
     return out
 
 
+def data_fingerprint(data_dir: str, config: str) -> str:
+    """A hash of the prepared study (manifests and every feature array), read back in a fresh process."""
+    code = (
+        "import hashlib, json, sys\n"
+        "from vgslib.encoders.prepare import DataConfig, prepare\n"
+        "study = prepare(DataConfig.from_dict(json.load(open(sys.argv[1]))), progress=False)\n"
+        "h = hashlib.sha256(study.manifest.audio.to_csv().encode() + study.manifest.images.to_csv().encode())\n"
+        "for key, f in sorted(study.audio.items()) + sorted(study.images.items()):\n"
+        "    h.update(str(key).encode() + f.ids.tobytes() + f.tokens.tobytes() + f.offsets.tobytes())\n"
+        "print(h.hexdigest()[:16])\n"
+    )
+    env = {**os.environ, "VGSLIB_DATA": data_dir, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run([sys.executable, "-c", code, config], env=env, capture_output=True, text=True).stdout.strip()
+
+
+def results_fingerprint(folder: str) -> str:
+    """A hash of every table an analysis wrote (its csv files)."""
+    digest = hashlib.sha256()
+    for path in sorted(glob.glob(os.path.join(folder, "*.csv"))):
+        with open(path, "rb") as f:
+            digest.update(os.path.basename(path).encode() + f.read())
+    return digest.hexdigest()[:16]
+
+
+def orphans(marker: str) -> list[int]:
+    """Processes whose environment names `marker` (the killed stage's own folder): none may outlive it."""
+    found = []
+    for environ in glob.glob("/proc/[0-9]*/environ"):
+        try:
+            with open(environ, "rb") as f:
+                if marker.encode() in f.read():
+                    found.append(int(environ.split("/")[2]))
+        except OSError:
+            continue
+    return found
+
+
+def kill_and_rerun(cmd: list[str], env: dict, duration: float, rng: random.Random, log: str, marker: str):
+    """Start `cmd`, SIGKILL it at a random moment, note the orphans, run it again to the end: (moment, orphans,
+    exit code of the rerun)."""
+    moment = rng.uniform(1.0, 0.9 * duration)
+    with open(log, "a") as out:
+        victim = subprocess.Popen(cmd, env=env, stdout=out, stderr=out)
+        time.sleep(moment)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+        time.sleep(3)  # its children receive SIGTERM from their dying parents
+        left = orphans(marker)
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+        code = subprocess.run(cmd, env=env, stdout=out, stderr=out).returncode
+    return moment, left, code
+
+
 def grid(env: dict, data_json: str, workers: int) -> subprocess.Popen:
     """The grid in a subprocess, its output appended to `grid.log` beside its runs folder."""
     log = open(env["VGSLIB_RUNS"].rstrip("/") + ".log", "a")
@@ -67,7 +128,9 @@ if __name__ == "__main__":
     parser.add_argument("--kills", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--stages", default="grid", help="comma-separated: grid, prepare, analyse")
     args = parser.parse_args()
+    stages = set(args.stages.split(","))
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "VGSLIB_DATA": os.path.join(tmp, "data"), "PYTHONWARNINGS": "ignore"}
@@ -75,8 +138,10 @@ if __name__ == "__main__":
         config = os.path.join(tmp, "data-config.json")
         with open(config, "w") as f:
             f.write(data_json)
-        cmd = [sys.executable, "-m", "vgslib", "prepare", "--config", config, "--quiet"]
-        subprocess.run(cmd, env=env, check=True, capture_output=True)
+        prepare = [sys.executable, "-m", "vgslib", "prepare", "--config", config, "--quiet"]
+        start = time.time()
+        subprocess.run(prepare, env=env, check=True, capture_output=True)
+        prepare_seconds = time.time() - start
         start = time.time()
         reference_dir = os.path.join(tmp, "reference")
         if grid({**env, "VGSLIB_RUNS": reference_dir}, data_json, args.workers).wait() != 0:
@@ -85,7 +150,7 @@ if __name__ == "__main__":
         reference = fingerprint(reference_dir)
         print(f"reference grid: {len(reference)} runs in {duration:.0f} s", flush=True)
         failures = 0
-        for k in range(args.kills):
+        for k in range(args.kills if "grid" in stages else 0):
             runs_dir = os.path.join(tmp, f"killed-{k}")
             moment = rng.uniform(1.0, 0.9 * duration)
             victim = grid({**env, "VGSLIB_RUNS": runs_dir}, data_json, args.workers)
@@ -106,5 +171,37 @@ if __name__ == "__main__":
                 + ("ends with the reference's numbers" if same else f"DIFFERS (exit {code})"),
                 flush=True,
             )
-        print(f"{args.kills - failures} of {args.kills} killed grids ended with the uninterrupted grid's numbers")
+        if "grid" in stages:
+            print(f"{args.kills - failures} of {args.kills} killed grids ended with the uninterrupted grid's numbers")
+        if "prepare" in stages:
+            reference_data = data_fingerprint(env["VGSLIB_DATA"], config)
+            print(f"reference prepare: {prepare_seconds:.0f} s, study {reference_data}", flush=True)
+        if "analyse" in stages:
+            analyse = [sys.executable, "-m", "vgslib", "notebook", "analyse", "-p", "runs_dir", reference_dir,
+                       "-p", "estimators", "laplace+gee", "-p", "progress", "false", "-p", "output_dir"]  # fmt: skip
+            start = time.time()
+            subprocess.run(analyse + [os.path.join(tmp, "results-reference")], env=env, check=True, capture_output=True)
+            analyse_seconds = time.time() - start
+            reference_results = results_fingerprint(os.path.join(tmp, "results-reference"))
+            print(f"reference analysis: {analyse_seconds:.0f} s, tables {reference_results}", flush=True)
+        for stage in [s for s in ("prepare", "analyse") if s in stages]:
+            for k in range(args.kills):
+                folder = os.path.join(tmp, f"{stage}-killed-{k}")
+                if stage == "prepare":
+                    cmd, stage_env, duration = prepare, {**env, "VGSLIB_DATA": folder}, prepare_seconds
+                else:
+                    cmd, stage_env, duration = analyse + [folder], dict(env), analyse_seconds
+                stage_env["VGSLIB_KILLED"] = folder  # marks the stage's processes (for the orphan search)
+                moment, left, code = kill_and_rerun(cmd, stage_env, duration, rng, folder + ".log", folder)
+                if stage == "prepare":
+                    same = code == 0 and data_fingerprint(folder, config) == reference_data
+                    same = same and not glob.glob(os.path.join(folder, "*.partial"))
+                else:
+                    same = code == 0 and results_fingerprint(folder) == reference_results
+                failures += not same or bool(left)
+                print(
+                    f"{stage} kill {k + 1}: at {moment:5.1f} s, {len(left)} orphan(s) -> rerun "
+                    + ("ends identical" if same else f"DIFFERS (exit {code})"),
+                    flush=True,
+                )
         sys.exit(1 if failures else 0)
