@@ -2,10 +2,12 @@
 
 import json
 import os
+import pathlib
 import subprocess
 import sys
 
 import h5py
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -105,3 +107,90 @@ def test_the_reference_s_own_words_are_kept_and_a_file_that_contradicts_them_is_
     problems = reference.import_reference(ref, str(tmp_path / "out2")).problems
     said = [p for p in problems if "the file says 'tasse', concepts.csv's fr word for 'cup' is 'coupe'" in p]
     assert said and all("tasse" in p for p in problems)  # the files, then the episodes that name them
+
+
+def test_a_feature_file_rewritten_in_place_is_read_again(ref, tmp_path):
+    """The feature store keys precomputed features on the files' contents: a group rewritten in place (same size,
+    even the same modification time) changes the key, so stale features are never used."""
+    folder = tmp_path / "features-audio"
+    subprocess.run(["cp", "-r", f"{ref}/output/features-audio", str(folder)], check=True)
+    path = folder / "me-dataset-train-dutch-wavlm-base-plus.h5"
+    cfg = EncoderConfig(kind="precomputed-audio", path=str(folder))
+    before, stat = PrecomputedEncoder(cfg).digest(), path.stat()
+    with h5py.File(path, "r+") as f:
+        f["hond_trainutt1"]["feature"][...] = f["hond_trainutt1"]["feature"][...] + 1.0
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+    assert PrecomputedEncoder(cfg).digest() != before
+
+
+def _copy(ref, tmp_path):
+    bad = tmp_path / "ref"
+    subprocess.run(["cp", "-r", ref, str(bad)], check=True)
+    return bad
+
+
+def test_a_malformed_reference_file_is_named_with_its_record(ref, tmp_path):
+    bad = _copy(ref, tmp_path)
+    lists = bad / "data" / "filelists"
+    (lists / "image-valid.json").write_text("[{'name': ")
+    with pytest.raises(reference.ReferenceLayoutError, match="image-valid.json is not valid JSON"):
+        reference.import_reference(str(bad), str(tmp_path / "out"))
+    (lists / "image-valid.json").write_text(json.dumps([{"name": "dog_valid0"}]))
+    with pytest.raises(reference.ReferenceLayoutError, match="image-valid.json, record 0 has no 'word-en'"):
+        reference.import_reference(str(bad), str(tmp_path / "out"))
+    (lists / "image-valid.json").write_text((pathlib.Path(ref) / "data/filelists/image-valid.json").read_text())
+    audio = json.loads((lists / "audio-train-3.json").read_text())
+    del audio[5]["name"]
+    (lists / "audio-train-3.json").write_text(json.dumps(audio))
+    with pytest.raises(reference.ReferenceLayoutError, match="audio-train-3.json, record 5 has no 'name'"):
+        reference.import_reference(str(bad), str(tmp_path / "out"))
+    (lists / "audio-train-3.json").write_text((pathlib.Path(ref) / "data/filelists/audio-train-3.json").read_text())
+    episodes = json.loads((lists / "familiar-familiar-english-test.json").read_text())
+    del episodes[3]["image-neg"]
+    (lists / "familiar-familiar-english-test.json").write_text(json.dumps(episodes))
+    with pytest.raises(
+        reference.ReferenceLayoutError, match="familiar-familiar-english-test.json, episode 3 has no 'image-neg'"
+    ):
+        reference.import_reference(str(bad), str(tmp_path / "out"))
+    # On the command line: the message and exit status 2, no traceback.
+    result = subprocess.run(
+        [sys.executable, "-m", "vgslib", "import-reference", str(bad), str(tmp_path / "cli")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("error: ") and "episode 3" in result.stderr
+
+
+def test_an_episode_naming_an_excluded_item_says_why_it_was_excluded(ref, tmp_path):
+    bad = _copy(ref, tmp_path)
+    with h5py.File(bad / "output" / "features-audio" / "me-dataset-test-english-wavlm-base-plus.h5", "a") as f:
+        del f["dog_testutt0"]
+    with h5py.File(bad / "output" / "features-image" / "me-dataset-test-dino-resnet50.h5", "a") as f:
+        del f["cat_masked_0"]
+    problems = reference.import_reference(str(bad), str(tmp_path / "out")).problems
+    audio_left_out = "names items the import left out ('en-dog_testutt0': no features in the test en feature file)"
+    assert any(audio_left_out in p for p in problems)
+    assert any("'cat_masked_0': no features in the test image feature file)" in p for p in problems)
+    assert not any("no file list holds" in p for p in problems)
+
+
+def test_features_of_the_wrong_layout_are_named(ref, tmp_path):
+    folder = tmp_path / "features-image"
+    subprocess.run(["cp", "-r", f"{ref}/output/features-image", str(folder)], check=True)
+    with h5py.File(folder / "me-dataset-test-dino-resnet50.h5", "a") as f:
+        channels_last = np.moveaxis(f["cat_masked_0"]["feature"][...], 0, -1)  # 8 x 8 x C
+        del f["cat_masked_0"]
+        f.create_group("cat_masked_0").create_dataset("feature", data=channels_last)
+    images = PrecomputedEncoder(EncoderConfig(kind="precomputed-image", path=str(folder)))
+    with pytest.raises(PrecomputedFeaturesError, match="'cat_masked_0' has shape \\(8, 8, 16\\), expected C x 8 x 8"):
+        images.encode_rows(None, pd.DataFrame({"id": ["cat_masked_0"], "lang": [""]}))
+    audio_folder = tmp_path / "features-audio"
+    subprocess.run(["cp", "-r", f"{ref}/output/features-audio", str(audio_folder)], check=True)
+    with h5py.File(audio_folder / "me-dataset-test-dutch-wavlm-base-plus.h5", "a") as f:
+        del f["hond_testutt0"]
+        f.create_group("hond_testutt0").create_dataset("feature", data=np.zeros((7, 25), np.float32))
+    audio = PrecomputedEncoder(EncoderConfig(kind="precomputed-audio", path=str(audio_folder)))
+    with pytest.raises(PrecomputedFeaturesError, match="'hond_testutt0' has 25 features per token, the first item 24"):
+        audio.encode_rows(None, pd.DataFrame({"id": ["nl-hond_testutt0"], "lang": ["nl"]}))

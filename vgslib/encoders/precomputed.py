@@ -4,12 +4,15 @@
 FOLDER: one group per item name holding a dataset `feature` (audio: T x 768; images: 2048 x 8 x 8, returned
 as 64 tokens of 2048). The file names say the split and, for audio, the language
 (`me-dataset-<split>-<lang>-wavlm-base-plus.h5`), so one item name may appear in several languages. The
-feature store caches what is read, keyed as for any encoder, so training never opens the HDF5 files again.
+feature store caches what is read, keyed as for any encoder, so training never opens the HDF5 files again; the
+key includes a hash of every file's contents, so a file rewritten in place (even to the same size) is read
+again. Every item must have the first item's layout: images C x 8 x 8 (channels first), audio T x D.
 """
 
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import re
 
@@ -21,6 +24,13 @@ from vgslib.sources.reference import LANGS
 
 # The reference names languages in full in its file names; ours are codes: either is read.
 LANG_NAMES = {**LANGS, **{code: code for code in LANGS.values()}}
+GRID = (8, 8)  # DINO ResNet-50's last feature map for the reference's 256 x 256 crops: 64 tokens
+
+
+def content_hash(path: str) -> str:
+    """A hash of a file's bytes (read at disk speed; the feature store keys its cache on it)."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "blake2b").hexdigest()[:32]
 
 
 class PrecomputedFeaturesError(ValueError):
@@ -55,10 +65,12 @@ class PrecomputedEncoder(Encoder):
             lang = file_language(path) if self.modality == "audio" else ""
             for name in names:
                 self.index[(lang, name)] = path
+        self.dim = 0  # set by the first item read: every other item must match it
         self.dim = self._read(*next(iter(self.index)), where="the first item").shape[1]
 
     def digest(self) -> str:
-        stamp = [(os.path.basename(p), os.path.getsize(p)) for p in self.files]
+        # On content, not name and size: a group rewritten in place keeps the file's size.
+        stamp = [(os.path.basename(p), content_hash(p)) for p in self.files]
         return stable_hash([self.cfg.kind, os.path.abspath(self.cfg.path), stamp])
 
     def _read(self, lang: str, name: str, where: str) -> np.ndarray:
@@ -75,11 +87,20 @@ class PrecomputedEncoder(Encoder):
         except (OSError, KeyError) as err:
             raise PrecomputedFeaturesError(f"{path}: item {name!r} cannot be read ({err})") from None
         if self.modality == "image":
-            if feature.ndim != 3:
-                raise PrecomputedFeaturesError(f"{path}: item {name!r} has shape {feature.shape}, expected C x H x W")
+            if feature.ndim != 3 or feature.shape[1:] != GRID:
+                raise PrecomputedFeaturesError(
+                    f"{path}: item {name!r} has shape {feature.shape}, expected C x {GRID[0]} x {GRID[1]} "
+                    "(channels first, as DINO ResNet-50's feature map: 2048 x 8 x 8)"
+                )
             feature = feature.reshape(feature.shape[0], -1).T  # (H * W, C): 64 tokens of 2048
-        elif feature.ndim != 2:
-            raise PrecomputedFeaturesError(f"{path}: item {name!r} has shape {feature.shape}, expected T x D")
+        elif feature.ndim != 2 or len(feature) == 0:
+            raise PrecomputedFeaturesError(
+                f"{path}: item {name!r} has shape {feature.shape}, expected T x D (frames x WavLM's 768)"
+            )
+        if self.dim and feature.shape[1] != self.dim:
+            raise PrecomputedFeaturesError(
+                f"{path}: item {name!r} has {feature.shape[1]} features per token, the first item {self.dim}"
+            )
         return feature
 
     def encode_rows(self, manifest, rows) -> list[np.ndarray]:

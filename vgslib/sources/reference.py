@@ -18,6 +18,7 @@ import argparse
 import glob
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -45,7 +46,23 @@ def _json(path: str) -> list[dict]:
     if not os.path.exists(path):
         raise ReferenceLayoutError(f"{path} does not exist (is this the reference's working folder?)")
     with open(path) as f:
-        return json.load(f)
+        try:
+            records = json.load(f)
+        except json.JSONDecodeError as err:
+            raise ReferenceLayoutError(f"{path} is not valid JSON: {err}") from None
+    if not isinstance(records, list):
+        raise ReferenceLayoutError(f"{path} holds a {type(records).__name__}, expected a list of records")
+    return records
+
+
+def _field(record, *keys: str, where: str):
+    """`record[keys[0]][keys[1]]...`, or a ReferenceLayoutError naming the file, the record and the key."""
+    value = record
+    for depth, key in enumerate(keys):
+        if not isinstance(value, dict) or key not in value:
+            raise ReferenceLayoutError(f"{where} has no {'/'.join(keys[: depth + 1])!r} (the record: {record})")
+        value = value[key]
+    return value
 
 
 def feature_names(folder: str) -> dict[tuple[str, str], set[str]]:
@@ -85,7 +102,10 @@ def _token(word: str) -> str:
 def import_reference(ref: str, out: str) -> Imported:
     data, problems = os.path.join(ref, "data"), []
     inventory = set(concepts.FAMILIAR_NAMES) | set(concepts.NOVEL_NAMES)
-    table = pd.read_csv(os.path.join(data, "concepts.csv"), header=None, names=["en", "nl", "fr"], dtype=str)
+    table_path = os.path.join(data, "concepts.csv")
+    if not os.path.exists(table_path):
+        raise ReferenceLayoutError(f"{table_path} does not exist (is this the reference's working folder?)")
+    table = pd.read_csv(table_path, header=None, names=["en", "nl", "fr"], dtype=str).fillna("")
     for word in sorted(set(table.en.str.strip()) - inventory):
         problems.append(f"concepts.csv: {word!r} is not a concept of the inventory{_substituted(word)}")
     # What each concept is called in each language, as the reference's file names spell it.
@@ -93,42 +113,55 @@ def import_reference(ref: str, out: str) -> Imported:
     audio_features = feature_names(os.path.join(ref, "output", "features-audio"))
     image_features = feature_names(os.path.join(ref, "output", "features-image"))
     audio_rows, image_rows = [], []
+    excluded: dict[str, str] = {}  # item id -> why the import left it out (the episodes that name it say so)
+
+    def exclude(item: str, where: str, why: str) -> None:
+        problems.append(f"{where}: {why}")
+        excluded[item] = why
+
     for ref_split, split in SPLITS.items():
-        for rec in _json(os.path.join(data, "filelists", f"audio-{ref_split}-3.json")):
-            lang, name, concept = LANGS.get(rec["lang"]), rec["name"], rec["word-en"]
-            where = f"audio-{ref_split}-3.json: {name!r}"
+        listing = f"audio-{ref_split}-3.json"
+        for k, rec in enumerate(_json(os.path.join(data, "filelists", listing))):
+            record = f"{listing}, record {k}"
+            name, concept = _field(rec, "name", where=record), _field(rec, "word-en", where=record)
+            ref_lang = _field(rec, "lang", where=record)
+            lang = LANGS.get(ref_lang)
+            where = f"{listing}: {name!r}"
             if lang is None:
-                problems.append(f"{where}: unknown language {rec['lang']!r}")
+                problems.append(f"{where}: unknown language {ref_lang!r}")
                 continue
+            item = f"{lang}-{name}"
             if concept not in inventory:
-                problems.append(f"{where}: word {concept!r} is not in the inventory{_substituted(concept)}")
+                exclude(item, where, f"word {concept!r} is not in the inventory{_substituted(concept)}")
                 continue
             if name not in audio_features.get((split, lang), set()):
-                problems.append(f"{where}: no features in the {split} {lang} feature file")
+                exclude(item, where, f"no features in the {split} {lang} feature file")
                 continue
             if (lang, concept) in said and _token(_word_of(name)) != said[(lang, concept)]:
-                problems.append(f"{where}: the file says {_word_of(name)!r}, concepts.csv's {lang} word for "
-                                f"{concept!r} is {said[(lang, concept)]!r}")  # fmt: skip
+                exclude(item, where, f"the file says {_word_of(name)!r}, concepts.csv's {lang} word for "
+                                     f"{concept!r} is {said[(lang, concept)]!r}")  # fmt: skip
                 continue
             wav = os.path.join(data, f"{rec['lang']}_words", f"{name}.wav")
             audio_rows.append({"id": f"{lang}-{name}", "concept": concept, "word": _word_of(name), "lang": lang,
                                "speaker": "unknown", "split": split, "path": os.path.relpath(wav, out),
                                "start": 0.0, "end": _duration(wav), "corpus": "reference"})  # fmt: skip
-        for rec in _json(os.path.join(data, "filelists", f"image-{ref_split}.json")):
-            name, concept = rec["name"], rec["word-en"]
-            where = f"image-{ref_split}.json: {name!r}"
+        listing = f"image-{ref_split}.json"
+        for k, rec in enumerate(_json(os.path.join(data, "filelists", listing))):
+            record = f"{listing}, record {k}"
+            name, concept = _field(rec, "name", where=record), _field(rec, "word-en", where=record)
+            where = f"{listing}: {name!r}"
             if concept not in inventory:
-                problems.append(f"{where}: word {concept!r} is not in the inventory{_substituted(concept)}")
+                exclude(name, where, f"word {concept!r} is not in the inventory{_substituted(concept)}")
                 continue
             if name not in image_features.get((split, ""), set()):
-                problems.append(f"{where}: no features in the {split} image feature file")
+                exclude(name, where, f"no features in the {split} image feature file")
                 continue
             image_rows.append({"id": name, "concept": concept, "split": split, "source": rec.get("source", "reference"),
                                "path": os.path.relpath(os.path.join(data, "images", f"{name}.jpg"), out)})  # fmt: skip
     audio = manifest.validate(pd.DataFrame(audio_rows, columns=list(manifest.AUDIO_COLUMNS)), "audio", "reference")
     images = manifest.validate(pd.DataFrame(image_rows, columns=list(manifest.IMAGE_COLUMNS)), "images", "reference")
     m = manifest.Manifest(root=out, audio=audio, images=images)
-    trials = episodes(data, m, problems)
+    trials = episodes(data, m, problems, excluded)
     features = os.path.abspath(os.path.join(ref, "output"))
     cfg = {
         "corpus": os.path.abspath(out),
@@ -145,8 +178,12 @@ def _duration(wav: str) -> float:
     return float(sf.info(wav).duration) if os.path.exists(wav) else 1.0
 
 
-def episodes(data: str, m: manifest.Manifest, problems: list[str]) -> pd.DataFrame:
-    """The reference's test episodes as our trials table (familiar–familiar -> ff, novel–familiar -> nf)."""
+def episodes(data: str, m: manifest.Manifest, problems: list[str], excluded: dict[str, str] | None = None):
+    """The reference's test episodes as our trials table (familiar–familiar -> ff, novel–familiar -> nf).
+
+    An episode naming an item the import left out (`excluded`: item id -> why) says why; one naming an item no
+    file list holds at all says that."""
+    excluded = excluded or {}
     audio_table, images = m.audio.set_index("id"), m.images.set_index("id")
     audio_ids = set(audio_table.index)
     rows = []
@@ -156,12 +193,20 @@ def episodes(data: str, m: manifest.Manifest, problems: list[str]) -> pd.DataFra
         if not kind:
             continue
         for k, ep in enumerate(_json(path)):
-            lang = LANGS.get(ep["audio"]["lang"], ep["audio"]["lang"])
-            audio_id, pos, neg = f"{lang}-{ep['audio']['name']}", ep["image-pos"]["name"], ep["image-neg"]["name"]
             where = f"{base}, episode {k}"
+            ref_lang = _field(ep, "audio", "lang", where=where)
+            lang = LANGS.get(ref_lang, ref_lang)
+            audio_id = f"{lang}-{_field(ep, 'audio', 'name', where=where)}"
+            pos, neg = _field(ep, "image-pos", "name", where=where), _field(ep, "image-neg", "name", where=where)
             missing = [n for n in (audio_id,) if n not in audio_ids] + [n for n in (pos, neg) if n not in images.index]
+            left_out = {n: excluded[n] for n in missing if n in excluded}
+            unknown = [n for n in missing if n not in excluded]
+            if left_out:
+                why = "; ".join(f"{n!r}: {reason}" for n, reason in left_out.items())
+                problems.append(f"{where}: names items the import left out ({why})")
+            if unknown:
+                problems.append(f"{where}: names items no file list holds ({unknown})")
             if missing:
-                problems.append(f"{where}: names items no file list holds ({missing})")
                 continue
             if images.concept[pos] == images.concept[neg]:
                 problems.append(f"{where}: target and distractor share the concept {images.concept[pos]!r}")
@@ -189,7 +234,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("reference", help="the reference implementation's working folder (data/, output/)")
     parser.add_argument("out", help="the corpus folder to write")
     args = parser.parse_args(argv)
-    imported = import_reference(args.reference, args.out)
+    from vgslib.encoders.precomputed import PrecomputedFeaturesError
+
+    try:
+        imported = import_reference(args.reference, args.out)
+    except (ReferenceLayoutError, PrecomputedFeaturesError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     write(imported, args.out)
     m = imported.manifest
     print(f"{len(m.audio)} spoken words, {len(m.images)} pictures, {len(imported.trials)} trials -> {args.out}")
