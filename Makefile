@@ -9,9 +9,9 @@ STAMP := $(VENV)/.installed
 
 venv: $(STAMP)
 
-# The lock installs with uv (itself a wheel from the package index, installed by pip into the environment):
-# ~45 s from a cold cache against pip's ~2.5 min, the same files. Should uv fail (an index it cannot read, a
-# Python it refuses), pip installs the same lock. Bytecode is compiled at install, as pip does and uv does not by
+# The lock installs with uv (itself a wheel from the package index, installed by pip into the environment),
+# several times faster than pip with the same files (benchmarks/README.md). Should uv fail (an index it cannot
+# read, a Python it refuses), pip installs the same lock. Bytecode is compiled at install, as pip does and uv does not by
 # default: without it every process compiles torch's sources again wherever .pyc files cannot be written
 # (PYTHONDONTWRITEBYTECODE, a read-only environment), ~6 s per kernel, test worker and run.
 $(STAMP): requirements.lock pyproject.toml
@@ -36,7 +36,7 @@ runs: prepare
 book: $(STAMP)
 	$(PY) -m vgslib pipeline --grid $(GRID)
 
-# The tests run on every core (pytest-xdist): 2m53 instead of 4m15 on 2 cores.
+# The tests run on every core (pytest-xdist).
 test: $(STAMP)
 	$(PY) -m ruff check vgslib tests notebooks benchmarks
 	$(PY) -m pytest -n auto
