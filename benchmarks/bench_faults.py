@@ -7,23 +7,27 @@ the same grid started and killed with SIGKILL at a random moment (its runners an
 started again to the end; every run's metrics (times left out) and trials must equal the reference's.
 
 The same for the other stages (`--stages`): `prepare` (the tiny world, its encoders and features, killed and
-prepared again into a fresh data folder: every feature array and manifest must equal the reference's) and
+prepared again into a fresh data folder: every feature array and manifest must equal the reference's),
 `analyse` (the analysis notebook on the reference runs, fast estimators, killed and run again: every table must
-equal the reference analysis's). After each kill the benchmark also looks for processes of the killed stage
-still alive (orphans: pool workers, kernels, runners).
+equal the reference analysis's) and `book` (the book of the reference runs and analysis, killed mid-build and
+built again into the same folder, its execution cache included: every page must equal the reference book's).
+After each kill the benchmark also looks for processes of the killed stage still alive (orphans: pool workers,
+kernels, runners, the jupyter-book build).
 
-    python benchmarks/bench_faults.py [--kills 5] [--seed 0] [--workers 2] [--stages grid,prepare,analyse]
+    python benchmarks/bench_faults.py [--kills 5] [--seed 0] [--workers 2] [--stages grid,prepare,analyse,book]
 
 Prints one line per kill and a summary; exits 1 if any rerun differs or leaves an orphan. Results go in
 benchmarks/README.md.
 """
 
 import argparse
+import contextlib
 import glob
 import hashlib
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -82,6 +86,18 @@ def results_fingerprint(folder: str) -> str:
     return digest.hexdigest()[:16]
 
 
+def book_fingerprint(output: str) -> str:
+    """A hash of every page of a built book (its HTML files), the random ids pandas gives its styled tables
+    (`T_1fc05`) left out."""
+    digest = hashlib.sha256()
+    html = os.path.join(output, "_build", "html")
+    for path in sorted(glob.glob(os.path.join(html, "**", "*.html"), recursive=True)):
+        with open(path, "rb") as f:
+            page = re.sub(rb"T_[0-9a-f]{5}", b"T_", f.read())
+        digest.update(os.path.relpath(path, html).encode() + page)
+    return digest.hexdigest()[:16]
+
+
 def orphans(marker: str) -> list[int]:
     """Processes whose environment names `marker` (the killed stage's own folder): none may outlive it."""
     found = []
@@ -104,8 +120,11 @@ def kill_and_rerun(cmd: list[str], env: dict, duration: float, rng: random.Rando
         time.sleep(moment)
         victim.send_signal(signal.SIGKILL)
         victim.wait()
-        time.sleep(3)  # its children receive SIGTERM from their dying parents
-        left = orphans(marker)
+        # Its children receive SIGTERM from their dying parents and shut down (jupyter-book stops its kernel
+        # first): an orphan is a process still alive well after that.
+        deadline = time.time() + 20
+        while (left := orphans(marker)) and time.time() < deadline:
+            time.sleep(1)
         for pid in left:
             os.kill(pid, signal.SIGKILL)
         code = subprocess.run(cmd, env=env, stdout=out, stderr=out).returncode
@@ -128,11 +147,12 @@ if __name__ == "__main__":
     parser.add_argument("--kills", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--stages", default="grid", help="comma-separated: grid, prepare, analyse")
+    parser.add_argument("--stages", default="grid", help="comma-separated: grid, prepare, analyse, book")
+    parser.add_argument("--keep", default="", help="work in this folder and keep it (default: a temporary one)")
     args = parser.parse_args()
     stages = set(args.stages.split(","))
     rng = random.Random(args.seed)
-    with tempfile.TemporaryDirectory() as tmp:
+    with contextlib.nullcontext(args.keep) if args.keep else tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "VGSLIB_DATA": os.path.join(tmp, "data"), "PYTHONWARNINGS": "ignore"}
         data_json = json.dumps(testing.tiny_data_config().to_dict())
         config = os.path.join(tmp, "data-config.json")
@@ -176,28 +196,44 @@ if __name__ == "__main__":
         if "prepare" in stages:
             reference_data = data_fingerprint(env["VGSLIB_DATA"], config)
             print(f"reference prepare: {prepare_seconds:.0f} s, study {reference_data}", flush=True)
-        if "analyse" in stages:
+        if "analyse" in stages or "book" in stages:
             analyse = [sys.executable, "-m", "vgslib", "notebook", "analyse", "-p", "runs_dir", reference_dir,
                        "-p", "estimators", "laplace+gee", "-p", "progress", "false", "-p", "output_dir"]  # fmt: skip
             start = time.time()
-            subprocess.run(analyse + [os.path.join(tmp, "results-reference")], env=env, check=True, capture_output=True)
+            # Where the book reads the smoke preset's analysis ($VGSLIB_RESULTS/smoke).
+            reference_analysis = os.path.join(tmp, "results", "smoke")
+            subprocess.run(analyse + [reference_analysis], env=env, check=True, capture_output=True)
             analyse_seconds = time.time() - start
-            reference_results = results_fingerprint(os.path.join(tmp, "results-reference"))
+            reference_results = results_fingerprint(reference_analysis)
             print(f"reference analysis: {analyse_seconds:.0f} s, tables {reference_results}", flush=True)
-        for stage in [s for s in ("prepare", "analyse") if s in stages]:
+        if "book" in stages:
+            book_env = {**env, "VGSLIB_RUNS": reference_dir, "VGSLIB_RESULTS": os.path.join(tmp, "results")}
+            book = [sys.executable, "-m", "vgslib", "book", "--path-output"]
+            start = time.time()
+            built = subprocess.run(book + [os.path.join(tmp, "book-reference")], env=book_env, capture_output=True)
+            if built.returncode != 0:
+                sys.exit("the reference book failed:\n" + built.stdout.decode()[-3000:] + built.stderr.decode()[-3000:])
+            book_seconds = time.time() - start
+            reference_book = book_fingerprint(os.path.join(tmp, "book-reference"))
+            print(f"reference book: {book_seconds:.0f} s, pages {reference_book}", flush=True)
+        for stage in [s for s in ("prepare", "analyse", "book") if s in stages]:
             for k in range(args.kills):
                 folder = os.path.join(tmp, f"{stage}-killed-{k}")
                 if stage == "prepare":
                     cmd, stage_env, duration = prepare, {**env, "VGSLIB_DATA": folder}, prepare_seconds
-                else:
+                elif stage == "analyse":
                     cmd, stage_env, duration = analyse + [folder], dict(env), analyse_seconds
+                else:
+                    cmd, stage_env, duration = book + [folder], dict(book_env), book_seconds
                 stage_env["VGSLIB_KILLED"] = folder  # marks the stage's processes (for the orphan search)
                 moment, left, code = kill_and_rerun(cmd, stage_env, duration, rng, folder + ".log", folder)
                 if stage == "prepare":
                     same = code == 0 and data_fingerprint(folder, config) == reference_data
                     same = same and not glob.glob(os.path.join(folder, "*.partial"))
-                else:
+                elif stage == "analyse":
                     same = code == 0 and results_fingerprint(folder) == reference_results
+                else:
+                    same = code == 0 and book_fingerprint(folder) == reference_book
                 failures += not same or bool(left)
                 print(
                     f"{stage} kill {k + 1}: at {moment:5.1f} s, {len(left)} orphan(s) -> rerun "

@@ -1,6 +1,7 @@
 """The beyond-the-paper families: their declaration, and one smoke run of every family."""
 
 import json
+import pathlib
 
 import numpy as np
 import pandas as pd
@@ -366,3 +367,26 @@ def test_no_language_runs_make_no_pairs():
     from vgslib.results import beyond
 
     assert beyond.pair_table(pd.DataFrame(), {}).empty
+
+
+def test_the_chapter_reads_prepared_data_and_never_builds_it(family_runs, monkeypatch):
+    """The probe and the word similarity read what the runs' preparation recorded; with `prepare` made to fail,
+    the page still reads it, and a data config nothing prepared is named as missing instead of built."""
+    from vgslib.encoders import prepare as preparing
+    from vgslib.report.beyond import Beyond
+    from vgslib.results import beyond
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a page built data")
+
+    monkeypatch.setattr(preparing, "prepare", refuse)
+    tidy, data = family_runs
+    members = beyond.assign(tidy["runs"], "smoke")
+    page = Beyond(members, tidy["trials"], "smoke")
+    probe = page.probe(experiments.FAMILY["negatives"])
+    assert set(probe.setting) == {"3 negatives", "11 negatives (Table 1)"} and probe.attrs["unprepared"] == []
+    assert np.isfinite(probe.select_dtypes("number").to_numpy()).all()
+    config = json.loads((pathlib.Path(members.dir.iloc[0]) / "config.json").read_text())["data"]
+    other = preparing.DataConfig.from_dict({**config, "world": {**config["world"], "seed": 12345}})
+    with pytest.raises(FileNotFoundError, match="nothing has been prepared"):
+        preparing.load_prepared_config(other)

@@ -24,8 +24,12 @@ def test_charts_are_valid_vega_lite():
     )
     spec = charts.curves_chart(tables.curves(metrics), metrics).to_dict()
     assert "vconcat" in spec
+    charts.use_book_theme()  # a page starts: figure numbers restart
     html = charts._offline_renderer(spec)["text/html"]
     assert "vegaEmbed(" in html and "cdn" not in html.lower()
+    second = charts._offline_renderer(spec)["text/html"]  # the page's second figure: its own id
+    charts.use_book_theme()  # the same page built again: the same bytes (the book is reproducible)
+    assert charts._offline_renderer(spec)["text/html"] == html != second
 
 
 def test_embedding_map_compiles_with_vega_lite():

@@ -102,7 +102,35 @@ def prepare(
             if len(rows):
                 name = f"audio-{split}-{lang}"
                 data.audio[(split, lang)] = store.get(audio_enc, m, rows, name, progress=progress, source=source)
+    # What `load_prepared_config` reads back without building anything (rewritten when the encoders changed,
+    # e.g. precomputed features rewritten under the same config).
+    record, content = (
+        os.path.join(prepared_dir(cfg, store.root), REPORT),
+        {"config": cfg.to_dict(), "encoders": data.encoders},
+    )
+    if not os.path.exists(record) or _read_json(record) != json.loads(json.dumps(content)):
+        write_json(record, content)
     return data
+
+
+def _read_json(path: str):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def prepared_dir(cfg: DataConfig, features_dir: str | None = None) -> str:
+    """Where `prepare` records what it prepared for `cfg` (its config and encoders' digests), for readers that
+    must not build: `<features>/prepared/<digest of cfg>/`."""
+    return os.path.join(features_dir or paths.features_dir(), "prepared", cfg.digest(12))
+
+
+def load_prepared_config(cfg: DataConfig, features_dir: str | None = None) -> StudyData:
+    """What `prepare(cfg)` made, read only (the book's pages read data this way and never build it). Raises
+    FileNotFoundError saying how to make what is missing."""
+    return load_prepared(prepared_dir(cfg, features_dir), features_dir)
 
 
 def _familiar(f: Features, labels: pd.Series) -> tuple[Features, pd.Series]:

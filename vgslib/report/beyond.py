@@ -241,19 +241,26 @@ class Beyond:
 
     def probe(self, family: Family) -> pd.DataFrame:
         """The linear probe of each setting's frozen encoders (their features exist once its runs trained)."""
-        from vgslib.encoders.prepare import DataConfig, prepare, probe_report
+        from vgslib.encoders.prepare import DataConfig, load_prepared_config, probe_report
 
-        rows = []
+        rows, missing = [], []
         for setting in family.settings:
             runs = self.members[(self.members.family == family.name) & (self.members.setting == setting.label)]
             if runs.empty:
                 continue
             with open(os.path.join(runs.dir.iloc[0], "config.json")) as f:
                 data = DataConfig.from_dict(json.load(f)["data"])
-            report = probe_report(prepare(data, progress=False))
+            try:  # read what the runs' own preparation made; a page never builds data
+                prepared = load_prepared_config(data)
+            except FileNotFoundError:
+                missing.append(setting.label)
+                continue
+            report = probe_report(prepared)
             rows.append(report.assign(setting=setting.label, audio_encoder=data.audio_encoder.kind,
                                       image_encoder=data.image_encoder.kind))  # fmt: skip
-        return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+        table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+        table.attrs["unprepared"] = missing  # settings whose runs exist but whose features are not in this data folder
+        return table
 
     # --------------------------------------------------------------------------------------------- languages
 
@@ -270,7 +277,7 @@ class Beyond:
         """Per bilingual pair of this build: how alike its words are in the frozen audio features, measured in the
         world of the family's runs (which holds every language; its English, French and Dutch items are the
         default world's)."""
-        from vgslib.encoders.prepare import DataConfig, prepare
+        from vgslib.encoders.prepare import DataConfig, load_prepared_config
 
         family = experiments.FAMILY["languages"]
         mine = beyond.own_runs(self.members, family)
@@ -281,7 +288,10 @@ class Beyond:
         world = next((c for c in configs if len(c["world"].get("languages", ())) > 3), None)
         if world is None:  # no run of the six-language world yet (the trilingual runs use the default one)
             return {}
-        data = prepare(DataConfig.from_dict(world), progress=False)
+        try:  # read what the runs' own preparation made; a page never builds data
+            data = load_prepared_config(DataConfig.from_dict(world))
+        except FileNotFoundError:
+            return {}
         pairs = sorted(m for m in set(effects.model) if m.count("+") == 1)
         return {p: beyond.word_similarity(data, *p.lower().split("+")) for p in pairs}
 

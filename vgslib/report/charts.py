@@ -8,10 +8,10 @@ network.
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import itertools
 import json
-import uuid
 
 import altair as alt
 import pandas as pd
@@ -149,7 +149,9 @@ def _offline_renderer(spec: dict, **kwargs) -> dict:
     text = description(spec)
     if not text:
         raise ValueError("a book chart needs a description (its caption and alt text): see charts.described")
-    number, div = next(_figures), f"vis-{uuid.uuid4().hex[:12]}"
+    number = next(_figures)
+    # Named after its content and place: the same runs give the same page, byte for byte.
+    div = "vis-" + hashlib.sha256(f"{number}:{json.dumps(spec, sort_keys=True)}".encode()).hexdigest()[:12]
     label = html.escape(text, quote=True)
     actions = {"export": True, "source": False, "compiled": False, "editor": False}
     return {
