@@ -1,13 +1,15 @@
 """The beyond-the-paper families: their declaration, and one smoke run of every family."""
 
 import json
+import os
 import pathlib
+import shutil
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from vgslib import experiments, recipe, runs
+from vgslib import experiments, paths, recipe, runs
 from vgslib.jobs import grid
 from vgslib.params import TrainParams
 from vgslib.training import experiment
@@ -379,11 +381,20 @@ def test_the_chapter_reads_prepared_data_and_never_builds_it(family_runs, monkey
     def refuse(*args, **kwargs):
         raise AssertionError("a page built data")
 
-    monkeypatch.setattr(preparing, "prepare", refuse)
     tidy, data = family_runs
     members = beyond.assign(tidy["runs"], "smoke")
     page = Beyond(members, tidy["trials"], "smoke")
-    probe = page.probe(experiments.FAMILY["negatives"])
+    family = experiments.FAMILY["negatives"]
+    # A data folder prepared before it recorded what it prepared: the settings are named, nothing is built.
+    shutil.rmtree(os.path.join(paths.features_dir(), "prepared"))
+    monkeypatch.setattr(preparing, "prepare", refuse)
+    assert sorted(page.probe(family).attrs["unprepared"]) == ["11 negatives (Table 1)", "3 negatives"]
+    monkeypatch.undo()
+    from vgslib.__main__ import prepare as prepare_command
+
+    assert prepare_command(["--runs", os.path.dirname(members.dir.iloc[0]), "--quiet"]) == 0
+    monkeypatch.setattr(preparing, "prepare", refuse)
+    probe = page.probe(family)
     assert set(probe.setting) == {"3 negatives", "11 negatives (Table 1)"} and probe.attrs["unprepared"] == []
     assert np.isfinite(probe.select_dtypes("number").to_numpy()).all()
     config = json.loads((pathlib.Path(members.dir.iloc[0]) / "config.json").read_text())["data"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -28,9 +29,32 @@ def prepare(argv: list[str]) -> int:
     )
     parser.add_argument("--config", default=None, help="JSON file with a DataConfig (unknown keys are errors)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--runs",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="FOLDER",
+        help="instead: prepare (read, where cached) the data config of every run in FOLDER (default: the runs "
+        "folder), so the book's pages can read it; the data folder's own record is left as it is",
+    )
     args = parser.parse_args(argv)
     from vgslib.encoders.prepare import DataConfig, prepare, probe_report, write_report
 
+    if args.runs is not None:
+        from vgslib import paths, runs
+
+        folder = args.runs or paths.runs_root()
+        configs = {}
+        for name in sorted(os.listdir(folder)):
+            config = os.path.join(folder, name, "config.json")
+            if os.path.exists(config):
+                data = DataConfig.from_dict(runs.read_json(config)["data"])
+                configs.setdefault(data.digest(), data)
+        for data in configs.values():
+            prepare(data, progress=not args.quiet)
+        print(f"{len(configs)} data config(s) of the runs in {folder} prepared and recorded")
+        return 0
     cfg = DataConfig()
     if args.config:
         with open(args.config) as f:
