@@ -13,15 +13,10 @@ import pandas as pd
 from vgslib import experiments
 from vgslib.experiments import Family
 from vgslib.report import charts
-from vgslib.results import beyond, tables
+from vgslib.results import beyond, mechanism, tables
 
 HOW = "`make book EXPERIMENTS=1` (or `python -m vgslib grid experiments`, then `make book`)"
-GEOMETRY = {  # the mechanism analysis's quantities shown per setting
-    "var_img_fam": "familiar pictures: variance",
-    "me_margin": "ME margin (NwF − NwN)",
-    "referent": "referent margin (NN′ − NN)",
-    "between_img": "in-between, pictures",
-}
+SETTING_QUANTITIES = ("var_img_fam", "me_margin", "referent", "between_img")  # shown per setting of a family
 
 
 def _correlation(pairs: pd.DataFrame) -> tuple[float, float, float]:
@@ -228,12 +223,17 @@ class Beyond:
         table = self.geometry_table(family, manifest)
         if table.empty:
             return table
-        cols = ["nf", *GEOMETRY]
+        cols = ["nf", *SETTING_QUANTITIES]
         means = table.groupby(["setting", "train_langs", "lang"])[cols].mean().reset_index()
         order = {s.label: i for i, s in enumerate(family.settings)}
         means = means.assign(order=means.setting.map(order)).sort_values(["train_langs", "lang", "order"])
         out = means.drop(columns="order").rename(
-            columns={**GEOMETRY, "nf": "NF", "train_langs": "trained on", "lang": "tested on"}
+            columns={
+                **{q: mechanism.LABELS[q] for q in SETTING_QUANTITIES},
+                "nf": "NF",
+                "train_langs": "trained on",
+                "lang": "tested on",
+            }
         )
         out["NF"] = out["NF"].map(_pct)
         out["tested on"] = out["tested on"].str.upper()

@@ -12,31 +12,6 @@ import pandas as pd
 from vgslib.report import findings
 from vgslib.results import geometry, mechanism, tables
 
-# Short names of the quantities for tables and charts.
-SHORT = {
-    "var_img_fam": "familiar pictures: variance",
-    "var_img_fam_within": "familiar pictures: within-class variance",
-    "var_img_nov": "novel pictures: variance",
-    "var_audio_fam": "familiar words: variance",
-    "var_audio_nov": "novel words: variance",
-    "gap": "modality gap",
-    "d_nw_f": "novel word → familiar pictures",
-    "d_nw_n": "novel word → novel pictures",
-    "me_margin": "ME margin (NwF − NwN)",
-    "referent": "referent margin (NN′ − NN)",
-    "between_img": "in-between, pictures",
-    "between_audio": "in-between, words",
-}
-
-
-# What a quantity means in plain words, for the chapter's answer.
-PLAIN = {
-    "referent": "how much closer a novel word lies to pictures of its own novel object than to other novel pictures",
-    "me_margin": "how much closer a novel word lies to novel pictures than to familiar ones",
-    "var_img_fam": "how spread out the familiar pictures are",
-    "var_audio_fam": "how spread out the familiar spoken words are",
-}
-
 
 def _interval(values: pd.Series) -> tuple[float, float, float]:
     row = geometry.across_seeds(pd.DataFrame({"v": values, "g": 0}), "v", ["g"]).iloc[0]
@@ -110,7 +85,7 @@ class Why:
             return pd.DataFrame()
         b = self.between.sort_values("p")
         return pd.DataFrame({
-            "quantity": b.quantity.map(SHORT),
+            "quantity": b.quantity.map(mechanism.LABELS),
             "NF points per between-condition SD": [f"{s:+.1f} [{lo:+.1f}, {hi:+.1f}]"
                                                    for s, lo, hi in zip(b.slope, b.low, b.high)],
             "p (permutation)": b.p.map(lambda v: f"{v:.2g}"),
@@ -127,7 +102,7 @@ class Why:
         reliable = b[b.p_holm < 0.05]
         var = self._between("var_img_fam")
         names = ", ".join(
-            f"{SHORT[q]} ({s:+.1f} [{lo:+.1f}, {hi:+.1f}])"
+            f"{mechanism.LABELS[q]} ({s:+.1f} [{lo:+.1f}, {hi:+.1f}])"
             for q, s, lo, hi in zip(reliable.quantity, reliable.slope, reliable.low, reliable.high)
         )
         head = (
@@ -162,7 +137,7 @@ class Why:
         p = self.predictors.sort_values("loglik gain", ascending=False)
         return pd.DataFrame(
             {
-                "quantity": p.quantity.map(SHORT),
+                "quantity": p.quantity.map(mechanism.LABELS),
                 "NF points per seed SD": [
                     f"{s:+.1f} [{lo:+.1f}, {hi:+.1f}]" for s, lo, hi in zip(p.slope, p.low, p.high)
                 ],
@@ -244,7 +219,7 @@ class Why:
         out = {
             "why_runs": int(t.run.nunique()),
             "why_rows": len(t),
-            "best_q": SHORT[self.best()] if self.enough else "(too few runs to tell)",
+            "best_q": mechanism.LABELS[self.best()] if self.enough else "(too few runs to tell)",
             "best_slope": best["slope"],
             "best_low": best["low"],
             "best_high": best["high"],
@@ -294,7 +269,7 @@ class Why:
         """The chapter's answer in two sentences, from the numbers."""
         n = self.numbers()
         best = self.best()
-        plain = f" — {PLAIN[best]} —" if best in PLAIN else ""
+        plain = f" — {mechanism.QUANTITY[best].plain} —" if mechanism.QUANTITY[best].plain else ""
         first = (
             f"{self.conditions_text()} Run by run within a condition, a model's ME accuracy follows its "
             f"**{n['best_q']}**{plain} most closely ({n['best_slope']:+.1f} points of NF per seed-to-seed standard "

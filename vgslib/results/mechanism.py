@@ -17,6 +17,7 @@ argues) leaves novel pictures less room to stand apart. Each clause becomes a nu
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -28,27 +29,52 @@ from vgslib.sources import concepts
 FAMILIAR = list(concepts.FAMILIAR_NAMES)
 NOVEL = list(concepts.TESTED_NOVEL_NAMES)
 
-# name -> what it measures (the chapter's table of quantities prints these)
-QUANTITIES = {
-    "var_img_fam": "pooled variance of familiar pictures (lower: packed more tightly)",
-    "var_img_fam_within": "within-class variance of familiar pictures",
-    "var_img_nov": "pooled variance of novel pictures",
-    "var_audio_fam": "pooled variance of the language's familiar words",
-    "var_audio_nov": "pooled variance of the language's novel words",
-    "gap": "modality gap: distance between the audio and image centroids",
-    "d_nw_f": "novel word → familiar pictures (median cosine distance)",
-    "d_nw_n": "novel word → novel pictures (median cosine distance)",
-    "me_margin": "ME margin: d(novel word, familiar pictures) − d(novel word, novel pictures)",
-    "referent": "referent margin: d(NN′) − d(NN), novel word to other vs its own novel pictures",
-    "between_img": "in-between, pictures: novel − familiar nearest-two-means margin (negative: between)",
-    "between_audio": "in-between, words: the same for the language's spoken words",
-}
 
-# Quantities that share a term with the ME test itself: a novel word's distance to pictures. NF is, trial by trial,
-# the sign of such a difference (the ME margin is NF made continuous), so they describe ME and cannot explain it;
-# they are shown, never tested as predictors of NF.
-DESCRIPTIVE = ("d_nw_f", "d_nw_n", "me_margin", "referent")
-PREDICTORS = tuple(q for q in QUANTITIES if q not in DESCRIPTIVE)  # no term shared with the outcome
+# name -> what it measures (the chapter's table of quantities prints these)
+@dataclass(frozen=True)
+class Quantity:
+    """One mechanism quantity: its short label (tables, charts), its definition, and, for those the chapters
+    explain, its meaning in plain words. `descriptive`: it shares a term with the ME test itself (a novel word's
+    distance to pictures; NF is, trial by trial, the sign of such a difference, and the ME margin is NF made
+    continuous), so it describes ME and cannot explain it: shown, never tested as a predictor of NF."""
+
+    name: str
+    label: str
+    definition: str
+    plain: str = ""
+    descriptive: bool = False
+
+
+QUANTITY = {q.name: q for q in (
+    Quantity("var_img_fam", "familiar pictures: variance",
+             "pooled variance of familiar pictures (lower: packed more tightly)",
+             plain="how spread out the familiar pictures are"),
+    Quantity("var_img_fam_within", "familiar pictures: within-class variance",
+             "within-class variance of familiar pictures"),
+    Quantity("var_img_nov", "novel pictures: variance", "pooled variance of novel pictures"),
+    Quantity("var_audio_fam", "familiar words: variance", "pooled variance of the language's familiar words",
+             plain="how spread out the familiar spoken words are"),
+    Quantity("var_audio_nov", "novel words: variance", "pooled variance of the language's novel words"),
+    Quantity("gap", "modality gap", "modality gap: distance between the audio and image centroids"),
+    Quantity("d_nw_f", "novel word → familiar pictures", "novel word → familiar pictures (median cosine distance)",
+             descriptive=True),
+    Quantity("d_nw_n", "novel word → novel pictures", "novel word → novel pictures (median cosine distance)",
+             descriptive=True),
+    Quantity("me_margin", "ME margin (NwF − NwN)",
+             "ME margin: d(novel word, familiar pictures) − d(novel word, novel pictures)",
+             plain="how much closer a novel word lies to novel pictures than to familiar ones", descriptive=True),
+    Quantity("referent", "referent margin (NN′ − NN)",
+             "referent margin: d(NN′) − d(NN), novel word to other vs its own novel pictures",
+             plain="how much closer a novel word lies to pictures of its own novel object than to other novel "
+                   "pictures", descriptive=True),
+    Quantity("between_img", "in-between, pictures",
+             "in-between, pictures: novel − familiar nearest-two-means margin (negative: between)"),
+    Quantity("between_audio", "in-between, words", "in-between, words: the same for the language's spoken words"),
+)}  # fmt: skip
+QUANTITIES = {name: q.definition for name, q in QUANTITY.items()}
+LABELS = {name: q.label for name, q in QUANTITY.items()}  # short names for tables and charts
+DESCRIPTIVE = tuple(name for name, q in QUANTITY.items() if q.descriptive)
+PREDICTORS = tuple(name for name, q in QUANTITY.items() if not q.descriptive)  # no term shared with the outcome
 
 
 def nearest_margins(emb: np.ndarray, means: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
