@@ -184,7 +184,8 @@ def test_the_languages_answer_counts_reliable_effects_and_relates_them_to_word_s
     page = Beyond(pd.DataFrame(), pd.DataFrame(), "laptop")
     page._languages["effects"] = pd.DataFrame(
         {"model": ["EN+DE", "EN+DE", "EN+FR", "EN+FR"], "tested on": ["EN", "DE", "EN", "FR"],
-         "log_odds_ratio": [0.4, -0.3, 0.1, 0.0], "p_holm": [0.01, 0.02, 0.5, 1.0]}
+         "log_odds_ratio": [0.4, -0.3, 0.1, 0.0], "low": [0.1, -0.5, -0.2, -0.3], "high": [0.7, -0.1, 0.4, 0.3],
+         "p_holm": [0.01, 0.02, 0.5, 1.0]}
     )  # fmt: skip
     page._languages["pairs"] = pd.DataFrame(
         {"pair": ["EN+DE", "EN+FR", "EN+NL", "FR+NL"], "NF difference": [0.01, 0.02, 0.03, 0.04],

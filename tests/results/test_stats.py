@@ -104,3 +104,15 @@ def test_every_estimator_leaves_a_ceiling_contrast_untested():
     assert _ff_claim(ff) == claim
     all_ceiling = ff.iloc[:1]  # nothing tested: no "0 of 0"
     assert _ff_claim(all_ceiling).startswith("yes: no FF contrast left to test; 1 of 1 at the ceiling")
+
+
+def test_one_rule_decides_reliable():
+    """Reliable = the interval wholly on one side of the null and, where the table is Holm-corrected, p_holm below
+    0.05; an untested row (NaN p_holm) never is."""
+    table = pd.DataFrame({"low": [0.1, 0.1, -0.5, -0.5, 0.2], "high": [0.9, 0.9, -0.1, 0.4, 0.8],
+                          "p_holm": [0.01, 0.2, 0.03, 0.01, np.nan]})  # fmt: skip
+    assert stats.reliable(table, +1).tolist() == [True, False, False, False, False]
+    assert stats.reliable(table, -1).tolist() == [False, False, True, False, False]
+    assert stats.reliable(table).tolist() == [True, False, True, False, False]
+    no_test = table.drop(columns="p_holm")  # an interval only (e.g. across seeds): the interval decides
+    assert stats.reliable(no_test, +1, null=0.15).tolist() == [False, False, False, False, True]

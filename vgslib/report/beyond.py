@@ -13,7 +13,7 @@ import pandas as pd
 from vgslib import experiments
 from vgslib.experiments import Family
 from vgslib.report import charts
-from vgslib.results import beyond, mechanism, tables
+from vgslib.results import beyond, mechanism, stats, tables
 
 HOW = "`make book EXPERIMENTS=1` (or `python -m vgslib grid experiments`, then `make book`)"
 SETTING_QUANTITIES = ("var_img_fam", "me_margin", "referent", "between_img")  # shown per setting of a family
@@ -21,9 +21,9 @@ SETTING_QUANTITIES = ("var_img_fam", "me_margin", "referent", "between_img")  # 
 
 def _correlation(pairs: pd.DataFrame) -> tuple[float, float, float]:
     """Pearson's r between the pairs' word similarity and NF difference, with its 95 % interval."""
-    from scipy import stats
+    from scipy import stats as scipy_stats
 
-    r = stats.pearsonr(pairs["word similarity"], pairs["NF difference"])
+    r = scipy_stats.pearsonr(pairs["word similarity"], pairs["NF difference"])
     return (float(r.statistic), *map(float, r.confidence_interval(0.95)))
 
 
@@ -128,7 +128,7 @@ class Beyond:
         nf = acc[(acc.test == "nf") & (acc.runs > 1)]
         if nf.empty:
             return self.missing(family)
-        above = nf[nf.low > 0.5]
+        above = nf[stats.reliable(nf, +1, null=0.5)]
         parts = [
             f"Across its {len(nf)} setting × tested-language cells, NF runs from {_pct(nf['mean'].min())} "
             f"({nf.loc[nf['mean'].idxmin(), 'setting']}) to {_pct(nf['mean'].max())} "
@@ -137,7 +137,7 @@ class Beyond:
         ]
         con = self.contrasts(family)
         if not con.empty:
-            reliable = con[con.p_holm < 0.05]
+            reliable = con[stats.reliable(con)]
             if reliable.empty:
                 parts.append(
                     f"No setting differs reliably from the Table 1 recipe in NF ({len(con)} contrasts, GEE over "
@@ -170,7 +170,7 @@ class Beyond:
             + (f", Holm p = {r.p_holm:.3f}" if r.p_holm >= 0.001 else ", Holm p < 0.001")
             for r in slopes.itertuples()
         ]
-        reliable = slopes[slopes.p_holm < 0.05]
+        reliable = slopes[stats.reliable(slopes)]
         verdict = (
             "no tested language's NF reliably follows its share of the training"
             if reliable.empty
@@ -306,7 +306,7 @@ class Beyond:
         effects = self.language_effects()
         if effects.empty:
             return ""
-        reliable = effects[effects.p_holm < 0.05]
+        reliable = effects[stats.reliable(effects)]
         higher, lower = reliable[reliable.log_odds_ratio > 0], reliable[reliable.log_odds_ratio < 0]
         named = lambda t: ", ".join(f"{m} on {lang}" for m, lang in zip(t.model, t["tested on"]))  # noqa: E731
         text = (

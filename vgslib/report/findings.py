@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vgslib.results import study, tables
+from vgslib.results import stats, study, tables
 from vgslib.results.tables import FF_BAR
 
 LANGS = ("en", "fr", "nl")
@@ -160,8 +160,8 @@ def me_chapter(trials: pd.DataFrame, preset: str, results: dict, metrics: pd.Dat
         "ff_min": 100 * float(ff["mean"].min()),
         "ff_max": 100 * float(ff["mean"].max()),
         "chance_n": len(chance),
-        "chance_above": int((chance.low > 0.5).sum()),
-        "chance_below": int((chance.high < 0.5).sum()),
+        "chance_above": int(stats.reliable(chance, +1, null=0.5).sum()),
+        "chance_below": int(stats.reliable(chance, -1, null=0.5).sum()),
         "fn_min": 100 * float(fn["mean"].min()),
         "nf0_min": 100 * float(untrained[untrained.test == "nf"]["mean"].min()),
         "nf0_max": 100 * float(untrained[untrained.test == "nf"]["mean"].max()),
@@ -174,8 +174,8 @@ def me_chapter(trials: pd.DataFrame, preset: str, results: dict, metrics: pd.Dat
         numbers |= {
             "effect_n": len(nf),
             "effect_tested": len(tested),
-            "effect_above": int(((tested.low > 0) & (tested.p_holm < 0.05)).sum()),
-            "effect_below": int(((tested.high < 0) & (tested.p_holm < 0.05)).sum()),
+            "effect_above": int(stats.reliable(tested, +1).sum()),
+            "effect_below": int(stats.reliable(tested, -1).sum()),
             "effect_untested": len(nf) - len(tested),
             "effect_lower_raw": ", ".join(
                 f"{r.condition_label.upper()} on {r.lang.upper()} ({_pct(r.trained_accuracy)} % after training, "
@@ -209,8 +209,8 @@ def _hub_numbers(table: pd.DataFrame, untrained: pd.DataFrame, chance: pd.DataFr
         "hub_max": 100 * float(hub["mean"].max()),
         "hub0_min": 100 * float(before.min()) if len(before) else float("nan"),
         "hub0_max": 100 * float(before.max()) if len(before) else float("nan"),
-        "hub_above": int(((tested.low > 0.5) & (tested.p_holm < 0.05)).sum()) if len(tested) else 0,
-        "hub_below": int(((tested.high < 0.5) & (tested.p_holm < 0.05)).sum()) if len(tested) else 0,
+        "hub_above": int(stats.reliable(tested, +1, null=0.5).sum()) if len(tested) else 0,
+        "hub_below": int(stats.reliable(tested, -1, null=0.5).sum()) if len(tested) else 0,
         "hub_untested": len(hub) - len(tested),
         "nf_over_hub": int((both.mean_nf > both.mean_hub).sum()),
     }
@@ -291,7 +291,7 @@ def me_claims(me: dict, preset: str) -> tuple[pd.DataFrame, str]:
     """The paper's first claims beside ours, and the chapter's verdict."""
     chance, ff = me["chance"], me["table"][me["table"].test == "ff"]
     mono = chance[chance.condition_label == chance.lang]
-    mono_above = int((mono.low > 0.5).sum())
+    mono_above = int(stats.reliable(mono, +1, null=0.5).sum())
     en = mono[mono.lang == "en"]
     en_text = (
         f"{_pct(en.accuracy.iloc[0])} % [{_pct(en.low.iloc[0])}, {_pct(en.high.iloc[0])}]" if len(en) else "not run"
@@ -301,7 +301,7 @@ def me_claims(me: dict, preset: str) -> tuple[pd.DataFrame, str]:
     rows = []
     if len(effect):
         nf = effect[(effect.test == "nf") & (effect.condition_label == effect.lang)]
-        up = int(((nf.low > 0) & (nf.p_holm < 0.05)).sum())
+        up = int(stats.reliable(nf, +1).sum())
         rows.append(("Training produces an ME bias (trained against the same runs untrained)",
                      "not tested (the paper tests against 50 %)",
                      f"{_share(up, len(nf))}: {up} of {len(nf)} monolingual models reliably above their untrained "
@@ -345,7 +345,7 @@ def _training_verdict(effect: pd.DataFrame, mono_above: int, n_mono: int) -> str
     """The chapter's answer to its question, read against the untrained models (not against 50 %)."""
     nf = effect[effect.test == "nf"]
     mono = nf[nf.condition_label == nf.lang]
-    up = int(((mono.low > 0) & (mono.p_holm < 0.05)).sum())
+    up = int(stats.reliable(mono, +1).sum())
     untested = int(mono.p_holm.isna().sum())
     against_chance = f"{mono_above} of {n_mono} monolingual models are reliably above 50 %"
     if up == len(mono):
@@ -495,8 +495,7 @@ def exposure_verdict(contrasts: pd.DataFrame, brief: bool = False) -> str:
 
 def _reliable_rows(table: pd.DataFrame, sign: int) -> pd.Series:
     """Contrasts whose interval lies wholly below (sign -1) or above (+1) zero and survive Holm (a row mask)."""
-    side = (table.high < 0) if sign < 0 else (table.low > 0)
-    return side & (table.p_holm < 0.05)
+    return stats.reliable(table, sign)
 
 
 def _reliable(table: pd.DataFrame, sign: int) -> int:

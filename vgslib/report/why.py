@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from vgslib.report import findings
-from vgslib.results import geometry, mechanism, tables
+from vgslib.results import geometry, mechanism, stats, tables
 
 
 def _interval(values: pd.Series) -> tuple[float, float, float]:
@@ -99,7 +99,7 @@ class Why:
         if b.empty:
             return ("Too few conditions to test the mechanism between them: it needs at least three conditions "
                     "tested on one language.")  # fmt: skip
-        reliable = b[b.p_holm < 0.05]
+        reliable = b[stats.reliable(b)]
         var = self._between("var_img_fam")
         names = ", ".join(
             f"{mechanism.LABELS[q]} ({s:+.1f} [{lo:+.1f}, {hi:+.1f}])"
@@ -246,8 +246,8 @@ class Why:
             "why_nn_mean": 100 * float(t.nn.mean()),
             "matched_n": len(m),
             "matched_pos": int((m.difference > 0).sum()),
-            "matched_sig": int((m.low > 0).sum()),
-            "matched_neg_sig": int((m.high < 0).sum()),
+            "matched_sig": int(stats.reliable(m, +1).sum()),
+            "matched_neg_sig": int(stats.reliable(m, -1).sum()),
             "matched_steps": int(m.steps.max()) if len(m) else 0,
             **findings.exposure_counts(self.contrasts),
         }
@@ -401,8 +401,9 @@ class Why:
             r = self._between(q)
             if np.isnan(r["slope"]):
                 return "too few conditions to tell"
-            verdict = "yes" if r["low"] > 0 and r["p_holm"] < 0.05 else (
-                "opposite" if r["high"] < 0 and r["p_holm"] < 0.05 else "not reliably")  # fmt: skip
+            row = pd.DataFrame([r])
+            verdict = "yes" if stats.reliable(row, +1).iloc[0] else "opposite" if stats.reliable(row, -1).iloc[0] else (
+                "not reliably")  # fmt: skip
             return (f"{verdict}: {r['slope']:+.1f} [{r['low']:+.1f}, {r['high']:+.1f}] NF points per "
                     f"between-condition SD (Holm's p {r['p_holm']:.2g})")  # fmt: skip
 

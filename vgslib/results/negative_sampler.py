@@ -69,7 +69,7 @@ def cell_contrasts(trials: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
         mask = tested & (table.test == test)
         if mask.any():
             table.loc[mask, "p_holm"] = stats.holm(table.loc[mask, "p_approx"])
-    table["reliable"] = table.p_holm < 0.05
+    table["reliable"] = stats.reliable(table)
     return table
 
 

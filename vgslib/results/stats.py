@@ -27,6 +27,19 @@ from scipy.special import expit
 Z95 = stats.norm.ppf(0.975)
 GEE = "GEE (runs, bias-reduced, t)"
 LAPLACE = "GLMM (Laplace approximation)"
+ALPHA = 0.05
+
+
+def reliable(table: pd.DataFrame, sign: int = 0, null: float = 0.0) -> pd.Series:
+    """The study's one rule for "reliably above / below" (a row mask): the row's 95 % interval (`low`, `high`)
+    lies wholly above (`sign` +1) or below (-1) `null`, or either (0), and, where the table carries
+    Holm-corrected p-values (`p_holm`), that p is below 0.05. A row without a test (NaN `p_holm`: a ceiling, a
+    fit that failed its checks) is never reliable."""
+    above, below = table.low > null, table.high < null
+    side = above if sign > 0 else below if sign < 0 else above | below
+    if "p_holm" in table:
+        side = side & (table.p_holm < ALPHA)
+    return side.fillna(False).astype(bool)
 
 
 def _vc(table: pd.DataFrame, seed_col: str) -> dict:
