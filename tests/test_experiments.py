@@ -159,7 +159,7 @@ def test_the_chapter_reads_a_family_from_its_runs(family_runs):
     page = Beyond(members, tidy["trials"], "smoke")
     assert page.present(family) and not page.present(experiments.FAMILY["encoders"])
     assert "NF runs from" in page.answer(family) and "No run of this experiment" in page.missing(family)
-    cost = page.compute().set_index("experiment")
+    cost = page.cost_table().set_index("experiment")
     assert cost.loc[family.title, "runs beyond Table 1"] == f"2 of {beyond.expected_runs(family)}"
     assert float(cost.loc[family.title, "training, core-minutes"]) >= 0  # measured: a number
     assert cost.loc[experiments.FAMILY["encoders"].title, "on 2 cores, minutes"] == "not run here"  # never "0"
@@ -336,11 +336,11 @@ def test_three_training_languages_and_the_experiment_tag():
         testing.tiny_world_config(languages=("en", "hu"), also_trained=("apple",))
 
 
-def test_word_similarity_is_largest_for_a_language_with_itself(study):
+def test_translation_similarity_is_largest_for_a_language_with_itself(study):
     from vgslib.results import beyond
 
     _, data = study
-    same, other = beyond.word_similarity(data, "en", "en"), beyond.word_similarity(data, "en", "nl")
+    same, other = beyond.translation_similarity(data, "en", "en"), beyond.translation_similarity(data, "en", "nl")
     assert np.isfinite(other) and same > 0 and same >= other
 
 

@@ -185,7 +185,7 @@ class FakePrepared:
 
 
 def test_word_similarity_names_the_sound_alike_and_the_model_sees_a_planted_effect():
-    sim = mechanism.word_similarity(FakePrepared(np.random.default_rng(3)), "en").set_index("concept")
+    sim = mechanism.novel_word_similarity(FakePrepared(np.random.default_rng(3)), "en").set_index("concept")
     assert list(sim.loc[NOVEL[:3], "nearest familiar"]) == FAMILIAR[:3]
     assert (sim.loc[NOVEL[:3], "similarity"] > 0.95).all() and (sim.loc[NOVEL[3:], "similarity"] < 0.9).all()
     rng = np.random.default_rng(4)

@@ -273,7 +273,7 @@ class Beyond:
             self._languages["effects"] = beyond.bilingual_effects(runs, self.trials) if len(runs) else runs
         return self._languages["effects"]
 
-    def word_similarity(self) -> dict[str, float]:
+    def pair_similarity(self) -> dict[str, float]:
         """Per bilingual pair of this build: how alike its words are in the frozen audio features, measured in the
         world of the family's runs (which holds every language; its English, French and Dutch items are the
         default world's)."""
@@ -293,11 +293,11 @@ class Beyond:
         except FileNotFoundError:
             return {}
         pairs = sorted(m for m in set(effects.model) if m.count("+") == 1)
-        return {p: beyond.word_similarity(data, *p.lower().split("+")) for p in pairs}
+        return {p: beyond.translation_similarity(data, *p.lower().split("+")) for p in pairs}
 
     def pairs(self) -> pd.DataFrame:
         if "pairs" not in self._languages:
-            self._languages["pairs"] = beyond.pair_table(self.language_effects(), self.word_similarity())
+            self._languages["pairs"] = beyond.pair_table(self.language_effects(), self.pair_similarity())
         return self._languages["pairs"]
 
     def languages_answer(self) -> str:
@@ -372,7 +372,7 @@ class Beyond:
             beyond.compute(self.members, f) if not self.members.empty else {"runs": 0} for f in experiments.FAMILIES
         ]
 
-    def compute(self) -> pd.DataFrame:
+    def cost_table(self) -> pd.DataFrame:
         """Each family's measured training time; a family with no run in this build has none to show (not 0)."""
         rows = []
         for family, c in zip(experiments.FAMILIES, self._costs()):

@@ -44,7 +44,7 @@ class Why:
         curves = mechanism.nf_by_steps(metrics)
         nf = tidy["trials"][tidy["trials"].run.isin(runs[runs.table1].run) & (tidy["trials"].test == "nf")]
         per_word = nf.groupby(["lang", "concept"]).correct.mean().rename("nf").reset_index()
-        words = pd.concat([mechanism.word_similarity(prepared, lang) for lang in sorted(per_word.lang.unique())])
+        words = pd.concat([mechanism.novel_word_similarity(prepared, lang) for lang in sorted(per_word.lang.unique())])
         words = words.merge(per_word, on=["lang", "concept"])
         return cls(
             table=table,

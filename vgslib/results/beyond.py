@@ -223,7 +223,7 @@ def bilingual_effects(runs: pd.DataFrame, trials: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def word_similarity(data, a: str, b: str, split: str = "train", per_concept: int = 50) -> float:
+def translation_similarity(data, a: str, b: str, split: str = "train", per_concept: int = 50) -> float:
     """How alike two languages' words are in the frozen audio features: over the 13 familiar concepts, the mean
     cosine between a concept's word in `a` and its translation in `b`, less the mean cosine between words of
     different concepts (each word: the mean of up to `per_concept` tokens, each mean-pooled over time). 0 = no

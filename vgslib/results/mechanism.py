@@ -381,7 +381,7 @@ def step_matched(curves: pd.DataFrame) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- why languages differ
 
 
-def word_similarity(prepared, lang: str) -> pd.DataFrame:
+def novel_word_similarity(prepared, lang: str) -> pd.DataFrame:
     """Per novel word of `lang`: the cosine between its centroid and the nearest familiar word's centroid in the
     frozen audio encoder's mean-pooled test features (before any VGS training), and which word that is."""
     pooled = prepared.audio[("test", lang)].mean_pooled()
