@@ -152,6 +152,8 @@ if __name__ == "__main__":
     args = parser.parse_args()
     stages = set(args.stages.split(","))
     rng = random.Random(args.seed)
+    if args.keep:
+        os.makedirs(args.keep, exist_ok=True)
     with contextlib.nullcontext(args.keep) if args.keep else tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "VGSLIB_DATA": os.path.join(tmp, "data"), "PYTHONWARNINGS": "ignore"}
         data_json = json.dumps(testing.tiny_data_config().to_dict())
