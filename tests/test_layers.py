@@ -16,8 +16,11 @@ def test_imports_only_go_down_the_pipeline():
 
 def test_the_book_pages_modules_import_no_torch():
     """A book page's kernel imports these (and reads a prepared world and runs); torch costs ~2.7 s a page."""
-    modules = ("vgslib.runs", "vgslib.recipe", "vgslib.report.pages", "vgslib.report.findings", "vgslib.report.why",
-               "vgslib.report.beyond", "vgslib.report.space", "vgslib.report.charts", "vgslib.jobs.grid",
+    modules = ("vgslib.runs", "vgslib.recipe", "vgslib.report.pages", "vgslib.report.intro", "vgslib.report.data",
+               "vgslib.report.encoders", "vgslib.report.model", "vgslib.report.first_results", "vgslib.report.me",
+               "vgslib.report.bilingual", "vgslib.report.space", "vgslib.report.geometry", "vgslib.report.beyond",
+               "vgslib.report.statistics", "vgslib.report.environment", "vgslib.report.real_corpora",
+               "vgslib.report.charts", "vgslib.report.vega", "vgslib.jobs.grid",
                "vgslib.jobs.notebooks", "vgslib.encoders.prepare", "vgslib.results.analysis")  # fmt: skip
     code = f"import importlib, sys\nfor m in {modules!r}: importlib.import_module(m)\nprint('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

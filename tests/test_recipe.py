@@ -22,7 +22,7 @@ def test_the_classroom_preset_is_the_laptop_sweeps_shortest_schedule_and_its_evi
     of the committed validation sweep whose last epoch reaches the stated validation FF in every condition."""
     import pandas as pd
 
-    from vgslib.report.pages import LAPTOP_SCHEDULE
+    from vgslib.report.model import LAPTOP_SCHEDULE
 
     laptop, classroom = recipe.make_config("laptop").to_dict(), recipe.make_config("classroom").to_dict()
     changed = {k for k in laptop["train"] if laptop["train"][k] != classroom["train"][k]}

@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 
-from vgslib.report import charts
+from vgslib.report import charts, vega
 from vgslib.results import tables
 from vgslib.testing import fake_trials
 
@@ -25,11 +25,11 @@ def test_charts_are_valid_vega_lite():
     spec = charts.curves_chart(tables.curves(metrics), metrics).to_dict()
     assert "vconcat" in spec
     charts.use_book_theme()  # a page starts: figure numbers restart
-    html = charts._offline_renderer(spec)["text/html"]
+    html = vega._offline_renderer(spec)["text/html"]
     assert "vegaEmbed(" in html and "cdn" not in html.lower()
-    second = charts._offline_renderer(spec)["text/html"]  # the page's second figure: its own id
+    second = vega._offline_renderer(spec)["text/html"]  # the page's second figure: its own id
     charts.use_book_theme()  # the same page built again: the same bytes (the book is reproducible)
-    assert charts._offline_renderer(spec)["text/html"] == html != second
+    assert vega._offline_renderer(spec)["text/html"] == html != second
 
 
 def test_embedding_map_compiles_with_vega_lite():
@@ -49,7 +49,7 @@ def test_embedding_map_compiles_with_vega_lite():
 
 
 def test_the_calibration_section_reads_the_benchmark_and_flags_misses(tmp_path, monkeypatch):
-    from vgslib.report import pages
+    from vgslib.report import statistics
 
     rows = []
     for scenario, effect in (("null", 0.0), ("effect", -0.3)):
@@ -60,15 +60,15 @@ def test_the_calibration_section_reads_the_benchmark_and_flags_misses(tmp_path, 
                          "seconds per study": 1.0, "commit": "abc"})  # fmt: skip
     path = tmp_path / "calibration.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
-    monkeypatch.setattr(pages, "CALIBRATION", str(path))
-    table, numbers = pages.calibration()
+    monkeypatch.setattr(statistics, "CALIBRATION", str(path))
+    table, numbers = statistics.calibration()
     assert numbers["cal_glmm_fpr_max"] == 4.0 and numbers["cal_laplace_fpr_max"] == 12.0
     assert numbers["cal_glmm_cov_min"] == numbers["cal_glmm_cov_max"] == 95.0 and numbers["cal_studies"] == 200
     assert table.coverage_ok.tolist() == [True, False, True] * 2
     spec = charts.calibration_chart(table, (0.93, 0.97), 0.06).to_dict()
     assert len(spec["vconcat"]) == 2  # stacked: side by side they overflow the page
-    monkeypatch.setattr(pages, "CALIBRATION", str(tmp_path / "missing.csv"))
-    empty, numbers = pages.calibration()  # a missing file: the page says how to make it
+    monkeypatch.setattr(statistics, "CALIBRATION", str(tmp_path / "missing.csv"))
+    empty, numbers = statistics.calibration()  # a missing file: the page says how to make it
     assert empty.empty and "bench_calibration" in numbers["cal_note"] and np.isnan(numbers["cal_glmm_fpr_max"])
 
 

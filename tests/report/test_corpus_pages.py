@@ -4,7 +4,7 @@ import pandas as pd
 
 from vgslib import testing
 from vgslib.encoders.prepare import DataConfig, prepare, write_report
-from vgslib.report import findings, pages
+from vgslib.report import data, first_results, pages
 from vgslib.sources import reference
 
 
@@ -16,13 +16,13 @@ def test_the_data_page_reads_an_imported_corpus(tmp_path, monkeypatch):
     write_report(prepare(cfg, progress=False), cfg)
     m, record = pages.world()
     assert record == {"corpus": str(tmp_path / "corpus")} and len(m.audio) == len(imported.manifest.audio)
-    numbers = pages.world_numbers(m, record)
+    numbers = data.world_numbers(m, record)
     assert numbers["train_tokens"] == 3 and numbers["novel_tokens"] == 2  # the fabricated counts per word
     assert numbers["n_tokens"] == len(m.audio) and "corpus" in numbers["world_digest"]
-    assert str(tmp_path / "corpus") in pages.corpus_note(record)
+    assert str(tmp_path / "corpus") in data.corpus_note(record)
 
 
 def test_the_first_results_table_shows_the_tests_a_corpus_has():
     acc = pd.DataFrame({"lang": ["en"] * 2, "train_langs": ["en"] * 2, "test": ["ff", "nf"], "accuracy": [0.9, 0.6]})
-    table = findings.first_results_table(acc)
+    table = first_results.first_results_table(acc)
     assert list(table.columns) == ["familiar–familiar", "novel–familiar (ME)"]

@@ -1,6 +1,6 @@
 """The checks over the built HTML (run after every book build) find what they are meant to find."""
 
-from vgslib.report import charts, htmlcheck
+from vgslib.report import charts, htmlcheck, vega
 
 
 def _page(body: str) -> str:
@@ -10,7 +10,7 @@ def _page(body: str) -> str:
 def test_a_chart_of_the_book_is_a_numbered_described_figure():
     charts.use_book_theme()
     spec = {"description": "Accuracy of every run per condition.", "mark": "point"}
-    first, second = (charts._offline_renderer(spec)["text/html"] for _ in range(2))
+    first, second = (vega._offline_renderer(spec)["text/html"] for _ in range(2))
     assert "Figure 1." in first and "Figure 2." in second and 'aria-label="Figure 1. Accuracy' in first
     assert '"export": true' in first and '"editor": false' in first
     assert htmlcheck.check_page(_page(first + second), "p.html") == []
@@ -20,7 +20,7 @@ def test_a_chart_without_a_description_is_refused():
     import pytest
 
     with pytest.raises(ValueError, match="needs a description"):
-        charts._offline_renderer({"mark": "point"})
+        vega._offline_renderer({"mark": "point"})
 
 
 def test_the_chart_functions_describe_their_charts():
@@ -28,9 +28,9 @@ def test_the_chart_functions_describe_their_charts():
 
     chart = charts.similarity_chart(pd.DataFrame({"lang": ["en"], "concept": ["x"], "similarity": [0.5], "nf": [0.6],
                                                   "nearest familiar": ["dog"]}))  # fmt: skip
-    assert "acoustic similarity" in charts.description(chart.to_dict())
+    assert "acoustic similarity" in vega.description(chart.to_dict())
     pair = (chart | chart).to_dict()
-    assert charts.description(pair).count("acoustic similarity") == 2  # a concatenation joins its parts'
+    assert vega.description(pair).count("acoustic similarity") == 2  # a concatenation joins its parts'
 
 
 def test_figures_without_captions_or_descriptions_are_reported():
@@ -76,7 +76,7 @@ def test_pictures_join_the_charts_numbering_and_other_figures_are_reported():
     from PIL import Image
 
     charts.use_book_theme()
-    chart = charts._offline_renderer({"description": "A chart of every run's accuracy.", "mark": "point"})["text/html"]
+    chart = vega._offline_renderer({"description": "A chart of every run's accuracy.", "mark": "point"})["text/html"]
     picture = charts.picture_figure(Image.new("RGB", (8, 8)), "Some pictures.", "A grid of pictogram pictures.").data
     assert "Figure 1." in chart and "Figure 2." in picture and 'alt="A grid of pictogram pictures."' in picture
     assert htmlcheck.check_page(_page(chart + picture), "p.html") == []
@@ -85,13 +85,13 @@ def test_pictures_join_the_charts_numbering_and_other_figures_are_reported():
 
 
 def test_the_paper_scale_section_reads_the_benchmark_or_says_how_to_make_it(monkeypatch, tmp_path):
-    from vgslib.report import pages
+    from vgslib.report import real_corpora
 
-    table, numbers = pages.paper_scale()  # the committed analysis/paper-scale.csv
+    table, numbers = real_corpora.paper_scale()  # the committed analysis/paper-scale.csv
     assert numbers["scale_tokens"] == 18_000 and numbers["scale_step"] > 0 and numbers["scale_flat_pools"] > 0
     assert numbers["scale_flat_pools"] < numbers["scale_pools"] and list(table.columns) == ["measure", "padded", "flat"]
-    monkeypatch.setattr(pages, "PAPER_SCALE", str(tmp_path / "none.csv"))
-    table, numbers = pages.paper_scale()
+    monkeypatch.setattr(real_corpora, "PAPER_SCALE", str(tmp_path / "none.csv"))
+    table, numbers = real_corpora.paper_scale()
     assert table.empty and "bench_paper_scale.py" in numbers["scale_note"]
 
 

@@ -1,8 +1,8 @@
-from vgslib.report import htmlcheck, pages, widgets
+from vgslib.report import data, htmlcheck, widgets
 
 
 def test_the_audio_grid_has_a_labelled_player_per_token(tiny_world):
-    rows = pages.audio_examples(tiny_world, words=("dog", "butterfly"), per_word=2)
+    rows = data.audio_examples(tiny_world, words=("dog", "butterfly"), per_word=2)
     grid = widgets.audio_grid(tiny_world, rows)
     assert grid.count("<audio ") == len(rows) > 0 and grid.count("<tr>") == 1 + rows.concept.nunique()
     first = rows.iloc[0]

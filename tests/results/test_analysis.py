@@ -38,14 +38,14 @@ def test_one_preset_at_a_time_and_known_families_only():
 
 
 def test_the_lme4_comparison_belongs_to_the_runs_at_hand(tmp_path, monkeypatch):
-    from vgslib.report import pages
+    from vgslib.report import statistics
 
     monkeypatch.setenv("VGSLIB_RESULTS", str(tmp_path))
     trials = study_trials({("en", False, 1, "sm"): 0.8, ("en+fr", False, 1, "sm"): 0.0}, seeds=2)
     folder = str(tmp_path / "laptop")
     analysis.write(analysis.analyse(trials, estimators=("laplace",), progress=False), trials, folder,
                    {"preset": "laptop", "runs": 4})  # fmt: skip
-    table, note = pages.lme4_comparison("laptop")
+    table, note = statistics.lme4_comparison("laptop")
     assert table.empty and "No comparison for these runs" in note and "compare-lme4 results/laptop" in note
     monkeypatch.setattr(analysis, "lme4_version", lambda: "")  # no R: nothing is compared, nothing written
     assert analysis.compare_lme4(folder) is None and not (tmp_path / "laptop" / "lme4-comparison.csv").exists()
@@ -55,7 +55,7 @@ def test_the_lme4_comparison_belongs_to_the_runs_at_hand(tmp_path, monkeypatch):
     monkeypatch.setenv("VGSLIB_RESULTS", str(tmp_path))
     compared = analysis.compare_lme4(folder)
     assert len(compared) and compared[["ours", "lme4"]].notna().all().all()
-    table, note = pages.lme4_comparison("laptop")
+    table, note = statistics.lme4_comparison("laptop")
     assert len(table) == len(compared) and "the same 4 runs of the `laptop` preset" in note
 
 

@@ -58,7 +58,7 @@ def test_a_planted_difference_is_found_and_a_ceiling_is_not_tested():
 def test_the_chart_shows_every_cell_and_leaves_ceiling_cells_without_an_estimate():
     cells = _cells([1.0, -2.0])
     spec = charts.negative_sampler_chart(cells).to_dict()
-    assert spec["description"] == charts.DESCRIPTIONS["negative_sampler_chart"]
+    assert spec["description"] == charts.negative_sampler_chart.caption
     shown = spec["vconcat"][1]["layer"][0]
     data = pd.DataFrame(spec["datasets"][shown["data"]["name"]])
     assert set(data.test) == {"NF", "FN"}  # FF is at the ceiling here: no estimate drawn

@@ -89,7 +89,7 @@ def test_gee_slope_recovers_a_planted_dose_response_and_finds_none_where_none_is
 def test_every_estimator_leaves_a_ceiling_contrast_untested():
     """FF at 100 % against 99.97 %: a huge log odds ratio that says nothing. GEE and Laplace refuse it as the GLMM
     does, and the chapter's FF claim counts only the contrasts that were tested."""
-    from vgslib.report.findings import _ff_claim
+    from vgslib.report.bilingual import _ff_claim
 
     trials = _simulate(6.0, effect=4.0)  # both conditions above 99 %
     assert trials.groupby("condition_label").correct.mean().min() >= 0.99

@@ -14,6 +14,7 @@ from vgslib import experiments
 from vgslib.experiments import Family
 from vgslib.report import charts
 from vgslib.results import beyond, mechanism, stats, tables
+from vgslib.sources import concepts
 
 HOW = "`make book EXPERIMENTS=1` (or `python -m vgslib grid experiments`, then `make book`)"
 SETTING_QUANTITIES = ("var_img_fam", "me_margin", "referent", "between_img")  # shown per setting of a family
@@ -418,3 +419,23 @@ class Beyond:
         else:
             display(Markdown(family.no_geometry))
         display(Markdown(f"**What a child study could test.** {family.child_study}"))
+
+
+def added_concepts() -> pd.DataFrame:
+    """The vocabulary-size experiment's added concepts, their words and pictograms, and whether the default
+    image encoder's pre-training drew any of their pictograms (it bans only the inventory's: the added
+    concepts came after the encoders, and banning theirs too would have changed every Table 1 number)."""
+    from vgslib.encoders.pretrain import ImagePretrainConfig, pretraining_pictograms
+
+    cfg = ImagePretrainConfig()
+    seen = {seq.split("-")[0] for _, seq in pretraining_pictograms(cfg.num_pictograms, cfg.seed)}
+    table = concepts.added_table()
+    drawn = [sum(p.split("-")[0] in seen for p in c.pictograms) for c in concepts.ADDED]
+    return table.assign(**{"pictograms in encoder pre-training": [f"{k} of {len(c.pictograms)}" for k, c in
+                                                                    zip(drawn, concepts.ADDED)]})  # fmt: skip
+
+
+def further_words() -> pd.DataFrame:
+    """The inventory's words in the language-pairs experiment's further languages."""
+    table = concepts.further_words_table()
+    return table.rename(columns={l: concepts.LANGUAGE_NAMES[l] for l in ("en", *concepts.FURTHER_LANGUAGES)})

@@ -1,206 +1,18 @@
-"""Charts for the book: one altair theme, an offline renderer, and one function per figure.
-
-Charts are functions of tidy DataFrames returning `alt.Chart`. The book ships vega, vega-lite and vega-embed
-itself (a bundle written by `vgslib.report.book` from vl-convert), so interactive charts render with no
-network.
+"""The book's charts: one function per figure, each a function of tidy DataFrames returning an `alt.Chart`,
+with its caption above it (`vega.described`). The theme and the offline renderer are in `vgslib.report.vega`.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import html
-import itertools
-import json
-
 import altair as alt
 import pandas as pd
 
-# Okabe & Ito's colour-blind-safe palette; where more categories than colours are shown (13 familiar concepts),
-# the chart labels them directly (`scatter_2d`), so a repeated colour never has to be told apart.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+from vgslib.report.vega import PALETTE, described, picture_figure, use_book_theme
+
+__all__ = ["PALETTE", "picture_figure", "use_book_theme"]  # re-exported: a page needs one import for its figures
 
 
-def theme() -> dict:
-    return {
-        "config": {
-            "view": {"continuousWidth": 420, "continuousHeight": 260, "stroke": None},
-            "range": {"category": PALETTE},
-            "axis": {"labelFontSize": 11, "titleFontSize": 12, "gridColor": "#e6e6e6"},
-            "legend": {"labelFontSize": 11, "titleFontSize": 12},
-            "title": {"fontSize": 13, "anchor": "start"},
-        }
-    }
-
-
-# Each figure's description: its caption in the book and its label for screen readers (see `described`).
-DESCRIPTIONS = {
-    "probe_chart": (
-        "Accuracy of a 13-way linear probe on the frozen encoders' mean-pooled features, per modality and "
-        "language; the dashed line is the bar the study requires."
-    ),
-    "curves_chart": (
-        "Validation loss per epoch (top) and test accuracy of each test per epoch, trained language and test "
-        "language (bottom); epoch 0 is the untrained model, the dashed line is chance."
-    ),
-    "calibration_chart": (
-        "Calibration of the estimators on simulated studies: coverage of the 95 % intervals with the target "
-        "band shaded (top) and the share of studies with p < 0.05 per scenario, the target false-positive "
-        "rate dashed (bottom)."
-    ),
-    "negative_sampler_chart": (
-        "Table 1 trained with each sampler of negatives on the same five seeds: accuracy per training condition and "
-        "test language under the paper's sampler (pool) and the in-step sampler (batch), per test (top), and the "
-        "GLMM log odds ratio batch vs pool with its 95 % interval (bottom; no estimate at the ceiling)."
-    ),
-    "variance_chart": (
-        "Total variance of the embeddings, pooled and within class, per training condition, modality, test "
-        "language and familiar or novel group."
-    ),
-    "me_distance_chart": (
-        "For every pair of a novel word and a novel picture concept: how often the novel picture beats the "
-        "familiar one against the distance between their centroids."
-    ),
-    "scatter_2d": (
-        "Two-dimensional map of the embeddings: familiar concepts coloured and labelled at their centre, "
-        "novel concepts grey; shapes mark the modality."
-    ),
-    "seeds_chart": (
-        "Accuracy of every run (a dot per seed) and the mean over seeds (a tick) per training condition and "
-        "test language; the dashed line is chance."
-    ),
-    "forest_chart": (
-        "Log odds ratio of each contrast with its 95 % interval, both estimators; left of the dashed zero "
-        "line the condition is below its reference."
-    ),
-    "predictor_chart": (
-        "Change in NF accuracy per seed-to-seed standard deviation of each geometric quantity, with 95 % "
-        "intervals (conditions held fixed)."
-    ),
-    "nf_scatter": (
-        "NF accuracy of every run and test language against a geometric quantity; colour: test language, "
-        "shape: kind of model."
-    ),
-    "condition_scatter": (
-        "NF accuracy of every condition and test language (mean over its runs) against the mean of a geometric "
-        "quantity; colour: test language, shape: kind of model."
-    ),
-    "between_chart": (
-        "The in-between measure of every run and test language, for pictures and spoken words, trained and "
-        "untrained; below the dashed zero line novel items sit between the familiar clusters."
-    ),
-    "steps_chart": (
-        "NF accuracy (mean over seeds) against training steps for monolingual and bilingual models, per test language."
-    ),
-    "similarity_chart": (
-        "NF accuracy of every novel word against its acoustic similarity to the nearest familiar word of its "
-        "language (frozen features)."
-    ),
-    "counts_chart": ("Spoken word tokens per split and language, familiar and novel concepts."),
-    "schedule_chart": (
-        "Validation loss per epoch of each candidate schedule of the laptop sweep, per condition (seed 0)."
-    ),
-    "word_heatmap": (
-        "Accuracy per novel word (rows) and condition and test language (columns); orange above 50 %, blue below."
-    ),
-    "distance_chart": (
-        "Box plots of word–picture cosine distances per group (F→F′, F→N, N→N, N→N′) and training condition."
-    ),
-    "referent_chart": ("NF accuracy against NN accuracy of every run and test language; the dashed lines mark chance."),
-    "setting_chart": (
-        "Accuracy per setting of one experiment: a dot per seed, the mean over seeds with its 95 % interval, one "
-        "panel per training condition and tested language (per tested language when the settings are languages); "
-        "the dashed line is chance."
-    ),
-    "pairs_chart": (
-        "One dot per bilingual language pair: how alike its two languages' words are in the frozen audio features "
-        "(x) against its NF accuracy minus that of the monolingual models, averaged over its two tested languages "
-        "(y); the dashed line is no difference."
-    ),
-}
-
-
-_figures = itertools.count(1)  # the page's figure numbers (restarted by `use_book_theme`)
-
-
-def described(fn):
-    """Decorator of a chart function: its chart carries its entry of `DESCRIPTIONS` as its description, which the
-    book prints as the figure's caption and gives screen readers as the chart's label."""
-    text = DESCRIPTIONS[fn.__name__]
-
-    @functools.wraps(fn)
-    def inner(*args, **kwargs):
-        return fn(*args, **kwargs).properties(description=text)
-
-    return inner
-
-
-def description(spec: dict) -> str:
-    """A chart's description, or those of the charts it concatenates."""
-    if spec.get("description"):
-        return spec["description"]
-    parts = [description(s) for key in ("hconcat", "vconcat", "concat") for s in spec.get(key, [])]
-    return " ".join(p for p in parts if p)
-
-
-def _offline_renderer(spec: dict, **kwargs) -> dict:
-    """A numbered figure whose caption is the chart's description, drawn by the page's own vegaEmbed (loaded
-    from the book's _static bundle), with PNG and SVG export and no link to an online editor."""
-    text = description(spec)
-    if not text:
-        raise ValueError("a book chart needs a description (its caption and alt text): see charts.described")
-    number = next(_figures)
-    # Named after its content and place: the same runs give the same page, byte for byte.
-    div = "vis-" + hashlib.sha256(f"{number}:{json.dumps(spec, sort_keys=True)}".encode()).hexdigest()[:12]
-    label = html.escape(text, quote=True)
-    actions = {"export": True, "source": False, "compiled": False, "editor": False}
-    return {
-        "text/html": (
-            f'<figure class="vgs-figure" id="figure-{number}">'
-            f'<div id="{div}" class="vgs-chart" role="img" aria-label="Figure {number}. {label}"></div>'
-            f"<figcaption><strong>Figure {number}.</strong> {html.escape(text)}</figcaption></figure>"
-            f'<script type="text/javascript">(function(){{var spec={json.dumps(spec)};'
-            f'function show(){{vegaEmbed("#{div}", spec, {{"actions": {json.dumps(actions)}}}).catch(console.error);}}'
-            f'if (typeof vegaEmbed !== "undefined") {{show();}} else {{window.addEventListener("load", show);}}'
-            f"}})();</script>"
-        )
-    }
-
-
-def picture_figure(image, description: str, alt: str):
-    """A picture (a PIL image, or the path of an SVG or PNG file) as the page's next numbered figure, captioned
-    with `description` and described by `alt` for screen readers; numbered in one sequence with the charts."""
-    import base64
-    import io
-
-    from IPython.display import HTML
-
-    if isinstance(image, str):
-        mime = "image/svg+xml" if image.endswith(".svg") else "image/png"
-        src = f"data:{mime};base64," + base64.b64encode(open(image, "rb").read()).decode()
-    else:
-        buf = io.BytesIO()
-        image.save(buf, format="PNG")
-        src = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
-    number = next(_figures)
-    return HTML(
-        f'<figure class="vgs-figure" id="figure-{number}"><img src="{src}" alt="{html.escape(alt, quote=True)}" '
-        f'style="max-width: 100%"/><figcaption><strong>Figure {number}.</strong> {html.escape(description)}'
-        "</figcaption></figure>"
-    )
-
-
-def use_book_theme() -> None:
-    """Register and enable the book's theme and offline renderer (call once at the top of a page)."""
-    alt.theme.register("vgslib", enable=True)(theme)
-    alt.renderers.register("vgslib-offline", _offline_renderer)
-    alt.renderers.enable("vgslib-offline")
-    alt.data_transformers.disable_max_rows()
-    global _figures
-    _figures = itertools.count(1)
-
-
-@described
+@described("Spoken word tokens per split and language, familiar and novel concepts.")
 def counts_chart(counts: pd.DataFrame) -> alt.Chart:
     """Audio tokens per split and language, familiar vs novel (from `manifest.counts`)."""
     data = counts[counts["lang"] != "(images)"]
@@ -218,7 +30,10 @@ def counts_chart(counts: pd.DataFrame) -> alt.Chart:
     )
 
 
-@described
+@described(
+    "Accuracy of a 13-way linear probe on the frozen encoders' mean-pooled features, per modality and "
+    "language; the dashed line is the bar the study requires."
+)
 def probe_chart(report: pd.DataFrame, bar: float) -> alt.Chart:
     """Probe accuracy per modality and language, with the bar the encoders must pass."""
     data = report.assign(which=report["modality"] + report["lang"].map(lambda l: f" ({l})" if l else ""))
@@ -236,7 +51,10 @@ def probe_chart(report: pd.DataFrame, bar: float) -> alt.Chart:
     return (bars + rule).properties(width=380, height=120)
 
 
-@described
+@described(
+    "Validation loss per epoch (top) and test accuracy of each test per epoch, trained language and test "
+    "language (bottom); epoch 0 is the untrained model, the dashed line is chance."
+)
 def curves_chart(long: pd.DataFrame, val: pd.DataFrame) -> alt.VConcatChart:
     """Test accuracies per epoch (lines per test, columns per test language, rows per condition) and the
     validation loss; hover shows the values. `long` from `results.curves`, `val` has epoch/val_loss/train_langs."""
@@ -273,11 +91,15 @@ def curves_chart(long: pd.DataFrame, val: pd.DataFrame) -> alt.VConcatChart:
     return alt.vconcat(loss, acc).resolve_scale(color="independent")
 
 
-@described
+@described(
+    "Calibration of the estimators on simulated studies: coverage of the 95 % intervals with the target band "
+    "shaded (top) and the share of studies with p < 0.05 per scenario, the target false-positive rate dashed "
+    "(bottom)."
+)
 def calibration_chart(table: pd.DataFrame, coverage: tuple[float, float], fpr_max: float) -> alt.VConcatChart:
     """Coverage of the 95 % intervals (target band shaded) and the rate of p < 0.05 (false positives under no
     effect, with the target line; power under an effect) per scenario and estimator; `table` from
-    `pages.calibration`."""
+    `statistics.calibration`."""
     data = table[["scenario", "estimator", "studies", "coverage"]].assign(positive=table["rate_p_below_0.05"])
     y = alt.Y("scenario:N", title=None, sort=None)
     tips = ["scenario", "estimator", "studies", alt.Tooltip("coverage:Q", format=".1%"),
@@ -298,7 +120,7 @@ def calibration_chart(table: pd.DataFrame, coverage: tuple[float, float], fpr_ma
     return alt.vconcat(cov.properties(width=300, height=200), alt.layer(bars, line).properties(width=300, height=200))
 
 
-@described
+@described("Validation loss per epoch of each candidate schedule of the laptop sweep, per condition (seed 0).")
 def schedule_chart(curves: pd.DataFrame) -> alt.Chart:
     """Validation loss per epoch of each candidate schedule (colour) in each condition (column), log scale;
     `curves` from `analysis/laptop-preset.csv`."""
@@ -319,7 +141,11 @@ def schedule_chart(curves: pd.DataFrame) -> alt.Chart:
     )
 
 
-@described
+@described(
+    "Table 1 trained with each sampler of negatives on the same five seeds: accuracy per training condition "
+    "and test language under the paper's sampler (pool) and the in-step sampler (batch), per test (top), and "
+    "the GLMM log odds ratio batch vs pool with its 95 % interval (bottom; no estimate at the ceiling)."
+)
 def negative_sampler_chart(cells: pd.DataFrame) -> alt.Chart:
     """`cells` from `analysis/sampler-check.csv` (`results.negative_sampler.cell_contrasts`)."""
     data = cells.assign(cell=cells.train_langs + " on " + cells.lang.str.upper(), test=cells.test.str.upper())
@@ -359,7 +185,7 @@ def negative_sampler_chart(cells: pd.DataFrame) -> alt.Chart:
     return alt.vconcat(dots, effects).resolve_scale(color="independent")
 
 
-@described
+@described("Accuracy per novel word (rows) and condition and test language (columns); orange above 50 %, blue below.")
 def word_heatmap(table: pd.DataFrame, title: str) -> alt.Chart:
     """Accuracy per word (rows) and condition x test language (columns), from `results.per_word`."""
     data = table.assign(condition=table["train_langs"] + " → " + table["lang"])
@@ -381,7 +207,10 @@ def word_heatmap(table: pd.DataFrame, title: str) -> alt.Chart:
     )
 
 
-@described
+@described(
+    "Total variance of the embeddings, pooled and within class, per training condition, modality, test "
+    "language and familiar or novel group."
+)
 def variance_chart(table: pd.DataFrame) -> alt.Chart:
     """Total variance (pooled and within class) per condition, modality and familiar / novel group."""
     long = table.melt(
@@ -407,7 +236,7 @@ def variance_chart(table: pd.DataFrame) -> alt.Chart:
     )
 
 
-@described
+@described("Box plots of word–picture cosine distances per group (F→F′, F→N, N→N, N→N′) and training condition.")
 def distance_chart(table: pd.DataFrame) -> alt.Chart:
     """Box plots of audio-image cosine distances per group (F→F′, F→N, N→N, N→N′) and condition."""
     return (
@@ -423,7 +252,10 @@ def distance_chart(table: pd.DataFrame) -> alt.Chart:
     )
 
 
-@described
+@described(
+    "For every pair of a novel word and a novel picture concept: how often the novel picture beats the "
+    "familiar one against the distance between their centroids."
+)
 def me_distance_chart(table: pd.DataFrame) -> alt.Chart:
     """ME-style accuracy of each (novel word, novel picture concept) pair against their centroid distance."""
     return (
@@ -444,7 +276,10 @@ def me_distance_chart(table: pd.DataFrame) -> alt.Chart:
     )
 
 
-@described
+@described(
+    "Two-dimensional map of the embeddings: familiar concepts coloured and labelled at their centre, novel "
+    "concepts grey; shapes mark the modality."
+)
 def scatter_2d(points: pd.DataFrame, title: str) -> alt.Chart:
     """2-d map of embeddings: familiar concepts coloured, novel grey; hover shows the item."""
     familiar = points[points.group == "familiar"]
@@ -481,7 +316,10 @@ def scatter_2d(points: pd.DataFrame, title: str) -> alt.Chart:
     return (grey + base + labels).properties(title=title, width=380, height=320)
 
 
-@described
+@described(
+    "Accuracy of every run (a dot per seed) and the mean over seeds (a tick) per training condition and test "
+    "language; the dashed line is chance."
+)
 def seeds_chart(runs: pd.DataFrame, test: str, title: str, untrained: pd.DataFrame | None = None) -> alt.LayerChart:
     """Accuracy of every run (a dot per seed) and the mean over seeds (a bar), per condition and test
     language, with chance at 50 %; `runs` comes from `study.per_run`. With `untrained` (`study.training_effect`)
@@ -513,7 +351,10 @@ def seeds_chart(runs: pd.DataFrame, test: str, title: str, untrained: pd.DataFra
     return layered.resolve_scale(x="independent").properties(title=title)  # each panel: its own conditions
 
 
-@described
+@described(
+    "Log odds ratio of each contrast with its 95 % interval, both estimators; left of the dashed zero line "
+    "the condition is below its reference."
+)
 def forest_chart(contrasts: pd.DataFrame, title: str) -> alt.LayerChart:
     """Log odds ratios (condition vs reference) with 95 % intervals, one row per contrast and test
     language, both estimators side by side; `contrasts` comes from `study.contrasts`."""
@@ -552,7 +393,10 @@ def forest_chart(contrasts: pd.DataFrame, title: str) -> alt.LayerChart:
 # ----------------------------------------------------------------------------- why: the mechanism, run by run
 
 
-@described
+@described(
+    "Change in NF accuracy per seed-to-seed standard deviation of each geometric quantity, with 95 % "
+    "intervals (conditions held fixed)."
+)
 def predictor_chart(predictors: pd.DataFrame, names: dict, between: bool = False) -> alt.LayerChart:
     """Each quantity's slope (NF points per standard deviation) with its 95 % interval, strongest first: from seed
     to seed within conditions (`mechanism.predicts_nf`), or between conditions (`between`,
@@ -578,7 +422,10 @@ def predictor_chart(predictors: pd.DataFrame, names: dict, between: bool = False
     return alt.layer(zero, bars, points).properties(title=title)
 
 
-@described
+@described(
+    "NF accuracy of every condition and test language (mean over its runs) against the mean of a geometric "
+    "quantity; colour: test language, shape: kind of model."
+)
 def condition_scatter(table: pd.DataFrame, x: str, title: str, x_title: str) -> alt.Chart:
     """Every (condition, test language) cell's mean over runs: NF accuracy against one quantity."""
     cells = table.groupby(["condition", "kind", "lang"])[["nf", x]].mean().reset_index()
@@ -598,7 +445,10 @@ def condition_scatter(table: pd.DataFrame, x: str, title: str, x_title: str) -> 
     )  # fmt: skip
 
 
-@described
+@described(
+    "NF accuracy of every run and test language against a geometric quantity; colour: test language, shape: "
+    "kind of model."
+)
 def nf_scatter(table: pd.DataFrame, x: str, title: str, x_title: str) -> alt.Chart:
     """Every run and test language: NF accuracy against one quantity, by test language and kind of model."""
     data = table.assign(tested=table.lang.str.upper())
@@ -616,7 +466,10 @@ def nf_scatter(table: pd.DataFrame, x: str, title: str, x_title: str) -> alt.Cha
     )
 
 
-@described
+@described(
+    "The in-between measure of every run and test language, for pictures and spoken words, trained and "
+    "untrained; below the dashed zero line novel items sit between the familiar clusters."
+)
 def between_chart(trained: pd.DataFrame, untrained: pd.DataFrame) -> alt.LayerChart:
     """The in-between measure of every run and test language (pictures, words), trained and untrained."""
     parts = []
@@ -635,7 +488,7 @@ def between_chart(trained: pd.DataFrame, untrained: pd.DataFrame) -> alt.LayerCh
     return alt.layer(zero, dots).properties(title="Do novel items sit between the familiar clusters?")
 
 
-@described
+@described("NF accuracy against NN accuracy of every run and test language; the dashed lines mark chance.")
 def referent_chart(table: pd.DataFrame) -> alt.LayerChart:
     """NF (novel vs familiar picture) against NN (own vs another novel picture) per run and test language."""
     data = table.assign(tested=table.lang.str.upper())
@@ -654,7 +507,9 @@ def referent_chart(table: pd.DataFrame) -> alt.LayerChart:
     return alt.layer(chance_x, chance_y, dots).properties(title="Referent or novelty?")
 
 
-@described
+@described(
+    "NF accuracy (mean over seeds) against training steps for monolingual and bilingual models, per test language."
+)
 def steps_chart(curves: pd.DataFrame) -> alt.FacetChart:
     """NF accuracy (mean over seeds) against training steps, monolingual and bilingual, per test language."""
     data = curves[curves.kind.isin(["monolingual", "bilingual"])]
@@ -676,7 +531,10 @@ def steps_chart(curves: pd.DataFrame) -> alt.FacetChart:
     return facets.configure_legend(orient="bottom")
 
 
-@described
+@described(
+    "NF accuracy of every novel word against its acoustic similarity to the nearest familiar word of its "
+    "language (frozen features)."
+)
 def similarity_chart(words: pd.DataFrame) -> alt.Chart:
     """Per novel word and language: NF accuracy against its similarity to the nearest familiar word."""
     data = words.assign(tested=words.lang.str.upper())
@@ -708,7 +566,11 @@ def similarity_chart(words: pd.DataFrame) -> alt.Chart:
 # ----------------------------------------------------------------------------- beyond the paper
 
 
-@described
+@described(
+    "Accuracy per setting of one experiment: a dot per seed, the mean over seeds with its 95 % interval, one "
+    "panel per training condition and tested language (per tested language when the settings are languages); "
+    "the dashed line is chance."
+)
 def setting_chart(
     runs: pd.DataFrame, means: pd.DataFrame, order: list[str], axis: str, title: str, by_language: bool = False
 ) -> alt.FacetChart:
@@ -741,7 +603,11 @@ def setting_chart(
     )
 
 
-@described
+@described(
+    "One dot per bilingual language pair: how alike its two languages' words are in the frozen audio features "
+    "(x) against its NF accuracy minus that of the monolingual models, averaged over its two tested languages "
+    "(y); the dashed line is no difference."
+)
 def pairs_chart(pairs: pd.DataFrame) -> alt.Chart:
     """The language-pairs family: each bilingual pair's NF difference from its monolingual models against how
     alike its two languages' words are in the frozen audio features."""

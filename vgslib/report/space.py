@@ -231,3 +231,15 @@ class Space:
         return charts.scatter_2d(points.assign(x=e3[:, 0], y=e3[:, 1]), "x–y view") & charts.scatter_2d(
             points.assign(x=e3[:, 0], y=e3[:, 2]), "x–z view"
         )
+
+
+# Table formats: variances with three decimals and run counts as integers; accuracies (stored as 0-1) in %.
+GAP_FORMAT = {"centroid distance": "{:.3f}", "angle (°)": "{:.1f}", "audio cone (mean cos)": "{:.3f}",
+              "image cone (mean cos)": "{:.3f}"}  # fmt: skip
+
+
+VARIANCE_FORMAT = {"mean": "{:.3f}", "low": "{:.3f}", "high": "{:.3f}", "runs": "{:.0f}"}
+
+
+PERCENT_FORMAT = {"accuracy": "{:.1%}", "frozen features": "{:.1%}", "chance": "{:.1%}",
+                  "novel–novel accuracy": "{:.1%}"}  # fmt: skip

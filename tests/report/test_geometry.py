@@ -3,13 +3,13 @@
 import numpy as np
 import pandas as pd
 
-from vgslib.report import findings
-from vgslib.report.why import Why
+from vgslib.report import bilingual
+from vgslib.report.geometry import Geometry
 from vgslib.results.mechanism import PREDICTORS, QUANTITIES
 
 
-def chapter(var_slope: float, nf_bi: float, nn: float, seed: int = 0) -> Why:
-    """A Why over synthetic per-run rows: bilinguals with tighter familiar pictures and NF `nf_bi`, monolingual
+def chapter(var_slope: float, nf_bi: float, nn: float, seed: int = 0) -> Geometry:
+    """A Geometry over synthetic per-run rows: bilinguals with tighter familiar pictures and NF `nf_bi`, monolingual
     models at NF 0.60; NN accuracy `nn` everywhere; the familiar-picture variance's slope `var_slope`."""
     rng = np.random.default_rng(seed)
     rows = []
@@ -28,7 +28,7 @@ def chapter(var_slope: float, nf_bi: float, nn: float, seed: int = 0) -> Why:
     matched = pd.DataFrame([{"when": "equal steps", "steps": 100, "difference": 2.0, "low": 0.5, "high": 3.5}])
     between = pd.DataFrame([{"quantity": q, "slope": 0.0, "low": -1.0, "high": 1.0, "p": 0.6, "p_holm": 1.0,
                              "cells": 18, "conditions": 12} for q in PREDICTORS])  # fmt: skip
-    return Why(table, table.iloc[:0], predictors, pd.DataFrame(), matched, pd.DataFrame(), {}, between=between)
+    return Geometry(table, table.iloc[:0], predictors, pd.DataFrame(), matched, pd.DataFrame(), {}, between=between)
 
 
 def test_the_answer_says_which_way_the_paper_s_mechanism_runs():
@@ -92,4 +92,4 @@ def test_the_2x_control_enters_the_answer_only_when_its_runs_exist():
         matched.contrasts = contrasts
         assert matched.numbers()["twox_n"] == 1 and says in matched.answer()
         # the bilingual chapter's 2x section states the same verdict
-        assert findings.exposure_verdict(contrasts) in findings.family_answer(contrasts, "resample")
+        assert bilingual.exposure_verdict(contrasts) in bilingual.family_answer(contrasts, "resample")

@@ -1,5 +1,6 @@
-"""What the "why" chapter computes: the per-run mechanism analysis over every run of the reported preset, the
-quantity that predicts ME, the paper's claims beside the miniature's, and the chapter's answer in words."""
+"""The geometry chapter (`book/geometry.md`; the first page and the space chapter read it too): the per-run
+mechanism analysis over every run of the reported preset, the quantity that predicts ME, the paper's claims
+beside the miniature's, and the chapter's answer in words."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from vgslib.report import findings
+from vgslib.report import bilingual
 from vgslib.results import geometry, mechanism, stats, tables
 
 
@@ -19,7 +20,7 @@ def _interval(values: pd.Series) -> tuple[float, float, float]:
 
 
 @dataclass
-class Why:
+class Geometry:
     table: pd.DataFrame  # per run and test language, the reported epoch
     untrained: pd.DataFrame  # the same at epoch 0
     predictors: pd.DataFrame  # mixed model of NF on each quantity
@@ -31,7 +32,7 @@ class Why:
     between: pd.DataFrame = field(default_factory=pd.DataFrame)  # the mechanism between conditions
 
     @classmethod
-    def load(cls, tidy: dict, manifest, prepared, contrasts: pd.DataFrame | None = None) -> Why:
+    def load(cls, tidy: dict, manifest, prepared, contrasts: pd.DataFrame | None = None) -> Geometry:
         """The chapter's analyses over the reported preset's runs; `contrasts` (the analysis notebook's, from
         `pages.study_results`) give the bilingual-vs-2x verdict, the same one the bilingual chapter states."""
         summary = tidy["runs"]
@@ -249,7 +250,7 @@ class Why:
             "matched_sig": int(stats.reliable(m, +1).sum()),
             "matched_neg_sig": int(stats.reliable(m, -1).sum()),
             "matched_steps": int(m.steps.max()) if len(m) else 0,
-            **findings.exposure_counts(self.contrasts),
+            **bilingual.exposure_counts(self.contrasts),
         }
         s = self.similarity
         if s:
@@ -300,7 +301,7 @@ class Why:
         second += "." if n["twox_n"] or not n["matched_n"] else ", and " + self.steps_text() + "."
         if n["twox_n"]:  # the 2x control is the cleaner test: its verdict in one sentence; the section says more
             second += (" Against the 2x control (a monolingual model with the bilingual's exposure and schedule) "
-                       f"{findings.exposure_verdict(self.contrasts, brief=True)}.")  # fmt: skip
+                       f"{bilingual.exposure_verdict(self.contrasts, brief=True)}.")  # fmt: skip
         return first + " " + second
 
     def steps_text(self) -> str:
@@ -318,9 +319,9 @@ class Why:
         return text
 
     def exposure_text(self) -> str:
-        """Bilingual vs 2x in words (`findings.exposure_verdict`, the bilingual chapter's own verdict): does
+        """Bilingual vs 2x in words (`bilingual.exposure_verdict`, the bilingual chapter's own verdict): does
         matching a monolingual model's exposure remove the difference? Empty without 2x contrasts."""
-        verdict = findings.exposure_verdict(self.contrasts)
+        verdict = bilingual.exposure_verdict(self.contrasts)
         if not verdict:
             return ""
         return f"Against the 2x control, a monolingual model with the bilingual's exposure and schedule, {verdict}"
