@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -57,10 +58,18 @@ def _jupyter_book() -> str:
 
 
 def build(builder: str = "html", strict: bool = True, output: str | None = None) -> int:
+    """Build the book into `output/_build/<builder>`.
+
+    Each build starts in an empty staging folder (`output/_build/.staging`) and replaces the old book only when
+    it ends: a killed build leaves the last finished book in place, and a rebuild writes the same bytes as a
+    first build (Sphinx stamps `?v=` checksums on stylesheets it finds already copied, so building over an old
+    book would not)."""
     write_vega_bundle()
     write_page_notebooks()
     output = output or paths.REPO_ROOT
-    cmd = [_jupyter_book(), "build", paths.REPO_ROOT, "--builder", builder, "--all", "--path-output", output]
+    staging = os.path.join(output, "_build", ".staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    cmd = [_jupyter_book(), "build", paths.REPO_ROOT, "--builder", builder, "--all", "--path-output", staging]
     if strict:
         cmd += ["-W", "-n", "--keep-going"]
     env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
@@ -68,6 +77,11 @@ def build(builder: str = "html", strict: bool = True, output: str | None = None)
     # Killing the book job stops the build instead of leaving it running on as an orphan.
     code = subprocess.call(cmd, env=env, cwd=paths.REPO_ROOT, preexec_fn=die_with_parent)
     built = os.path.join(output, "_build", builder)
+    fresh = os.path.join(staging, "_build", builder)
+    if os.path.isdir(fresh):  # the build ran to its end (failed or not): its pages replace the old ones
+        shutil.rmtree(built, ignore_errors=True)
+        os.replace(fresh, built)
+    shutil.rmtree(staging, ignore_errors=True)
     print(f"book build: exit {code} in {time.time() - start:.0f} s -> {built}")
     if code == 0 and builder == "html":
         from vgslib.report import htmlcheck
