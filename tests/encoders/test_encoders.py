@@ -4,7 +4,6 @@ import torch
 from PIL import Image
 
 from vgslib import testing
-from vgslib.encoders import pretrain
 from vgslib.encoders.base import EncoderConfig
 from vgslib.encoders.build import build_encoder
 
@@ -51,42 +50,6 @@ def test_dino_rejects_mismatched_or_missing_checkpoint(tmp_path):
 def test_unknown_encoder_kind_is_named():
     with pytest.raises(ValueError, match="'hubert'"):
         EncoderConfig(kind="hubert")
-
-
-def test_mini_encoders_pretrain_cache_and_shapes(tmp_path):
-    img_cfg = pretrain.ImagePretrainConfig(num_pictograms=16, views=2, steps=2, batch=8)
-    enc = pretrain.load_or_pretrain(EncoderConfig(kind="mini-image"), img_cfg, cache_dir=str(tmp_path), progress=False)
-    out = enc.encode_batch([Image.new("RGB", (256, 256), (255, 255, 255))])
-    assert out[0].shape == (16, pretrain.TOKEN_DIM)
-    again = pretrain.load_or_pretrain(
-        EncoderConfig(kind="mini-image"), img_cfg, cache_dir=str(tmp_path), progress=False
-    )
-    assert np.array_equal(
-        again.encode_batch([Image.new("RGB", (256, 256))])[0], enc.encode_batch([Image.new("RGB", (256, 256))])[0]
-    )
-
-    aud_cfg = pretrain.AudioPretrainConfig(num_pseudowords=12, steps=2, batch=6)
-    aenc = pretrain.load_or_pretrain(EncoderConfig(kind="mini-audio"), aud_cfg, cache_dir=str(tmp_path), progress=False)
-    waves = [np.zeros(16000, np.float32) + 0.01, np.zeros(4000, np.float32) + 0.01]
-    a, b = aenc.encode_batch(waves)
-    assert a.shape == (26, pretrain.TOKEN_DIM) and b.shape == (7, pretrain.TOKEN_DIM)  # 25 tokens/s
-    assert np.allclose(aenc.encode_batch([waves[1]])[0], b, atol=1e-5)  # padding does not leak
-
-    # The encoder config's device reaches the mini encoders (a `meta` device holds no data: placement only).
-    on_meta = pretrain.load_or_pretrain(
-        EncoderConfig(kind="mini-audio", device="meta"), aud_cfg, cache_dir=str(tmp_path), progress=False
-    )
-    assert on_meta.device == torch.device("meta") and next(on_meta.model.parameters()).is_meta
-
-
-def test_pretraining_material_avoids_the_inventory():
-    from vgslib.sources import concepts
-
-    bases = {p.split("-")[0] for c in concepts.CONCEPTS.values() for p in c.pictograms}
-    items = pretrain.pretraining_pictograms(500, seed=0)
-    assert len(items) == 500 and not any(bases & set(seq.split("-")) for _, seq in items)
-    words = {w for lang in concepts.LANGUAGES for w in concepts.word_to_concept(lang)}
-    assert not words & {w for _, w in pretrain.pseudowords(300, seed=0)}
 
 
 @pytest.mark.parametrize("norm", ["group", "layer"])
