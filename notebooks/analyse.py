@@ -38,8 +38,10 @@ import pandas as pd
 from IPython.display import display
 
 from vgslib import runs
+from vgslib.encoders.prepare import load_prepared, prepared_world_dir
 from vgslib.params import AnalysisParams
-from vgslib.results import analysis, beyond, study, tables
+from vgslib.results import analysis, beyond, mechanism, study, tables
+from vgslib.sources import manifest
 from vgslib.training import experiment
 
 params = AnalysisParams.from_mapping(globals())
@@ -92,6 +94,23 @@ display(contrasts)
 # %%
 results |= beyond.family_tables(tidy["runs"], trials, preset)
 results["beyond_contrasts"]
+
+# %% [markdown]
+# Why ME arises (the geometry chapter; the first page and the space chapter read it too): for every run of the
+# preset's own recipe, the mechanism quantities of its trained and untrained model, the mixed model of NF on each
+# predictor, NF against training steps, and each novel word's acoustic similarity to the familiar words. They
+# need the prepared data the runs were trained on; without it they are left out and those pages say so.
+
+# %%
+try:
+    prepared, world = load_prepared(), manifest.load(prepared_world_dir())
+except FileNotFoundError as missing:
+    print(f"no mechanism tables: {missing}")
+else:
+    start = time.time()
+    results |= mechanism.chapter_tables(tidy, world, prepared, preset)
+    print(f"mechanism tables: {len(results['mechanism'])} rows in {time.time() - start:.0f} s")
+    seconds += time.time() - start
 
 # %% [markdown]
 # Written last: `summary.json` marks the folder complete.

@@ -52,6 +52,7 @@ def test_main_job_smoke(tmp_path):
     _run(analyse + ["-p", "progress", "false"], env)
     assert (tmp_path / "results" / "smoke" / "summary.json").exists()
     assert (tmp_path / "results" / "smoke" / "analyse.ipynb").exists()
+    assert (tmp_path / "results" / "smoke" / "mechanism.csv").exists()  # the geometry chapter reads it
     _run([sys.executable, "-m", "vgslib", "book", "--path-output", str(tmp_path / "book")], env)
     html = tmp_path / "book" / "_build" / "html"
     for page in (

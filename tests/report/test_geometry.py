@@ -93,3 +93,24 @@ def test_the_2x_control_enters_the_answer_only_when_its_runs_exist():
         assert matched.numbers()["twox_n"] == 1 and says in matched.answer()
         # the bilingual chapter's 2x section states the same verdict
         assert bilingual.exposure_verdict(contrasts) in bilingual.family_answer(contrasts, "resample")
+
+
+def test_the_chapter_reads_the_analysis_tables_and_names_an_analysis_without_them(tmp_path):
+    """The chapter's tables come from the results folder the analysis notebook wrote (computed once per
+    build), read back exactly; an analysis made without them is named with how to make them."""
+    import pytest
+
+    from vgslib.results import analysis
+
+    why = chapter(+2.0, 0.55, 0.5)
+    stored = {"mechanism": why.table, "mechanism_untrained": why.untrained, "mechanism_predictors": why.predictors,
+              "nf_by_steps": why.curves, "step_matched": why.matched, "novel_words": why.words,
+              "mechanism_between": why.between, "contrasts": pd.DataFrame()}  # fmt: skip
+    trials = pd.DataFrame(columns=analysis.R_COLUMNS)
+    analysis.write(stored, trials, str(tmp_path), {"preset": "laptop"})
+    back = Geometry.from_results(analysis.read(str(tmp_path)))
+    pd.testing.assert_frame_equal(back.table, why.table)
+    assert back.numbers() == why.numbers() and back.answer() == why.answer()
+    analysis.write({"contrasts": pd.DataFrame({"x": [1]})}, trials, str(tmp_path), {"preset": "laptop"})
+    with pytest.raises(FileNotFoundError, match="laptop preset holds no mechanism tables.*notebook analyse"):
+        Geometry.from_results(analysis.read(str(tmp_path)))

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from vgslib.report import bilingual
-from vgslib.results import geometry, mechanism, stats, tables
+from vgslib.results import geometry, mechanism, stats
 
 
 def _interval(values: pd.Series) -> tuple[float, float, float]:
@@ -32,31 +32,26 @@ class Geometry:
     between: pd.DataFrame = field(default_factory=pd.DataFrame)  # the mechanism between conditions
 
     @classmethod
-    def load(cls, tidy: dict, manifest, prepared, contrasts: pd.DataFrame | None = None) -> Geometry:
-        """The chapter's analyses over the reported preset's runs; `contrasts` (the analysis notebook's, from
-        `pages.study_results`) give the bilingual-vs-2x verdict, the same one the bilingual chapter states."""
-        summary = tidy["runs"]
-        preset = tables.first_results(summary).preset.iloc[0]
-        runs = summary[(summary.preset == preset) & (summary["size"] == summary.preset_size)]
-        runs = runs[runs.variant.fillna("") == ""] if "variant" in runs else runs  # the preset's recipe only
-        metrics = tidy["metrics"][tidy["metrics"].run.isin(runs.run)]
-        table = mechanism.per_run_table(runs, manifest)
-        untrained = mechanism.per_run_table(runs, manifest, metrics=metrics)
-        curves = mechanism.nf_by_steps(metrics)
-        nf = tidy["trials"][tidy["trials"].run.isin(runs[runs.table1].run) & (tidy["trials"].test == "nf")]
-        per_word = nf.groupby(["lang", "concept"]).correct.mean().rename("nf").reset_index()
-        words = pd.concat([mechanism.novel_word_similarity(prepared, lang) for lang in sorted(per_word.lang.unique())])
-        words = words.merge(per_word, on=["lang", "concept"])
+    def from_results(cls, results: dict) -> Geometry:
+        """The chapter's analyses as the analysis notebook computed them (`pages.study_results`); its
+        `contrasts` give the bilingual-vs-2x verdict, the same one the bilingual chapter states."""
+        if results.get("mechanism", pd.DataFrame()).empty:
+            raise FileNotFoundError(
+                f"the analysis of the {results['summary'].get('preset', '?')} preset holds no mechanism tables "
+                "(it was made before it computed them, or without the prepared data the runs were trained on): "
+                "run it again with the data prepared (`python -m vgslib notebook analyse`, or `make book`)"
+            )
+        words = results["novel_words"]
         return cls(
-            table=table,
-            untrained=untrained,
-            predictors=mechanism.predicts_nf(table),
-            curves=curves,
-            matched=mechanism.step_matched(curves),
+            table=results["mechanism"],
+            untrained=results["mechanism_untrained"],
+            predictors=results["mechanism_predictors"],
+            curves=results["nf_by_steps"],
+            matched=results["step_matched"],
             words=words,
             similarity=mechanism.similarity_explains(words) if len(words) > 3 else {},
-            contrasts=pd.DataFrame() if contrasts is None else contrasts,
-            between=mechanism.between_conditions(table),
+            contrasts=results["contrasts"],
+            between=results["mechanism_between"],
         )
 
     # ------------------------------------------------------------------------- what the runs allow

@@ -16,9 +16,12 @@ import time
 import pandas as pd
 
 from vgslib.atomic import atomic_path, write_json
-from vgslib.results import study
+from vgslib.results import mechanism, study
 
 TABLES = ("table1", "per_run", "chance", "first_chance", "contrasts", "training_effect", "hub_chance")
+# What a results folder holds: the statistics, and the geometry chapter's tables (where the notebook had the
+# prepared data the runs were trained on).
+STORED = TABLES + tuple(mechanism.CHAPTER_TABLES)
 R_COLUMNS = ["correct", "test", "lang", "condition_label", "run_id", "seed", "concept", "preset"]
 
 
@@ -66,7 +69,7 @@ def write(tables: dict[str, pd.DataFrame], trials: pd.DataFrame, folder: str, su
     summary goes first and tables this analysis did not make go too: a write that fails midway leaves a folder
     `read` refuses, never new tables beside an old summary."""
     os.makedirs(folder, exist_ok=True)
-    for stale in ["summary.json"] + [f"{name}.csv" for name in TABLES if name not in tables]:
+    for stale in ["summary.json"] + [f"{name}.csv" for name in STORED if name not in tables]:
         if os.path.exists(os.path.join(folder, stale)):
             os.remove(os.path.join(folder, stale))
     for name, table in tables.items():
@@ -86,7 +89,7 @@ def read(folder: str) -> dict:
         )
     with open(path) as f:
         out: dict = {"summary": json.load(f)}
-    for name in TABLES:
+    for name in STORED:
         try:
             out[name] = pd.read_csv(os.path.join(folder, f"{name}.csv"))
         except (pd.errors.EmptyDataError, FileNotFoundError):  # a table without rows, or not made for these runs

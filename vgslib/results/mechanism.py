@@ -425,3 +425,40 @@ def similarity_explains(words: pd.DataFrame) -> dict:
         "spread_with": spread(both),
         "words": len(d),
     }
+
+
+# ----------------------------------------------------------------------------- the chapter's tables, computed once
+
+# The tables the geometry chapter (and the first page and the space chapter) read: the analysis notebook
+# computes them once per preset and writes them beside its other tables (`results.analysis.write`).
+CHAPTER_TABLES = {
+    "mechanism": "per run and test language, the reported epoch: accuracies and every quantity",
+    "mechanism_untrained": "the same at epoch 0, for the runs that kept their untrained model's embeddings",
+    "mechanism_predictors": "the mixed model of NF on each predictor quantity",
+    "nf_by_steps": "NF of every run after each epoch against the training steps taken",
+    "step_matched": "bilingual against monolingual runs at 0 and at equal steps",
+    "novel_words": "per novel word: its acoustic similarity to the nearest familiar word, and its NF",
+    "mechanism_between": "the mechanism between conditions",
+}
+
+
+def chapter_tables(tidy: dict, manifest, prepared, preset: str) -> dict[str, pd.DataFrame]:
+    """The chapter's analyses over `preset`'s runs of its own recipe and size (`tidy`: `runs.load_runs`)."""
+    summary = tidy["runs"]
+    runs = summary[(summary.preset == preset) & (summary["size"] == summary.preset_size)]
+    runs = runs[runs.variant.fillna("") == ""] if "variant" in runs else runs  # the preset's recipe only
+    metrics = tidy["metrics"][tidy["metrics"].run.isin(runs.run)]
+    table = per_run_table(runs, manifest)
+    curves = nf_by_steps(metrics)
+    nf = tidy["trials"][tidy["trials"].run.isin(runs[runs.table1].run) & (tidy["trials"].test == "nf")]
+    per_word = nf.groupby(["lang", "concept"]).correct.mean().rename("nf").reset_index()
+    words = pd.concat([novel_word_similarity(prepared, lang) for lang in sorted(per_word.lang.unique())])
+    return {
+        "mechanism": table,
+        "mechanism_untrained": per_run_table(runs, manifest, metrics=metrics),
+        "mechanism_predictors": predicts_nf(table),
+        "nf_by_steps": curves,
+        "step_matched": step_matched(curves),
+        "novel_words": words.merge(per_word, on=["lang", "concept"]),
+        "mechanism_between": between_conditions(table),
+    }
