@@ -21,7 +21,7 @@
 # ```
 #
 # The executed notebook, `labs/lab-<student>-<languages>-seed<k>.ipynb`, is what you hand in. With the
-# `classroom` preset one run takes under a minute (one language) to about a minute (two) on a 2-core laptop,
+# `classroom` preset one run takes a few minutes on a 2-core laptop (a bilingual run about twice as long),
 # once the miniature world is prepared (`make prepare`, a one-time job of about 7 minutes). A run that
 # already exists is read, not trained again.
 
@@ -30,8 +30,8 @@ student: str = "student"  # your name (the hand-in's file name is made from it)
 train_languages: str = "en"  # one or two of en, fr, nl joined by +, as assigned
 seed: int = 0  # as assigned
 predict_nf: float = -1.0  # your prediction of the NF accuracy in %, made before running (-1: none)
-preset: str = "classroom"  # classroom (about a minute), laptop (the study runs), smoke (seconds)
-progress: bool = True  # a progress bar per epoch
+preset: str = "classroom"  # classroom (a few minutes), laptop (the study runs), smoke (seconds)
+progress: bool = False  # a progress bar per epoch (off: they would fill the hand-in)
 data_overrides: str = ""  # JSON merged into the data config (tests and advanced use; empty: the miniature)
 
 # %% [markdown]
@@ -45,7 +45,7 @@ from IPython.display import Markdown, display
 
 from vgslib import runs
 from vgslib.params import TrainParams
-from vgslib.report import charts, lab
+from vgslib.report import charts, lab, vega
 from vgslib.results import tables
 from vgslib.training import experiment
 
@@ -60,10 +60,11 @@ print(cfg.condition.run_name, "->", run_dir)
 # %% [markdown]
 # ## 2. The four tests, trained and untrained
 #
-# Each row pools the run's trials of one test in one test language: the accuracy with a 95 % Wilson
-# interval, an exact binomial p-value against chance (50 %), and the *untrained* model (epoch 0) on the same
-# trials. The p-values treat every trial as independent, although the trials of one word share that word's
-# peculiarities: they overstate the evidence (the book's statistics chapter models words as random effects).
+# Each row holds the run's trials of one test in one test language: the accuracy, its 95 % interval and a
+# p-value against chance (50 %) with each spoken *word* as the unit (a t interval over the words' accuracies:
+# the trials of one word share that word's peculiarities, so counting them as independent would overstate the
+# evidence), and the *untrained* model (epoch 0) on the same trials. One run is one seed: the chapters compare
+# conditions over five seeds and model words and runs as random effects.
 
 # %%
 table = lab.accuracy_table(run["trials"], run["metrics"])
@@ -82,15 +83,15 @@ display(Markdown(lab.prediction_verdict(predict_nf, table)))
 # the reported epoch.
 
 # %%
-charts.use_book_theme()
+vega.use_standalone_theme()  # drawn as SVG: the hand-in shows it outside the book
 metrics = run["metrics"].assign(run=cfg.condition.run_name, train_langs=train_languages, seed=seed)
 charts.curves_chart(tables.curves(metrics), metrics[["train_langs", "epoch", "val_loss"]])
 
 # %% [markdown]
 # ## 5. ME word by word
 #
-# The NF accuracy of each novel word (50 trials per word and test language); below 50 % the model prefers the
-# familiar picture for that word.
+# The NF accuracy of each novel word, as the test language says it (50 trials per word and test language);
+# below 50 % the model prefers the familiar picture for that word.
 
 # %%
 lab.nf_per_word(run["trials"]).style.hide(axis="index").format({"accuracy": "{:.0%}"})

@@ -84,8 +84,7 @@ def test_papermill_smoke_run_of_the_lab_notebook_with_the_classroom_preset(tmp_p
     env = {**os.environ, "VGSLIB_DATA": str(tmp_path / "data"), "VGSLIB_RUNS": str(tmp_path / "runs")}
     overrides = json.dumps(testing.tiny_data_config().to_dict())
     out = tmp_path / "lab.ipynb"
-    given = {"student": "Ada L.", "train_languages": "nl", "predict_nf": "60", "progress": "false",
-             "data_overrides": overrides}  # fmt: skip
+    given = {"student": "Ada L.", "train_languages": "nl", "predict_nf": "60", "data_overrides": overrides}
     cmd = [sys.executable, "-m", "vgslib", "notebook", "lab", *[a for k, v in given.items() for a in ("-p", k, v)],
            "--output", str(out)]  # fmt: skip
     result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
@@ -96,6 +95,17 @@ def test_papermill_smoke_run_of_the_lab_notebook_with_the_classroom_preset(tmp_p
     text = "".join("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/markdown", ""))
                    for c in json.load(open(out))["cells"] for o in c.get("outputs", []))  # fmt: skip
     assert "You predicted 60 %" in text and "-classroom-seed0" in text
+    # The hand-in reads outside the book: the chart drawn as SVG (no script), no progress bars (the default),
+    # the novel words as Dutch says them.
+    outputs = [o for c in json.load(open(out))["cells"] for o in c.get("outputs", [])]
+    assert any("image/svg+xml" in o.get("data", {}) for o in outputs)
+    assert not any("vegaEmbed" in "".join(o.get("data", {}).get("text/html", "")) for o in outputs)
+    assert "epoch 1" not in text and "it/s" not in text
+    html = "".join("".join(o.get("data", {}).get("text/html", "")) for o in outputs)
+    from vgslib.sources import concepts
+
+    dutch = {c.words["nl"] for c in concepts.NOVEL} - {c.name for c in concepts.NOVEL}  # words unlike their name
+    assert any(f">{w}<" in html for w in dutch)
     assert notebooks.lab_output({"student": "Ada L.", "train_languages": "nl"}).endswith(
         "labs/lab-ada-l-nl-seed0.ipynb"
     )

@@ -114,3 +114,19 @@ def use_book_theme() -> None:
     alt.data_transformers.disable_max_rows()
     global _figures
     _figures = itertools.count(1)
+
+
+def _static_renderer(spec: dict, **kwargs) -> dict:
+    """The chart drawn once, as SVG inside the notebook: it shows in any viewer (JupyterLab, nbconvert, GitHub),
+    with no script and no network; its description is the text a viewer without images shows."""
+    import vl_convert
+
+    return {"image/svg+xml": vl_convert.vegalite_to_svg(spec), "text/plain": description(spec)}
+
+
+def use_standalone_theme() -> None:
+    """The book's theme with charts drawn as SVG: for notebooks read outside the book (the lab's hand-in)."""
+    alt.theme.register("vgslib", enable=True)(theme)
+    alt.renderers.register("vgslib-static", _static_renderer)
+    alt.renderers.enable("vgslib-static")
+    alt.data_transformers.disable_max_rows()
