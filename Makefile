@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: book test lint prepare runs venv clean lock
+.PHONY: book test lint prepare runs venv clean lock student-notebooks
 
 venv: $(STAMP)
 
@@ -35,6 +35,10 @@ runs: prepare
 # Everything: prepare -> grid -> book, with each stage's time printed at the end.
 book: $(STAMP)
 	$(PY) -m vgslib pipeline --grid $(GRID)
+
+# Every page of the book as a notebook for students: the exercises without their solutions.
+student-notebooks: $(STAMP)
+	$(PY) -m vgslib student-notebooks
 
 # The tests run on every core (pytest-xdist).
 test: $(STAMP)

@@ -4,6 +4,7 @@ python -m vgslib prepare                  # miniature world -> frozen encoders -
 python -m vgslib notebook train -p ...    # one condition: the training notebook through papermill
 python -m vgslib grid table1              # many conditions on dask.distributed
 python -m vgslib book                     # render the book
+python -m vgslib student-notebooks        # every page as a notebook without the exercises' solutions
 python -m vgslib pipeline                 # the main job: prepare -> grid -> statistics -> book (`make book`)
 python -m vgslib compare-lme4 results/laptop   # our estimates beside analysis/glmer.R's, for the appendix
 python -m vgslib runs [folder]            # every run: condition, preset, seed, status, headline numbers
@@ -161,17 +162,17 @@ def main(argv: list[str] | None = None) -> int:
         "import-aligned": import_aligned,
         "align": align,
     }
-    jobs = {"notebook": "notebooks", "grid": "grid", "book": "book", "pipeline": "pipeline"}
+    jobs = {"notebook": "notebooks", "grid": "grid", "book": "book", "student-notebooks": "", "pipeline": "pipeline"}
     if not argv or argv[0] not in commands.keys() | jobs.keys():
         print(__doc__)
         return 0 if argv and argv[0] in ("-h", "--help") else 2
     command, rest = argv[0], argv[1:]
     if command in commands:
         return commands[command](rest)
-    if command == "book":
+    if command in ("book", "student-notebooks"):
         from vgslib.report import book
 
-        return book.main(rest)
+        return book.main(rest) if command == "book" else book.student_notebooks(rest)
     import importlib
 
     return importlib.import_module(f"vgslib.jobs.{jobs[command]}").main(rest)

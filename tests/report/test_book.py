@@ -46,3 +46,30 @@ def test_a_build_that_stops_before_its_end_leaves_the_old_book(monkeypatch, tmp_
     assert code == 2
     assert (old / "index.html").read_text() == "old" and (old / "gone.html").exists()
     assert not os.path.exists(tmp_path / "_build" / ".staging")
+
+
+def test_the_student_edition_keeps_every_exercise_and_no_solution(tmp_path):
+    import json
+
+    written = book.write_page_notebooks(str(tmp_path / "student"), student=True)
+    full = {os.path.basename(p): p for p in book.write_page_notebooks(str(tmp_path / "instructor"))}
+    assert written and len(written) == len(full)
+    for path in written:
+        student = json.load(open(path))
+        instructor = json.load(open(full[os.path.basename(path)]))
+        text = lambda nb: "\n".join("".join(c["source"]) for c in nb["cells"])  # noqa: E731
+        exercises = text(instructor).count("```{exercise}")
+        assert text(student).count("```{exercise}") == exercises, path  # every question stays
+        assert "solution-start" not in text(student) and "solution-end" not in text(student)
+        assert text(student).count("*Your answer:*") == text(instructor).count("```{solution-start}")
+    me = json.load(open(tmp_path / "student" / "me.ipynb"))
+    assert "binomtest(k, 50, 0.5)" not in "".join("".join(c["source"]) for c in me["cells"])  # a solution's code
+
+
+def test_a_solution_that_never_closes_is_named():
+    import nbformat
+    import pytest
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("```{solution-start} ex\n```")])
+    with pytest.raises(ValueError, match="never closes"):
+        book.student_edition(notebook)

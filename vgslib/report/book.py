@@ -36,8 +36,9 @@ def write_vega_bundle(folder: str = STATIC) -> str:
 GENERATED = os.path.join(paths.REPO_ROOT, "book", "_generated")
 
 
-def write_page_notebooks(folder: str = GENERATED) -> list[str]:
-    """Each executable page as a Jupyter notebook (jupytext), for its "download this page" link."""
+def write_page_notebooks(folder: str = GENERATED, student: bool = False) -> list[str]:
+    """Each executable page as a Jupyter notebook (jupytext), for its "download this page" link; `student`:
+    the student edition, every exercise's solution replaced by an empty answer cell (`student_edition`)."""
     import glob
 
     import jupytext
@@ -48,9 +49,52 @@ def write_page_notebooks(folder: str = GENERATED) -> list[str]:
         if "kernelspec:" not in open(page, encoding="utf-8").read(1000):
             continue
         path = os.path.join(folder, os.path.basename(page).replace(".md", ".ipynb"))
-        jupytext.write(jupytext.read(page, fmt="md:myst"), path)
+        notebook = jupytext.read(page, fmt="md:myst")
+        jupytext.write(student_edition(notebook) if student else notebook, path)
         written.append(path)
     return written
+
+
+SOLUTION_START, SOLUTION_END = "```{solution-start}", "```{solution-end}"
+
+
+def student_edition(notebook):
+    """`notebook` without its exercises' solutions: everything from a solution's opening directive to its
+    closing one (code, outputs and text) becomes one empty code cell under "*Your answer:*"."""
+    import nbformat
+
+    cells, inside = [], False
+    answer = [nbformat.v4.new_markdown_cell("*Your answer:*"), nbformat.v4.new_code_cell("")]
+    for cell in notebook.cells:
+        markers = cell.cell_type == "markdown" and (SOLUTION_START in cell.source or SOLUTION_END in cell.source)
+        if not markers:
+            if not inside:
+                cells.append(cell)  # unchanged, metadata and all
+            continue
+        kept, text = [], cell.source
+        while True:  # a markdown cell may open and close several solutions
+            marker = SOLUTION_END if inside else SOLUTION_START
+            if marker not in text:
+                break
+            head, text = text.split(marker, 1)
+            text = text.split("```", 1)[-1]  # the rest of the directive's fence
+            if not inside:
+                kept.append(head)
+            inside = not inside
+            if inside:
+                kept.append(None)  # where the answer cell goes
+        if not inside:
+            kept.append(text)
+        for part in kept:
+            if part is None:
+                cells += [nbformat.v4.new_markdown_cell(c.source) if c.cell_type == "markdown" else
+                          nbformat.v4.new_code_cell("") for c in answer]  # fmt: skip
+            elif part.strip():
+                cells.append(nbformat.v4.new_markdown_cell(part.strip()))
+    if inside:
+        raise ValueError("a solution opens and never closes (a `solution-start` without its `solution-end`)")
+    edition = nbformat.from_dict({**notebook, "cells": cells})
+    return edition
 
 
 def _jupyter_book() -> str:
@@ -93,6 +137,16 @@ def build(builder: str = "html", strict: bool = True, output: str | None = None)
         if problems and strict:
             return 1
     return code
+
+
+def student_notebooks(argv=None) -> int:
+    """`python -m vgslib student-notebooks [--output DIR]`: the student edition of every page's notebook."""
+    parser = argparse.ArgumentParser(prog="python -m vgslib student-notebooks", description=student_edition.__doc__)
+    parser.add_argument("--output", default=os.path.join(paths.REPO_ROOT, "_build", "student-notebooks"))
+    args = parser.parse_args(argv)
+    written = write_page_notebooks(args.output, student=True)
+    print(f"{len(written)} student notebooks (solutions left out) -> {args.output}")
+    return 0
 
 
 def main(argv=None) -> int:
