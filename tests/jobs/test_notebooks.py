@@ -106,6 +106,13 @@ def test_papermill_smoke_run_of_the_lab_notebook_with_the_classroom_preset(tmp_p
 
     dutch = {c.words["nl"] for c in concepts.NOVEL} - {c.name for c in concepts.NOVEL}  # words unlike their name
     assert any(f">{w}<" in html for w in dutch)
+    # ... and exports with the environment's own nbconvert (what a student or a course platform does with it).
+    jupyter = os.path.join(os.path.dirname(sys.executable), "jupyter")
+    export = subprocess.run([jupyter, "nbconvert", "--to", "html", str(out), "--output-dir", str(tmp_path / "html")],
+                            capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert export.returncode == 0, export.stderr[-2000:]
+    exported = (tmp_path / "html" / "lab.html").read_text()
+    assert 'data-mime-type="image/svg+xml"' in exported and 'src="data:image/svg+xml' in exported  # the chart
     assert notebooks.lab_output({"student": "Ada L.", "train_languages": "nl"}).endswith(
         "labs/lab-ada-l-nl-seed0.ipynb"
     )
