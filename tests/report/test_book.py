@@ -73,3 +73,39 @@ def test_a_solution_that_never_closes_is_named():
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("```{solution-start} ex\n```")])
     with pytest.raises(ValueError, match="never closes"):
         book.student_edition(notebook)
+
+
+def test_pages_that_lack_their_inputs_are_told_apart_from_pages_that_broke(tmp_path):
+    reports = tmp_path / "reports" / "book"
+    reports.mkdir(parents=True)
+    (reports / "me.err.log").write_text(
+        "Traceback ...\n\x1b[31mMissingInput\x1b[39m: no complete runs: run `make book`\n"
+    )
+    (reports / "beyond.err.log").write_text(
+        "Traceback ...\n\x1b[31mAttributeError\x1b[39m: 'DataFrame' has no 'preset'\n"
+    )
+    assert book.missing_inputs(str(tmp_path)) == {"book/beyond": "", "book/me": "no complete runs: run `make book`"}
+
+
+def test_a_page_without_its_inputs_becomes_a_page_saying_so_and_the_others_stay(tmp_path):
+    book.write_sources(str(tmp_path), {"book/me": "no complete runs: run `make book` first"})
+    stub = (tmp_path / "book" / "me.md").read_text()
+    assert stub.startswith("# ") and "no complete runs: run `make book` first" in stub and "code-cell" not in stub
+    original = open(os.path.join(os.path.dirname(book.GENERATED), "bilingual.md")).read()
+    assert (tmp_path / "book" / "bilingual.md").read_text() == original
+    assert (tmp_path / "_toc.yml").exists() and (tmp_path / "_config.yml").exists()
+
+
+def test_a_build_over_runs_that_lack_inputs_renders_a_page_saying_so(monkeypatch, tmp_path):
+    """The first build stops on a page's `MissingInput`; the second builds from sources where that page says
+    what it lacks. `complete` (the main job) keeps the failure instead."""
+    script = (
+        'if [ -f "$PWD/book/me.md" ] && grep -q "Not computed" "$PWD/book/me.md"; then\n'
+        '  mkdir -p "$OUT/_build/html" && cp "$PWD/book/me.md" "$OUT/_build/html/me.txt"; exit 0; fi\n'
+        'mkdir -p "$OUT/_build/html/reports/book"\n'
+        'echo "MissingInput: no complete runs" > "$OUT/_build/html/reports/book/me.err.log"; exit 1\n'
+    )
+    assert _build_with(monkeypatch, tmp_path, script) == 0
+    assert "no complete runs" in (tmp_path / "_build" / "html" / "me.txt").read_text()
+    monkeypatch.setattr(book, "write_vega_bundle", lambda: None)
+    assert book.build(output=str(tmp_path / "strict"), strict=False, complete=True) == 1

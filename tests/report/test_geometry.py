@@ -112,5 +112,5 @@ def test_the_chapter_reads_the_analysis_tables_and_names_an_analysis_without_the
     pd.testing.assert_frame_equal(back.table, why.table)
     assert back.numbers() == why.numbers() and back.answer() == why.answer()
     analysis.write({"contrasts": pd.DataFrame({"x": [1]})}, trials, str(tmp_path), {"preset": "laptop"})
-    with pytest.raises(FileNotFoundError, match="laptop preset holds no mechanism tables.*notebook analyse"):
+    with pytest.raises(RuntimeError, match="laptop preset holds no mechanism tables.*notebook analyse"):
         Geometry.from_results(analysis.read(str(tmp_path)))

@@ -32,7 +32,7 @@ def stages(grid: str, preset: str | None, workers: int | None) -> list[tuple[str
         ("prepare the miniature", [sys.executable, "-m", "vgslib", "prepare"]),
         (f"train and test ({grid} grid)", run_grid),
         ("statistics (notebooks/analyse.py)", analyse),
-        ("render the book", [sys.executable, "-m", "vgslib", "book"]),
+        ("render the book", [sys.executable, "-m", "vgslib", "book", "--complete"]),
     ]
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from vgslib import experiments
 from vgslib.experiments import Family
-from vgslib.report import charts
+from vgslib.report import charts, pages
 from vgslib.results import beyond, mechanism, stats, tables
 from vgslib.sources import concepts
 
@@ -50,7 +50,10 @@ class Beyond:
     @classmethod
     def load(cls, tidy: dict) -> Beyond:
         summary = tidy["runs"]
-        preset = tables.first_results(summary).preset.iloc[0]
+        first = tables.first_results(pages.require_runs(summary))
+        if first.empty:
+            raise pages.MissingInput(f"no Table 1 run of seed 0 to choose the preset from: {pages.HOW_TO_RUN}")
+        preset = first.preset.iloc[0]
         return cls(beyond.assign(summary, preset), tidy["trials"], preset, summary)
 
     def present(self, family: Family) -> bool:

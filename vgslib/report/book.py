@@ -6,7 +6,9 @@
 from __future__ import annotations
 
 import argparse
+import glob
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -39,8 +41,6 @@ GENERATED = os.path.join(paths.REPO_ROOT, "book", "_generated")
 def write_page_notebooks(folder: str = GENERATED, student: bool = False) -> list[str]:
     """Each executable page as a Jupyter notebook (jupytext), for its "download this page" link; `student`:
     the student edition, every exercise's solution replaced by an empty answer cell (`student_edition`)."""
-    import glob
-
     import jupytext
 
     os.makedirs(folder, exist_ok=True)
@@ -101,32 +101,33 @@ def _jupyter_book() -> str:
     return os.path.join(os.path.dirname(sys.executable), "jupyter-book")
 
 
-def build(builder: str = "html", strict: bool = True, output: str | None = None) -> int:
+def build(builder: str = "html", strict: bool = True, output: str | None = None, complete: bool = False) -> int:
     """Build the book into `output/_build/<builder>`.
 
     Each build starts in an empty staging folder (`output/_build/.staging`) and replaces the old book only when
     it ends: a killed build leaves the last finished book in place, and a rebuild writes the same bytes as a
     first build (Sphinx stamps `?v=` checksums on stylesheets it finds already copied, so building over an old
-    book would not)."""
+    book would not).
+
+    A page whose inputs are missing (it stopped on `pages.MissingInput`: no runs of a condition, no analysis)
+    is built again as a short page saying what is missing, so a book over any subset of runs renders; with
+    `complete` (the main job, which makes every input) such a page fails the build instead."""
     write_vega_bundle()
     write_page_notebooks()
     output = output or paths.REPO_ROOT
-    staging = os.path.join(output, "_build", ".staging")
-    shutil.rmtree(staging, ignore_errors=True)
-    cmd = [_jupyter_book(), "build", paths.REPO_ROOT, "--builder", builder, "--all", "--path-output", staging]
-    if strict:
-        cmd += ["-W", "-n", "--keep-going"]
-    env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
-    start = time.time()
-    # Killing the book job stops the build instead of leaving it running on as an orphan.
-    code = subprocess.call(cmd, env=env, cwd=paths.REPO_ROOT, preexec_fn=die_with_parent)
+    code = _build_once(builder, strict, output, paths.REPO_ROOT)
     built = os.path.join(output, "_build", builder)
-    fresh = os.path.join(staging, "_build", builder)
-    if os.path.isdir(fresh):  # the build ran to its end (failed or not): its pages replace the old ones
-        shutil.rmtree(built, ignore_errors=True)
-        os.replace(fresh, built)
-    shutil.rmtree(staging, ignore_errors=True)
-    print(f"book build: exit {code} in {time.time() - start:.0f} s -> {built}")
+    missing = missing_inputs(built) if code and builder == "html" else {}
+    if missing and not complete and all(missing.values()):
+        for page, message in sorted(missing.items()):
+            print(f"book: {page} lacks its inputs, rendered as a page saying so: {message}")
+        sources = os.path.join(output, "_build", ".sources")
+        write_sources(sources, missing)
+        code = _build_once(builder, strict, output, sources)
+    elif missing:
+        broken = sorted(page for page, message in missing.items() if not message)
+        print(f"book: pages that failed: {', '.join(sorted(missing))}"
+              + (f" ({', '.join(broken)} not for want of inputs: see {built}/reports)" if broken else ""))  # fmt: skip
     if code == 0 and builder == "html":
         from vgslib.report import htmlcheck
 
@@ -137,6 +138,60 @@ def build(builder: str = "html", strict: bool = True, output: str | None = None)
         if problems and strict:
             return 1
     return code
+
+
+def _build_once(builder: str, strict: bool, output: str, source: str) -> int:
+    staging = os.path.join(output, "_build", ".staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    cmd = [_jupyter_book(), "build", source, "--builder", builder, "--all", "--path-output", staging]
+    if strict:
+        cmd += ["-W", "-n", "--keep-going"]
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
+    start = time.time()
+    # Killing the book job stops the build instead of leaving it running on as an orphan.
+    code = subprocess.call(cmd, env=env, cwd=source, preexec_fn=die_with_parent)
+    built = os.path.join(output, "_build", builder)
+    fresh = os.path.join(staging, "_build", builder)
+    if os.path.isdir(fresh):  # the build ran to its end (failed or not): its pages replace the old ones
+        shutil.rmtree(built, ignore_errors=True)
+        os.replace(fresh, built)
+    shutil.rmtree(staging, ignore_errors=True)
+    print(f"book build: exit {code} in {time.time() - start:.0f} s -> {built}")
+    return code
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_MISSING = re.compile(r"MissingInput: (.+)")
+
+
+def missing_inputs(built: str) -> dict[str, str]:
+    """Each page whose execution failed (its report under `built/reports`) -> the `MissingInput` message that
+    stopped it, or "" where something else did."""
+    reports = os.path.join(built, "reports")
+    out = {}
+    for log in sorted(glob.glob(os.path.join(reports, "**", "*.err.log"), recursive=True)):
+        with open(log, encoding="utf-8", errors="replace") as f:
+            found = _MISSING.findall(_ANSI.sub("", f.read()))
+        out[os.path.relpath(log, reports)[: -len(".err.log")]] = found[-1].strip() if found else ""
+    return out
+
+
+def write_sources(folder: str, missing: dict[str, str]) -> None:
+    """A copy of the book's sources in `folder` in which each page of `missing` (docname -> message) is a short
+    page under its own title saying what it lacks; every other page, and the links to these, stay as they are."""
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(os.path.join(paths.REPO_ROOT, "book"), os.path.join(folder, "book"))
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy(os.path.join(paths.REPO_ROOT, name), folder)
+    for page, message in missing.items():
+        path = os.path.join(folder, page + ".md")
+        with open(path, encoding="utf-8") as f:
+            title = next((line for line in f if line.startswith("# ")), f"# {os.path.basename(page)}\n").strip()
+        text = (
+            f"{title}\n\n```{{admonition}} Not computed from the runs at hand\n:class: warning\n"
+            f"This page needs inputs this build does not have: {message}\n```\n"
+        )
+        write_text(path, text)
 
 
 def student_notebooks(argv=None) -> int:
@@ -154,8 +209,10 @@ def main(argv=None) -> int:
     parser.add_argument("--builder", default="html")
     parser.add_argument("--no-strict", action="store_true", help="do not turn warnings into errors")
     parser.add_argument("--path-output", default=None, help="folder that receives _build/ (default: the repo)")
+    lacking = "fail on a page whose inputs are missing (default: render it as a page saying so)"
+    parser.add_argument("--complete", action="store_true", help=lacking)
     args = parser.parse_args(argv)
-    return build(args.builder, strict=not args.no_strict, output=args.path_output)
+    return build(args.builder, strict=not args.no_strict, output=args.path_output, complete=args.complete)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from vgslib.report import bilingual
+from vgslib.report import bilingual, pages
 from vgslib.results import geometry, mechanism, stats
 
 
@@ -36,7 +36,7 @@ class Geometry:
         """The chapter's analyses as the analysis notebook computed them (`pages.study_results`); its
         `contrasts` give the bilingual-vs-2x verdict, the same one the bilingual chapter states."""
         if results.get("mechanism", pd.DataFrame()).empty:
-            raise FileNotFoundError(
+            raise pages.MissingInput(
                 f"the analysis of the {results['summary'].get('preset', '?')} preset holds no mechanism tables "
                 "(it was made before it computed them, or without the prepared data the runs were trained on): "
                 "run it again with the data prepared (`python -m vgslib notebook analyse`, or `make book`)"

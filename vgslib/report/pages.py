@@ -21,6 +21,12 @@ HOW_TO_PREPARE = "run `make prepare` (or `python -m vgslib prepare`) first"
 HOW_TO_RUN = "run `make book` (or `python -m vgslib grid controls`) first"
 
 
+class MissingInput(RuntimeError):
+    """A page's inputs (prepared data, runs of a condition, the analysis) are not there. `python -m vgslib book`
+    renders such a page as a short page saying what is missing and how to make it, instead of failing the build
+    (`make book`, which makes every input, still requires every page)."""
+
+
 def glue_all(numbers: dict) -> None:
     """Glue every (name, value) for the page's prose (`{glue:text}` roles), without displaying them."""
     from myst_nb import glue
@@ -32,7 +38,7 @@ def glue_all(numbers: dict) -> None:
 def require_runs(table: pd.DataFrame) -> pd.DataFrame:
     """`table` if it holds complete runs, else an error saying how to make them."""
     if table.empty:
-        raise RuntimeError(f"no complete runs: {HOW_TO_RUN}")
+        raise MissingInput(f"no complete runs: {HOW_TO_RUN}")
     return table
 
 
@@ -40,7 +46,10 @@ def study_results(preset: str) -> dict:
     """The statistics the analysis notebook wrote for `preset`'s runs (`vgslib.results.analysis.read`)."""
     from vgslib.results import analysis
 
-    return analysis.read(paths.results_dir(preset))
+    try:
+        return analysis.read(paths.results_dir(preset))
+    except FileNotFoundError as missing:
+        raise MissingInput(str(missing)) from None
 
 
 def read_json(path: str) -> dict:

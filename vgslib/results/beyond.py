@@ -33,8 +33,10 @@ def assign(summary: pd.DataFrame, preset: str, families=experiments.FAMILIES) ->
     """One row per (family, run) of `preset`: the run's labels and accuracies with `family`, `setting` (its
     label), `value` and `baseline`. A Table 1 run is the baseline of every family whose conditions hold it."""
     runs = summary[summary.preset == preset]
+    # No run of any family (e.g. a class's runs without English): the columns still, so each family reads none.
+    empty = pd.DataFrame(columns=[*summary.columns, "family", "setting", "value", "baseline"])
     if runs.empty:
-        return pd.DataFrame()
+        return empty
     configs = {r.run: run_config(r.dir) for r in runs.itertuples()}
     table1 = runs[runs.table1.astype(bool)]  # the default data's run wins where another corpus has one too
     table1 = table1.assign(default=table1["data"].fillna("") == "").sort_values("default", kind="stable")
@@ -48,7 +50,7 @@ def assign(summary: pd.DataFrame, preset: str, families=experiments.FAMILIES) ->
             if setting is not None:
                 rows.append({**r._asdict(), "family": family.name, "setting": setting.label, "value": setting.value,
                              "baseline": setting.baseline})  # fmt: skip
-    return pd.DataFrame(rows).drop(columns="Index", errors="ignore")
+    return pd.DataFrame(rows).drop(columns="Index", errors="ignore") if rows else empty
 
 
 def own_runs(members: pd.DataFrame, family: Family) -> pd.DataFrame:
