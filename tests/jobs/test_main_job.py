@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from vgslib import testing
 
 
@@ -17,7 +19,10 @@ def _run(cmd, env, timeout=900):
     return result
 
 
-def test_main_job_smoke(tmp_path):
+@pytest.fixture(scope="module")
+def main_job(tmp_path_factory):
+    """The main job on a tiny configuration, step by step (its checks: `test_main_job_smoke`)."""
+    tmp_path = tmp_path_factory.mktemp("main-job")
     env = {**os.environ, "VGSLIB_DATA": str(tmp_path / "data"), "VGSLIB_RUNS": str(tmp_path / "runs")}
     env["VGSLIB_RESULTS"] = str(tmp_path / "results")
     cfg = tmp_path / "data-config.json"
@@ -53,7 +58,12 @@ def test_main_job_smoke(tmp_path):
     assert (tmp_path / "results" / "smoke" / "summary.json").exists()
     assert (tmp_path / "results" / "smoke" / "analyse.ipynb").exists()
     assert (tmp_path / "results" / "smoke" / "mechanism.csv").exists()  # the geometry chapter reads it
-    _run([sys.executable, "-m", "vgslib", "book", "--path-output", str(tmp_path / "book")], env)
+    _run([sys.executable, "-m", "vgslib", "book", "--complete", "--path-output", str(tmp_path / "book")], env)
+    return tmp_path, env
+
+
+def test_main_job_smoke(main_job):
+    tmp_path, env = main_job
     html = tmp_path / "book" / "_build" / "html"
     for page in (
         "index.html",
@@ -76,3 +86,26 @@ def test_main_job_smoke(tmp_path):
     bilingual = (html / "book" / "bilingual.html").read_text()
     assert "en+nl vs en" in bilingual and "GLMM (Laplace approximation)" in bilingual
     assert "train_languages" in (html / "book" / "rerun.html").read_text()
+
+
+def test_a_class_book_over_some_conditions_renders_every_page(main_job):
+    """The teaching page's route: a class's runs in a folder of their own (here only the bilingual run, no English
+    monolingual one), analysed, then rendered; without the analysis, the pages that need it say so."""
+    import glob
+    import shutil
+
+    tmp_path, env = main_job
+    (bilingual,) = glob.glob(str(tmp_path / "runs" / "en+nl-*"))
+    shutil.copytree(bilingual, tmp_path / "class-runs" / os.path.basename(bilingual))
+    env = {**env, "VGSLIB_RUNS": str(tmp_path / "class-runs"), "VGSLIB_RESULTS": str(tmp_path / "class-results")}
+    book = [sys.executable, "-m", "vgslib", "book", "--path-output"]
+    before = _run(book + [str(tmp_path / "unanalysed")], env).stdout  # no analysis yet: pages say what is missing
+    assert "book/me lacks its inputs" in before
+    me = (tmp_path / "unanalysed" / "_build" / "html" / "book" / "me.html").read_text()
+    assert "Not computed from the runs at hand" in me and "holds no complete analysis" in me
+    _run([sys.executable, "-m", "vgslib", "notebook", "analyse", "-p", "estimators", "laplace+gee", "-p", "progress",
+          "false"], env)  # fmt: skip
+    after = _run(book + [str(tmp_path / "class-book")], env).stdout
+    assert "lacks its inputs" not in after, after[-3000:]
+    pages = glob.glob(str(tmp_path / "class-book" / "_build" / "html" / "book" / "*.html"))
+    assert len(pages) > 10 and not any("Not computed from the runs at hand" in open(p).read() for p in pages)
