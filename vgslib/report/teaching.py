@@ -57,8 +57,8 @@ def run_times(summary: pd.DataFrame) -> pd.DataFrame:
     """Training time of this build's runs per preset and kind (the sum of each run's epochs, median over runs),
     as measured on the machine that trained them."""
     if summary.empty:
-        return pd.DataFrame(columns=["preset", "kind", "runs", "training, minutes (median)"])
+        return pd.DataFrame(columns=["preset", "kind", "runs", "training, seconds (median)"])
     seconds = summary.assign(seconds=summary.dir.map(tables.training_seconds))
     out = seconds.groupby(["preset", "kind"]).seconds.agg(["size", "median"]).reset_index()
-    out["median"] = (out["median"] / 60).round(1)
-    return out.rename(columns={"size": "runs", "median": "training, minutes (median)"})
+    out["median"] = out["median"].round().astype(int)
+    return out.rename(columns={"size": "runs", "median": "training, seconds (median)"})
