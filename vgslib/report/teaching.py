@@ -15,7 +15,7 @@ WORDS_PER_MINUTE = 150  # a careful first reading of technical prose; code, outp
 
 # (session, the pages to read before it, what happens in it)
 SESSIONS = (
-    ("1. The question", ("background", "intro"),
+    ("1. The question", ("background", "intro", "primer"),
      "Discuss the child studies and the three accounts of ME; predict what a VGS model will do."),
     ("2. The ingredients", ("data", "encoders", "model"),
      "Listen to the miniature's words and look at its pictures; the model and its loss on the board."),
