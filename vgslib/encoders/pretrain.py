@@ -18,7 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bars: a notebook kernel here has no widgets (tqdm.auto would warn)
 
 from vgslib import paths
 from vgslib.atomic import atomic_path, write_json

@@ -30,7 +30,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bars: a notebook kernel here has no widgets (tqdm.auto would warn)
 
 from vgslib import experiments, paths, runs
 from vgslib.atomic import exclusive

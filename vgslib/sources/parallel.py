@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bars: a notebook kernel here has no widgets (tqdm.auto would warn)
 
 from vgslib.processes import die_with_parent
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bars: a notebook kernel here has no widgets (tqdm.auto would warn)
 
 from vgslib import paths, recipe, runs
 from vgslib.atomic import atomic_path, exclusive, write_json

@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bars: a notebook kernel here has no widgets (tqdm.auto would warn)
 
 from vgslib.model.losses import symmetric_group_loss
 from vgslib.model.towers import VGSModel
