@@ -45,12 +45,13 @@ test: $(STAMP)
 	$(PY) -m ruff check vgslib tests notebooks benchmarks
 	$(PY) -m pytest -n auto
 
-# Refresh the lock of exact versions after editing requirements.txt (resolves against the package index),
-# then run `make test` and `make book` before committing it.
+# Refresh the lock of exact versions after editing requirements.txt (resolves against the package index, keeping
+# the versions already locked), then run `make test` and `make book` before committing it. One lock for every
+# platform (--universal): Linux-only packages such as torch's CUDA libraries carry markers, so macOS resolves too.
 lock:
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q pip-tools
-	$(PY) -m piptools compile -q --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock requirements.txt
+	$(PY) -m pip install -q uv==0.13.8
+	$(VENV)/bin/uv pip compile -q --universal --python-version 3.11 requirements.txt -o requirements.lock
 
 clean:
 	rm -rf _build

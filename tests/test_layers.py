@@ -20,7 +20,8 @@ def test_the_book_pages_modules_import_no_torch():
                "vgslib.report.encoders", "vgslib.report.model", "vgslib.report.first_results", "vgslib.report.me",
                "vgslib.report.bilingual", "vgslib.report.space", "vgslib.report.geometry", "vgslib.report.beyond",
                "vgslib.report.statistics", "vgslib.report.environment", "vgslib.report.real_corpora",
-               "vgslib.report.charts", "vgslib.report.vega", "vgslib.report.teaching", "vgslib.jobs.grid",
+               "vgslib.report.charts", "vgslib.report.vega", "vgslib.report.teaching",
+               "vgslib.report.primer", "vgslib.jobs.grid",
                "vgslib.jobs.notebooks", "vgslib.encoders.prepare", "vgslib.results.analysis")  # fmt: skip
     code = f"import importlib, sys\nfor m in {modules!r}: importlib.import_module(m)\nprint('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

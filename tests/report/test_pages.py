@@ -64,13 +64,16 @@ def test_every_reference_is_cited_and_every_citation_exists():
 
 
 @pytest.mark.parametrize("page", PAGES, ids=os.path.basename)
-def test_every_exercise_has_a_solution_whose_code_runs_in_the_build(page):
+def test_every_exercise_has_a_solution_that_runs_its_code_or_answers_in_prose(page):
     text = open(page).read()
     exercises = re.findall(r"```\{exercise\}[^\n]*\n:label: (\S+)", text)
     for label in exercises:
         start = re.search(r"```\{solution-start\} " + re.escape(label) + r"\n(.*?)```\{solution-end\}", text, re.S)
         assert start, f"{os.path.basename(page)}: exercise {label} has no solution"
-        assert "```{code-cell}" in start.group(1), f"{os.path.basename(page)}: the solution of {label} runs no code"
+        # A recomputation's solution runs its code in the build; an interpretive question's is an answer in prose.
+        body = start.group(1)
+        prose = len(re.findall(r"[A-Za-z]+", re.sub(r"```.*?```", "", body, flags=re.S)))
+        assert "```{code-cell}" in body or prose >= 40, f"{os.path.basename(page)}: the solution of {label} is empty"
 
 
 def test_the_results_chapters_teach():

@@ -623,3 +623,24 @@ def pairs_chart(pairs: pd.DataFrame) -> alt.Chart:
     return alt.layer(zero, dots, labels).properties(
         width=360, height=240, title=alt.Title("Bilingual effect and word similarity, per language pair")
     )
+
+
+@described(
+    "The four words (circles) and four pictures (squares) of the primer's toy example as directions on the unit "
+    "circle, before and after contrastive training; a concept's word and picture share a colour."
+)
+def toy_embedding_chart(points: pd.DataFrame) -> alt.FacetChart:
+    axis = alt.Scale(domain=[-1.1, 1.1])
+    return (
+        alt.Chart(points)
+        .mark_point(size=120, filled=True)
+        .encode(
+            x=alt.X("x:Q", scale=axis),
+            y=alt.Y("y:Q", scale=axis),
+            color="concept:N",
+            shape=alt.Shape("kind:N", scale=alt.Scale(range=["circle", "square"])),
+            tooltip=["concept", "kind"],
+        )  # fmt: skip
+        .properties(width=220, height=220)
+        .facet(column=alt.Column("when:N", sort=["before training", "after training"], title=None))
+    )
