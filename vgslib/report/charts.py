@@ -638,7 +638,7 @@ def toy_embedding_chart(points: pd.DataFrame) -> alt.FacetChart:
             x=alt.X("x:Q", scale=axis),
             y=alt.Y("y:Q", scale=axis),
             color="concept:N",
-            shape=alt.Shape("kind:N", scale=alt.Scale(range=["circle", "square"])),
+            shape=alt.Shape("kind:N", scale=alt.Scale(domain=["word", "picture"], range=["circle", "square"])),
             tooltip=["concept", "kind"],
         )  # fmt: skip
         .properties(width=220, height=220)
