@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vgslib.report.pages import pct
+from vgslib.report.pages import MissingInput, pct
 from vgslib.results import stats, study
 
 
@@ -150,6 +150,11 @@ def _reliable(table: pd.DataFrame, sign: int) -> int:
 
 def bilingual_chapter(contrasts: pd.DataFrame, preset: str) -> dict:
     """Monolingual vs bilingual contrasts on NF and FF, and the chapter's numbers."""
+    if "family" not in contrasts or not (contrasts.family == "bilingual").any():
+        raise MissingInput(
+            f"the {preset} runs give no bilingual–monolingual contrast (they need a bilingual model and a "
+            "monolingual model of one of its languages): train the missing conditions, then analyse again"
+        )
     bilingual = contrasts[contrasts.family == "bilingual"]
     nf, ff = bilingual[bilingual.test == "nf"], bilingual[bilingual.test == "ff"]
     glmm, gee = (nf[nf.estimator.str.startswith(e)] for e in ("GLMM", "GEE"))
