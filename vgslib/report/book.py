@@ -64,7 +64,6 @@ def student_edition(notebook):
     import nbformat
 
     cells, inside = [], False
-    answer = [nbformat.v4.new_markdown_cell("*Your answer:*"), nbformat.v4.new_code_cell("")]
     for cell in notebook.cells:
         markers = cell.cell_type == "markdown" and (SOLUTION_START in cell.source or SOLUTION_END in cell.source)
         if not markers:
@@ -87,8 +86,7 @@ def student_edition(notebook):
             kept.append(text)
         for part in kept:
             if part is None:
-                cells += [nbformat.v4.new_markdown_cell(c.source) if c.cell_type == "markdown" else
-                          nbformat.v4.new_code_cell("") for c in answer]  # fmt: skip
+                cells += [nbformat.v4.new_markdown_cell("*Your answer:*"), nbformat.v4.new_code_cell("")]
             elif part.strip():
                 cells.append(nbformat.v4.new_markdown_cell(part.strip()))
     if inside:
