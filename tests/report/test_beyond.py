@@ -46,40 +46,43 @@ def test_the_chapter_reads_a_family_from_its_runs(family_runs):
     assert np.isfinite(contrasts[["log_odds_ratio", "low", "high", "p_holm"]].to_numpy()).all()
     page = Beyond(members, tidy["trials"], "smoke")
     assert page.present(family) and not page.present(experiments.FAMILY["encoders"])
-    assert "NF runs from" in page.answer(family) and "No run of this experiment" in page.missing(family)
+    assert "NF runs from" in page.answer(family, acc, contrasts) and "No run of this experiment" in page.missing(family)
     cost = page.cost_table().set_index("experiment")
     assert cost.loc[family.title, "runs beyond Table 1"] == f"2 of {beyond.expected_runs(family)}"
     assert float(cost.loc[family.title, "training, core-minutes"]) >= 0  # measured: a number
     assert cost.loc[experiments.FAMILY["encoders"].title, "on 2 cores, minutes"] == "not run here"  # never "0"
-    assert page.geometry_answer(family, data.manifest) == ""  # two settings: no correlation is claimed
-    geometry = page.geometry(family, data.manifest)
-    assert list(geometry.setting) == ["3 negatives", "11 negatives (Table 1)"] and "ME margin (NwF − NwN)" in geometry
+    geometry = beyond.geometry_table(members, family, data.manifest)
+    assert page.geometry_answer(geometry) == ""  # two settings: no correlation is claimed
+    shown = page.geometry_display(family, geometry)
+    assert list(shown.setting) == ["3 negatives", "11 negatives (Table 1)"] and "ME margin (NwF − NwN)" in shown
+    # A family with only its Table 1 runs here: its tables compare nothing, and cost nothing to compute.
+    encoders = experiments.FAMILY["encoders"]
+    assert beyond.geometry_table(members, encoders, data.manifest).empty
+    assert beyond.contrasts(members, tidy["trials"], encoders).empty
+    assert beyond.contrasts(members[members.family == "none"], tidy["trials"], encoders).empty  # no run at all
 
 
 def test_the_geometry_answer_relates_nf_to_the_familiar_picture_variance_across_settings():
     from vgslib.report.beyond import Beyond
 
-    page = Beyond(pd.DataFrame(), pd.DataFrame(), "laptop")
     settings = {"setting": ["a", "b", "c"] * 2, "nf": [0.6, 0.62, 0.64] * 2, "var_img_fam": [0.2, 0.3, 0.4] * 2}
-    page._geometry["negatives"] = pd.DataFrame({"train_langs": "en", "lang": "en", **settings})
-    text = page.geometry_answer(experiments.FAMILY["negatives"], None)
+    text = Beyond.geometry_answer(pd.DataFrame({"train_langs": "en", "lang": "en", **settings}))
     assert "variance 0.200–0.400" in text and "correlation of the 3 setting means +1.00" in text
 
 
 def test_the_languages_answer_counts_reliable_effects_and_relates_them_to_word_similarity():
     from vgslib.report.beyond import Beyond
 
-    page = Beyond(pd.DataFrame(), pd.DataFrame(), "laptop")
-    page._languages["effects"] = pd.DataFrame(
+    effects = pd.DataFrame(
         {"model": ["EN+DE", "EN+DE", "EN+FR", "EN+FR"], "tested on": ["EN", "DE", "EN", "FR"],
          "log_odds_ratio": [0.4, -0.3, 0.1, 0.0], "low": [0.1, -0.5, -0.2, -0.3], "high": [0.7, -0.1, 0.4, 0.3],
          "p_holm": [0.01, 0.02, 0.5, 1.0]}
     )  # fmt: skip
-    page._languages["pairs"] = pd.DataFrame(
+    pairs = pd.DataFrame(
         {"pair": ["EN+DE", "EN+FR", "EN+NL", "FR+NL"], "NF difference": [0.01, 0.02, 0.03, 0.04],
          "word similarity": [0.1, 0.2, 0.3, 0.4]}
     )  # fmt: skip
-    text = page.languages_answer()
+    text = Beyond.languages_answer(effects, pairs)
     assert "Of 4 comparisons" in text and "1 give the multilingual model a reliably higher NF (EN+DE on EN)" in text
     assert "1 a reliably lower one (EN+DE on DE)" in text
     assert "r = +1.00" in text and "over 4 pairs." in text  # a perfect correlation: its interval excludes 0

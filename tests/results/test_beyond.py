@@ -29,7 +29,7 @@ def test_the_balance_dose_response_reads_each_language_s_own_share():
     slopes = beyond.exposure_slopes(members, trials, family).set_index("lang")
     assert list(slopes.index) == ["en", "fr"] and (slopes.settings == 5).all() and (slopes.runs == 15).all()
     assert (slopes.low > 0).all() and (slopes.low < 0.25).all() and (slopes.high > 0.25).all()  # 2.5 per unit share
-    text = Beyond(members, trials, "laptop").exposure_answer(family)
+    text = Beyond.exposure_answer(slopes.reset_index())
     assert "over all 5 splits" in text and "the more a model trains in EN, the stronger its ME in EN" in text
     assert "the more a model trains in FR, the stronger its ME in FR" in text
 
@@ -73,7 +73,10 @@ def test_the_injected_check_splits_the_injectable_words_by_whether_a_setting_tra
     assert table.loc[("4 injected", "trained in this setting"), "mean"] == pytest.approx(0.9)
     assert table.loc[("4 injected", "held out (novel)"), "mean"] == 0.5
     assert ("8 injected", "held out (novel)") not in table.index and (table.runs == 2).all()
-    assert len(Beyond(members, trials, "laptop").injected_words().data) == 4
+    page = Beyond(members, trials, "laptop")
+    assert len(page.injected_display(beyond.injected_words(members, trials)).data) == 4
+    table1 = members[members.baseline]  # the Table 1 runs alone: no injection to check
+    assert Beyond(table1, trials, "laptop").injected_display(beyond.injected_words(table1, trials)) is None
 
 
 def test_translation_similarity_is_largest_for_a_language_with_itself(study):

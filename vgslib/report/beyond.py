@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -34,18 +34,14 @@ def _pct(x: float) -> str:
 
 @dataclass
 class Beyond:
+    """The chapter's presentation of the families: each section's header (question, prediction, settings, or how
+    to make its runs) and its results displayed from the tables the page computes in visible cells with
+    `vgslib.results.beyond` (`accuracy_table`, `contrasts`, `geometry_table`, `exposure_slopes`, ...)."""
+
     members: pd.DataFrame  # (family, run) rows, see `beyond.assign`
     trials: pd.DataFrame
     preset: str
     summary: pd.DataFrame | None = None  # every run (the language comparison also reads Table 1's)
-    _geometry: dict = field(default_factory=dict, repr=False)  # family -> its runs' mechanism quantities
-    _contrasts: dict = field(default_factory=dict, repr=False)  # (family, test) -> its GEE contrasts
-    _languages: dict = field(default_factory=dict, repr=False)  # the language comparison, computed once
-
-    def geometry_table(self, family: Family, manifest) -> pd.DataFrame:
-        if family.name not in self._geometry:
-            self._geometry[family.name] = beyond.geometry_table(self.members, family, manifest)
-        return self._geometry[family.name]
 
     @classmethod
     def load(cls, tidy: dict) -> Beyond:
@@ -86,29 +82,29 @@ class Beyond:
             f"Make them with {HOW}; this section then shows their results."
         )
 
+    def header(self, family: Family) -> None:
+        """The section's opening: question and prediction, the declared settings, and how to make the runs when
+        this build has none (the section's results then show nothing)."""
+        from IPython.display import Markdown, display
+
+        display(Markdown(self.intro(family)))
+        display(self.settings(family).style.hide(axis="index"))
+        if not self.present(family):
+            display(Markdown(self.missing(family)))
+
     # --------------------------------------------------------------------------------------------- results
 
-    def accuracy(self, family: Family) -> pd.DataFrame:
-        return beyond.accuracy_table(self.members, family, self.trials)
-
-    def chart(self, family: Family, test: str = "nf"):
+    def chart(self, family: Family, accuracy: pd.DataFrame, test: str = "nf"):
         long = beyond.long_accuracies(self.members[self.members.family == family.name], family, self.trials)
-        means = self.accuracy(family)
         title = {"nf": "Novel–familiar (ME)", "ff": "Familiar–familiar"}[test] + f" accuracy: {family.title.lower()}"
         order = [s.label for s in family.settings]
         by_language = family.name == "languages"
         return charts.setting_chart(
-            long[long.test == test], means[means.test == test], order, family.axis, title, by_language
+            long[long.test == test], accuracy[accuracy.test == test], order, family.axis, title, by_language
         )
 
-    def contrasts(self, family: Family, test: str = "nf") -> pd.DataFrame:
-        """Fitted once per family and test (the answer and the table both read them)."""
-        if (family.name, test) not in self._contrasts:
-            self._contrasts[family.name, test] = beyond.contrasts(self.members, self.trials, family, test)
-        return self._contrasts[family.name, test]
-
-    def contrast_display(self, family: Family, test: str = "nf") -> pd.DataFrame:
-        table = self.contrasts(family, test)
+    @staticmethod
+    def contrast_display(table: pd.DataFrame) -> pd.DataFrame:
         if table.empty:
             return table
         out = pd.DataFrame({"trained on": table.train_langs, "tested on": table.lang.str.upper(),
@@ -117,19 +113,28 @@ class Beyond:
                             "p (Holm)": table.p_holm.map("{:.3f}".format), "runs": table.runs})  # fmt: skip
         return out
 
-    def accuracy_display(self, family: Family, test: str = "nf") -> pd.DataFrame:
-        t = self.accuracy(family)
-        t = t[t.test == test]
+    @staticmethod
+    def accuracy_display(accuracy: pd.DataFrame, test: str = "nf") -> pd.DataFrame:
+        t = accuracy[accuracy.test == test]
         return pd.DataFrame({"trained on": t.train_langs, "tested on": t.lang.str.upper(), "setting": t.setting,
                              "mean": t["mean"].map(_pct),
                              "95 % interval over seeds": [f"[{_pct(lo)}, {_pct(hi)}]" for lo, hi in zip(t.low, t.high)],
                              "runs": t.runs.astype(int)})  # fmt: skip
 
-    def answer(self, family: Family) -> str:
-        """The family's answer in words, from its numbers: where ME is above chance, and which settings differ
-        reliably from the Table 1 recipe (GEE, Holm over the family)."""
-        acc = self.accuracy(family)
-        nf = acc[(acc.test == "nf") & (acc.runs > 1)]
+    def answer(
+        self,
+        family: Family,
+        accuracy: pd.DataFrame,
+        contrasts: pd.DataFrame,
+        slopes: pd.DataFrame | None = None,
+        effects: pd.DataFrame | None = None,
+        pairs: pd.DataFrame | None = None,
+    ) -> str:
+        """The family's answer in words, from its tables: where ME is above chance, and which settings differ
+        reliably from the Table 1 recipe (`contrasts`: GEE, Holm over the family); the balance family adds its
+        dose-response (`slopes`), the language family its comparison with the monolingual models (`effects`,
+        `pairs`)."""
+        nf = accuracy[(accuracy.test == "nf") & (accuracy.runs > 1)] if len(accuracy) else accuracy
         if nf.empty:
             return self.missing(family)
         above = nf[stats.reliable(nf, +1, null=0.5)]
@@ -139,12 +144,11 @@ class Beyond:
             f"({nf.loc[nf['mean'].idxmax(), 'setting']}); its 95 % interval over seeds lies above chance in "
             f"{len(above)} of {len(nf)} cells."
         ]
-        con = self.contrasts(family)
-        if not con.empty:
-            reliable = con[stats.reliable(con)]
+        if not contrasts.empty:
+            reliable = contrasts[stats.reliable(contrasts)]
             if reliable.empty:
                 parts.append(
-                    f"No setting differs reliably from the Table 1 recipe in NF ({len(con)} contrasts, GEE over "
+                    f"No setting differs reliably from the Table 1 recipe in NF ({len(contrasts)} contrasts, GEE over "
                     "runs, Holm-adjusted p ≥ 0.05)."
                 )
             else:
@@ -155,18 +159,19 @@ class Beyond:
                     for r in reliable.itertuples()
                 ]
                 parts.append(
-                    f"{len(reliable)} of {len(con)} settings × languages differ reliably from the Table 1 recipe "
+                    f"{len(reliable)} of {len(contrasts)} settings × languages differ reliably from the Table 1 recipe "
                     f"in NF (GEE over runs, Holm): " + "; ".join(items) + "."
                 )
-        if family.name == "languages":
-            parts.append(self.languages_answer())
-        if family.name == "balance":
-            parts.append(self.exposure_answer(family))
+        if effects is not None:
+            parts.append(self.languages_answer(effects, pairs if pairs is not None else pd.DataFrame()))
+        if slopes is not None:
+            parts.append(self.exposure_answer(slopes))
         return " ".join(p for p in parts if p)
 
-    def exposure_answer(self, family: Family) -> str:
-        """The balance family's dose-response in words: NF per 10 points more training in the tested language."""
-        slopes = beyond.exposure_slopes(self.members, self.trials, family)
+    @staticmethod
+    def exposure_answer(slopes: pd.DataFrame) -> str:
+        """The balance family's dose-response (`beyond.exposure_slopes`) in words: NF per 10 points more training
+        in the tested language."""
         if slopes.empty:
             return ""
         items = [
@@ -189,25 +194,23 @@ class Beyond:
             f"points more training in the tested language; GEE over runs, Holm): " + "; ".join(items) + f": {verdict}."
         )
 
-    def injected_words(self) -> pd.DataFrame | None:
-        """The injected family's check, for the page: NF on the words some setting injects."""
-        if not self.present(experiments.FAMILY["injected"]):
+    def injected_display(self, table: pd.DataFrame):
+        """The injected family's check (`beyond.injected_words`) for the page; nothing without its runs."""
+        if table.empty or not self.present(experiments.FAMILY["injected"]):
             return None
-        t = beyond.injected_words(self.members, self.trials)
-        if t.empty:
-            return None
-        return pd.DataFrame({"setting": t.setting, "tested on": t.lang.str.upper(),
-                             "the 8 injectable words": t.words, "NF": t["mean"].map(_pct),
-                             "95 % interval over seeds": [f"[{_pct(lo)}, {_pct(hi)}]" for lo, hi in zip(t.low, t.high)],
-                             "runs": t.runs.astype(int)}).style.hide(axis="index")  # fmt: skip
+        return pd.DataFrame({"setting": table.setting, "tested on": table.lang.str.upper(),
+                             "the 8 injectable words": table.words, "NF": table["mean"].map(_pct),
+                             "95 % interval over seeds": [f"[{_pct(lo)}, {_pct(hi)}]" for lo, hi in
+                                                          zip(table.low, table.high)],
+                             "runs": table.runs.astype(int)}).style.hide(axis="index")  # fmt: skip
 
-    def geometry_answer(self, family: Family, manifest) -> str:
+    @staticmethod
+    def geometry_answer(geometry: pd.DataFrame) -> str:
         """Does NF follow the familiar-picture variance across the settings (the paper's account)? In words, from
-        the setting means of each training condition and tested language."""
-        table = self.geometry_table(family, manifest)
-        if table.empty:
+        the setting means of each training condition and tested language (`beyond.geometry_table`)."""
+        if geometry.empty:
             return ""
-        means = table.groupby(["train_langs", "lang", "setting"])[["nf", "var_img_fam"]].mean().reset_index()
+        means = geometry.groupby(["train_langs", "lang", "setting"])[["nf", "var_img_fam"]].mean().reset_index()
         parts = []
         for (langs, lang), cell in means.groupby(["train_langs", "lang"]):
             if len(cell) < 3:
@@ -222,13 +225,13 @@ class Beyond:
             return ""
         return "Across the settings — " + "; ".join(parts) + "."
 
-    def geometry(self, family: Family, manifest) -> pd.DataFrame:
+    @staticmethod
+    def geometry_display(family: Family, geometry: pd.DataFrame) -> pd.DataFrame:
         """Per setting (and tested language): the mechanism quantities' means over seeds, beside NF."""
-        table = self.geometry_table(family, manifest)
-        if table.empty:
-            return table
+        if geometry.empty:
+            return geometry
         cols = ["nf", *SETTING_QUANTITIES]
-        means = table.groupby(["setting", "train_langs", "lang"])[cols].mean().reset_index()
+        means = geometry.groupby(["setting", "train_langs", "lang"])[cols].mean().reset_index()
         order = {s.label: i for i, s in enumerate(family.settings)}
         means = means.assign(order=means.setting.map(order)).sort_values(["train_langs", "lang", "order"])
         out = means.drop(columns="order").rename(
@@ -242,6 +245,41 @@ class Beyond:
         out["NF"] = out["NF"].map(_pct)
         out["tested on"] = out["tested on"].str.upper()
         return out.round(3)
+
+    def results(
+        self,
+        family: Family,
+        accuracy: pd.DataFrame,
+        contrasts: pd.DataFrame,
+        geometry: pd.DataFrame | None = None,
+        slopes: pd.DataFrame | None = None,
+        effects: pd.DataFrame | None = None,
+        pairs: pd.DataFrame | None = None,
+    ) -> None:
+        """The section's results, displayed from the tables the page computed: the answer in words, the NF chart
+        and table, each setting against the Table 1 recipe, FF, the geometry per setting (or why it is not
+        shown) and what a child study could test. Nothing when this build has no run of the family (its header
+        said how to make them)."""
+        from IPython.display import Markdown, display
+
+        if not self.present(family):
+            return
+        display(Markdown("**Answer.** " + self.answer(family, accuracy, contrasts, slopes, effects, pairs)))
+        display(self.chart(family, accuracy, "nf"))
+        display(self.accuracy_display(accuracy, "nf").style.hide(axis="index"))
+        if len(contrasts):
+            display(Markdown("Each setting against the Table 1 recipe (NF; GEE over runs, Holm over the family):"))
+            display(self.contrast_display(contrasts).style.hide(axis="index"))
+        display(Markdown("Familiar–familiar accuracy, to tell a weaker ME from a model that learned less:"))
+        display(self.accuracy_display(accuracy, "ff").style.hide(axis="index"))
+        if not family.no_geometry:
+            geometry = geometry if geometry is not None else pd.DataFrame()
+            display(Markdown("The mechanism analysis's quantities per setting (means over seeds):"))
+            display(self.geometry_display(family, geometry).style.hide(axis="index").format(precision=3))
+            display(Markdown(self.geometry_answer(geometry)))
+        else:
+            display(Markdown(family.no_geometry))
+        display(Markdown(f"**What a child study could test.** {family.child_study}"))
 
     def probe(self, family: Family) -> pd.DataFrame:
         """The linear probe of each setting's frozen encoders (their features exist once its runs trained)."""
@@ -268,24 +306,14 @@ class Beyond:
 
     # --------------------------------------------------------------------------------------------- languages
 
-    def language_effects(self) -> pd.DataFrame:
-        """Every multilingual model of this build (Table 1's and the family's) against each tested language's
-        monolingual model (NF; GEE over runs, Holm over the rows)."""
-        if "effects" not in self._languages:
-            summary = self.summary if self.summary is not None else pd.DataFrame()
-            runs = beyond.language_runs(summary, self.members, self.preset) if len(summary) else pd.DataFrame()
-            self._languages["effects"] = beyond.bilingual_effects(runs, self.trials) if len(runs) else runs
-        return self._languages["effects"]
-
-    def pair_similarity(self) -> dict[str, float]:
-        """Per bilingual pair of this build: how alike its words are in the frozen audio features, measured in the
-        world of the family's runs (which holds every language; its English, French and Dutch items are the
-        default world's)."""
+    def pair_similarity(self, effects: pd.DataFrame) -> dict[str, float]:
+        """Per bilingual pair of `effects` (`beyond.bilingual_effects`): how alike its words are in the frozen
+        audio features, measured in the world of the family's runs (which holds every language; its English,
+        French and Dutch items are the default world's). Read from what the runs' preparation made; {} when
+        nothing of that world is prepared here."""
         from vgslib.encoders.prepare import DataConfig, load_prepared_config
 
-        family = experiments.FAMILY["languages"]
-        mine = beyond.own_runs(self.members, family)
-        effects = self.language_effects()
+        mine = beyond.own_runs(self.members, experiments.FAMILY["languages"])
         if mine.empty or effects.empty:
             return {}
         configs = [beyond.run_config(d)["data"] for d in mine.dir]
@@ -299,15 +327,10 @@ class Beyond:
         pairs = sorted(m for m in set(effects.model) if m.count("+") == 1)
         return {p: beyond.translation_similarity(data, *p.lower().split("+")) for p in pairs}
 
-    def pairs(self) -> pd.DataFrame:
-        if "pairs" not in self._languages:
-            self._languages["pairs"] = beyond.pair_table(self.language_effects(), self.pair_similarity())
-        return self._languages["pairs"]
-
-    def languages_answer(self) -> str:
+    @staticmethod
+    def languages_answer(effects: pd.DataFrame, pairs: pd.DataFrame) -> str:
         """The language family's own answer: how many multilingual models differ reliably from the monolingual
         model of a language they are tested on, and whether the bilingual effect follows word similarity."""
-        effects = self.language_effects()
         if effects.empty:
             return ""
         reliable = effects[stats.reliable(effects)]
@@ -321,7 +344,6 @@ class Beyond:
             + (f" ({named(lower)})" if len(lower) else "")
             + " (GEE over runs, Holm)."
         )
-        pairs = self.pairs()
         if len(pairs) >= 3:
             r, low, high = _correlation(pairs)
             text += (
@@ -331,15 +353,17 @@ class Beyond:
             )
         return text
 
-    def effects_display(self) -> pd.DataFrame:
-        t = self.language_effects()
+    @staticmethod
+    def effects_display(effects: pd.DataFrame) -> pd.DataFrame:
+        t = effects
         return pd.DataFrame({"model": t.model, "tested on": t["tested on"], "NF multilingual": t["NF multilingual"]
                              .map(_pct), "NF monolingual": t["NF monolingual"].map(_pct),
                              "log odds ratio": t.log_odds_ratio.map("{:+.2f}".format),
                              "95 % interval": [f"[{lo:+.2f}, {hi:+.2f}]" for lo, hi in zip(t.low, t.high)],
                              "p (Holm)": t.p_holm.map("{:.3f}".format), "runs": t.runs})  # fmt: skip
 
-    def pairs_answer(self, pairs: pd.DataFrame) -> str:
+    @staticmethod
+    def pairs_answer(pairs: pd.DataFrame) -> str:
         """Does the bilingual effect follow the pair's word similarity? In words, from `pairs`."""
         if len(pairs) < 3:
             return "Fewer than three language pairs have runs in this build: no relation is estimated."
@@ -354,8 +378,8 @@ class Beyond:
             + ("an interval this wide settles nothing)." if high - low > 1 else "see the interval).")
         )
 
-    def show_languages(self) -> None:
-        """The language-pairs section's own results, after `show`: every multilingual model against its
+    def languages(self, effects: pd.DataFrame, pairs: pd.DataFrame) -> None:
+        """The language-pairs section's own results, after `results`: every multilingual model against its
         monolingual ones, and the relation to word similarity."""
         from IPython.display import Markdown, display
 
@@ -363,8 +387,7 @@ class Beyond:
             return
         display(Markdown("Each multilingual model against the monolingual model of each language it is tested on "
                          "(NF; GEE over runs, Holm over the rows; Table 1's bilinguals included):"))  # fmt: skip
-        display(self.effects_display().style.hide(axis="index"))
-        pairs = self.pairs()
+        display(self.effects_display(effects).style.hide(axis="index"))
         if len(pairs):
             display(charts.pairs_chart(pairs))
         display(Markdown(self.pairs_answer(pairs)))
@@ -394,34 +417,6 @@ class Beyond:
             "beyond_minutes": int(round(sum(c.get("two_core_minutes", 0) for c in self._costs()))),
             "beyond_preset": self.preset,
         }
-
-    # --------------------------------------------------------------------------------------------- the section
-
-    def show(self, family: Family, manifest) -> None:
-        """The family's section body: question and prediction, settings, then its results or how to make them."""
-        from IPython.display import Markdown, display
-
-        display(Markdown(self.intro(family)))
-        display(self.settings(family).style.hide(axis="index"))
-        if not self.present(family):
-            display(Markdown(self.missing(family)))
-            return
-        display(Markdown("**Answer.** " + self.answer(family)))
-        display(self.chart(family, "nf"))
-        display(self.accuracy_display(family, "nf").style.hide(axis="index"))
-        contrasts = self.contrast_display(family, "nf")
-        if len(contrasts):
-            display(Markdown("Each setting against the Table 1 recipe (NF; GEE over runs, Holm over the family):"))
-            display(contrasts.style.hide(axis="index"))
-        display(Markdown("Familiar–familiar accuracy, to tell a weaker ME from a model that learned less:"))
-        display(self.accuracy_display(family, "ff").style.hide(axis="index"))
-        if not family.no_geometry:
-            display(Markdown("The mechanism analysis's quantities per setting (means over seeds):"))
-            display(self.geometry(family, manifest).style.hide(axis="index").format(precision=3))
-            display(Markdown(self.geometry_answer(family, manifest)))
-        else:
-            display(Markdown(family.no_geometry))
-        display(Markdown(f"**What a child study could test.** {family.child_study}"))
 
 
 def added_concepts() -> pd.DataFrame:

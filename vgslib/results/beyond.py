@@ -118,6 +118,8 @@ def contrasts(members: pd.DataFrame, trials: pd.DataFrame, family: Family, test:
     odds ratio by GEE (runs as clusters, bias-reduced errors, t reference), Holm-adjusted over the family."""
     mine = members[members.family == family.name]
     baseline = next(s.label for s in family.settings if s.baseline)
+    if mine.empty:
+        return pd.DataFrame()
     rows = []
     for (langs, lang), part in _cells(mine, trials, test):
         for setting in _order(family):
@@ -259,9 +261,10 @@ def pair_table(effects: pd.DataFrame, similarity: dict[str, float]) -> pd.DataFr
 
 
 def geometry_table(members: pd.DataFrame, family: Family, manifest) -> pd.DataFrame:
-    """The mechanism analysis's quantities (`mechanism.run_quantities`) per run of the family, with its setting."""
+    """The mechanism analysis's quantities (`mechanism.run_quantities`) per run of the family, with its setting;
+    empty for a family without runs of its own (its Table 1 runs alone compare no settings) or without geometry."""
     mine = members[members.family == family.name].drop_duplicates("run")
-    if mine.empty or family.no_geometry:
+    if own_runs(members, family).empty or family.no_geometry:
         return pd.DataFrame()
     table = mechanism.per_run_table(mine, manifest)
     return table.merge(mine[["run", "setting", "value"]], on="run")
