@@ -8,7 +8,14 @@ exchangeable. The random-effects structures follow the design (Barr et al. 2013)
   `b0` is the log odds of a correct choice for a typical seed and word (0 = chance);
 - **contrast** (two conditions, one test language): `logit p = b0 + b1 x + u[run] + v[word] + c[word] x +
   z[run, word]`, x = ±1/2 for condition / reference, runs nested in conditions; `b1` is the log odds ratio
-  and `c` lets words respond differently to the condition (the by-word slope).
+  and `c` lets words respond differently to the condition (the by-word slope);
+- **paired** (the same runs trained and untrained, one test language; `paired_contrast`): the contrast's
+  model with the run effect `u[run]` shared by a run's two states (the pairing) and the (run, word) spread
+  `z` given its own standard deviation per state. An untrained model's choices for a word swing with its
+  random start far more than a trained model's do (on the laptop runs the per-(run, word) NF accuracies of the
+  untrained models spread about four times as widely), and one common spread made a posterior the sampler
+  could not explore: 4 of 6 bilingual NF cells failed the convergence rule at every attempt, against 0 of 6
+  with a spread per state, in half the time (benchmarks/README.md, 2026-12-06).
 
 Priors (weakly informative, on the logit scale): b0 ~ Normal(0, 1.5) (a typical accuracy between 5 % and 95 %
 a priori), b1 ~ Normal(0, 1) (odds ratios within 1/7 to 7), every standard deviation ~ HalfNormal(1); random
@@ -64,8 +71,12 @@ def _compiled(kind: str, num_units: int, num_words: int, num_obs: int, replicate
         unit, word = pm.Data("unit", zeros), pm.Data("word", zeros)
         b0 = pm.Normal("b0", 0, PRIOR_SD["b0"])
         sd_word = pm.HalfNormal("sd_word", PRIOR_SD["sd"])
+        x = pm.Data("x", np.zeros(num_obs)) if kind in ("contrast", "paired") else None
         if replicated:
-            sd_unit, sd_cell = pm.HalfNormal("sd_unit", PRIOR_SD["sd"]), pm.HalfNormal("sd_cell", PRIOR_SD["sd"])
+            cells = 2 if kind == "paired" else 1  # paired: one (run, word) spread per state (x < 0, x > 0)
+            sd_unit = pm.HalfNormal("sd_unit", PRIOR_SD["sd"])
+            sd_cell = pm.HalfNormal("sd_cell", PRIOR_SD["sd"], shape=cells)
+            sd_cell = sd_cell[pm.math.switch(x > 0, 1, 0)] if kind == "paired" else sd_cell[0]
         # Word intercepts centred (every word has hundreds of trials, and words differ a lot: its data pin it
         # down); run, cell and slope effects non-centred (few runs, 50 trials a cell, slopes often near 0).
         word_logit = pm.Normal("word_logit", b0, sd_word, shape=num_words)
@@ -73,8 +84,7 @@ def _compiled(kind: str, num_units: int, num_words: int, num_obs: int, replicate
         if replicated:
             eta = eta + sd_unit * pm.Normal("u", 0, 1, shape=num_units)[unit]
             eta = eta + sd_cell * pm.Normal("z", 0, 1, shape=num_obs)
-        if kind == "contrast":
-            x = pm.Data("x", np.zeros(num_obs))
+        if x is not None:
             b1 = pm.Normal("b1", 0, PRIOR_SD["b1"])
             sd_slope = pm.HalfNormal("sd_slope", PRIOR_SD["sd"])
             eta = eta + (b1 + sd_slope * pm.Normal("c", 0, 1, shape=num_words)[word]) * x
@@ -97,14 +107,14 @@ def sample(
         "unit": _indices(table[unit]),
         "word": _indices(table.concept),
     }
-    if kind == "contrast":
+    if kind in ("contrast", "paired"):
         data["x"] = np.asarray(x, dtype=float)
     if not replicated:
         del data["unit"]
     sizes = (int(table[unit].nunique()), int(data["word"].max()) + 1, len(table), replicated)
     model = _compiled(kind, *sizes).with_data(**data)
     names = ["b0", "sd_word"] + (["sd_unit", "sd_cell"] if replicated else [])
-    names += ["b1", "sd_slope"] if kind == "contrast" else []
+    names += ["b1", "sd_slope"] if kind in ("contrast", "paired") else []
     for draws, target_accept in ATTEMPTS:  # smaller steps and longer runs when the diagnostics fail
         trace = nutpie.sample(
             model, chains=CHAINS, tune=TUNE, draws=draws, seed=seed, progress_bar=False, cores=2,
@@ -175,9 +185,10 @@ def vs_chance(trials: pd.DataFrame, seed: int = 0) -> dict:
     }
 
 
-def contrast(trials: pd.DataFrame, condition: str, reference: str, seed: int = 0) -> dict:
+def contrast(trials: pd.DataFrame, condition: str, reference: str, seed: int = 0, kind: str = "contrast") -> dict:
     """The log odds ratio of `condition` against `reference` (values of `condition_label`) with a 95 %
-    interval; no effect size where either condition is at the ceiling."""
+    interval; no effect size where either condition is at the ceiling. `kind="paired"` when the two are the
+    same runs in two states (`paired_contrast`)."""
     part = trials[trials.condition_label.isin([condition, reference])]
     raw = part.groupby("condition_label").correct.mean()
     row = {"condition": condition, "reference": reference, "estimator": ESTIMATOR}
@@ -187,7 +198,13 @@ def contrast(trials: pd.DataFrame, condition: str, reference: str, seed: int = 0
     table = counts(part, "run_id")
     x = np.where(table.condition_label == condition, 0.5, -0.5)
     runs = part.groupby("condition_label").run_id.nunique()
-    fit = sample("contrast", table, "run_id", x=x, seed=seed, replicated=bool(runs.min() > 1))
+    fit = sample(kind, table, "run_id", x=x, seed=seed, replicated=bool(runs.min() > 1))
     median, low, high, tail = _tested(*_summary(fit["b1"]), fit)
     return {**row, "ceiling": False, "log_odds_ratio": median, "low": low, "high": high, "p_approx": tail,
             **_diagnostics(fit)}  # fmt: skip
+
+
+def paired_contrast(trials: pd.DataFrame, condition: str, reference: str, seed: int = 0) -> dict:
+    """`contrast` for the same runs in two states (e.g. trained against untrained: `study.training_effect`): a
+    run's two states share its run effect, and each state has its own (run, word) spread (module docstring)."""
+    return contrast(trials, condition, reference, seed=seed, kind="paired")

@@ -97,10 +97,10 @@ def training_effect(
 ) -> pd.DataFrame:
     """Does training produce the preference? Per Table 1 cell and test, each run's trained model (its reported
     epoch) against the same run's untrained model (epoch 0) on the same trials: a paired contrast whose run
-    intercepts are shared by the two (the GLMM's run, word, run x word effects and a slope per word), log odds
-    ratio trained vs untrained with a 95 % interval, Holm-corrected over the cells of each test. Only runs that
-    hold both are used (`runs` says how many)."""
-    fit = {"glmm": glmm.contrast, "laplace": stats.contrast}[estimator]
+    intercepts are shared by the two (`glmm.paired_contrast`: run, word and run x word effects, the last with a
+    spread per state, and a slope per word), log odds ratio trained vs untrained with a 95 % interval,
+    Holm-corrected over the cells of each test. Only runs that hold both are used (`runs` says how many)."""
+    fit = {"glmm": glmm.paired_contrast, "laplace": stats.contrast}[estimator]
     t1 = trials[trials.table1]
     rows = []
     for test in tests:
