@@ -22,7 +22,7 @@ def _record(cfg: recipe.RunConfig) -> dict:
     return {**cfg.to_dict(), "digest": cfg.digest(), "identity": cfg.identity(), "condition": cfg.condition.to_dict()}
 
 
-@pytest.mark.parametrize("family", experiments.FAMILIES, ids=lambda f: f.name)
+@pytest.mark.parametrize("family", experiments.FAMILIES + experiments.INGREDIENTS, ids=lambda f: f.name)
 def test_every_family_is_declared_completely(family):
     assert sum(s.baseline for s in family.settings) == 1, "exactly one setting is the Table 1 recipe"
     assert len({s.value for s in family.settings}) == len(family.settings)
@@ -56,6 +56,20 @@ def test_the_experiments_grid_is_the_default_grid_plus_every_non_baseline_settin
     assert {grid.train_run_dir(c) for c in conds} <= full
 
 
+def test_the_ingredients_are_trained_on_request_only():
+    """The ingredient families are named like every family, and train only when named: the experiments grid
+    and the beyond chapter are the beyond-the-paper families'."""
+    names = [f.name for f in experiments.INGREDIENTS]
+    assert experiments.select(",".join(names)) == experiments.INGREDIENTS
+    assert not set(names) & {f.name for f in experiments.FAMILIES}
+    default = {grid.train_run_dir(c) for c in grid.conditions("experiments", "laptop")}
+    asked = grid.conditions("experiments", "laptop", families=experiments.select("voices"))
+    voices = {grid.train_run_dir(c) for c in asked} - {
+        grid.train_run_dir(c) for c in grid.conditions("controls", "laptop")
+    }
+    assert len(voices) == 2 * 3 * len(experiments.SEEDS) and not voices & default
+
+
 def test_adding_a_field_at_its_default_changes_no_identity():
     """`first_language_share` came after the Table 1 runs: at its default it is not in the record (so every
     existing run keeps its folder and identity); set, it is."""
@@ -84,7 +98,7 @@ def test_bad_shares_are_refused():
 def _one_setting_per_kind_of_change() -> list:
     """Of every family, the first setting of each kind of change (what it changes, not by how much)."""
     picked = {}
-    for f in experiments.FAMILIES:
+    for f in experiments.FAMILIES + experiments.INGREDIENTS:
         for s in f.settings:
             picked.setdefault((f.name, tuple(sorted(s.changes))), (f, s))
     return [pair for (_, changes), pair in picked.items() if changes]
