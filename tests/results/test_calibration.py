@@ -21,3 +21,18 @@ def test_se_ratio_reads_each_interval_with_its_own_quantile(monkeypatch):
     monkeypatch.setattr(calibration, "_fitter", lambda estimator: honest)
     out = calibration.run(Design(seeds=2, words=2, per_word=2), "null", 0.0, "gee", studies=4000)
     assert out["se_ratio"] == pytest.approx(1.0, abs=0.03)
+
+
+def test_a_paired_design_shares_its_runs_and_spreads_the_reference_state_wider():
+    """The training effect's design: the same runs in both states, the untrained (reference) state's (run, word)
+    accuracies spread wider than the trained ones'."""
+    from vgslib.results.calibration import simulate
+
+    design = Design(seeds=4, words=30, per_word=400, paired=True, cell_sd=0.2, reference_cell_sd=1.2, word_sd=0.0)
+    trials = simulate(design, 0.0, 0.0, np.random.default_rng(0))
+    runs = trials.groupby("condition_label").run_id.unique()
+    assert sorted(runs["reference"]) == sorted(runs["condition"]) == ["run-0", "run-1", "run-2", "run-3"]
+    logit = trials.groupby(["condition_label", "run_id", "concept"]).correct.mean().clip(0.01, 0.99)
+    logit = np.log(logit / (1 - logit))
+    spread = logit.groupby(level=0).std()
+    assert spread["reference"] > 3 * spread["condition"]

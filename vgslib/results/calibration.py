@@ -6,9 +6,11 @@ A simulated contrast has two conditions of `seeds` runs each; each run answers `
     intercept + x (effect + slope[word]) + run[run] + word[word] + cell[run, word],   x = +-1/2,
 
 so `word_slope_sd` > 0 makes words respond differently to the condition (the case the by-word slope of the
-GLMM is for). `run` returns how often 95 % intervals cover the true effect, how often p < 0.05 (the false
-positive rate when the effect is 0, the power otherwise), and how the reported uncertainty compares with the
-real spread of the estimates. `benchmarks/bench_calibration.py` runs it at the study's size.
+GLMM is for). A `paired` design is the training effect's: the same runs in both states (one run effect each),
+the (run, word) spread `reference_cell_sd` in the reference state (untrained) and `cell_sd` in the other.
+`run` returns how often 95 % intervals cover the true effect, how often p < 0.05 (the false positive rate when
+the effect is 0, the power otherwise), and how the reported uncertainty compares with the real spread of the
+estimates. `benchmarks/bench_calibration.py` runs it at the study's size.
 """
 
 from __future__ import annotations
@@ -29,23 +31,27 @@ class Design:
     word_sd: float = 0.6  # word intercepts
     word_slope_sd: float = 0.0  # how differently words respond to the condition
     cell_sd: float = 0.2  # run x word effects
+    paired: bool = False  # the same runs in both conditions (trained vs untrained), sharing their run effect
+    reference_cell_sd: float | None = None  # run x word effects in the reference state (None: `cell_sd`)
 
 
 def simulate(design: Design, intercept: float, effect: float, rng: np.random.Generator) -> pd.DataFrame:
     """Per-trial outcomes of one simulated contrast (`condition` vs `reference`)."""
     d = design
     word, slope = rng.normal(0, d.word_sd, d.words), rng.normal(0, d.word_slope_sd, d.words)
+    shared = rng.normal(0, d.run_sd, d.seeds) if d.paired else None  # a run's effect in both its states
     rows = []
     for label, x in (("reference", -0.5), ("condition", 0.5)):
+        cell_sd = d.reference_cell_sd if label == "reference" and d.reference_cell_sd is not None else d.cell_sd
         for s in range(d.seeds):
-            run = rng.normal(0, d.run_sd)
-            logit = intercept + x * (effect + slope) + run + word + rng.normal(0, d.cell_sd, d.words)  # (words,)
+            run = shared[s] if d.paired else rng.normal(0, d.run_sd)
+            logit = intercept + x * (effect + slope) + run + word + rng.normal(0, cell_sd, d.words)  # (words,)
             correct = rng.random((d.words, d.per_word)) < expit(logit)[:, None]
             rows.append(
                 pd.DataFrame(
                     {
                         "condition_label": label,
-                        "run_id": f"{label}-{s}",
+                        "run_id": f"run-{s}" if d.paired else f"{label}-{s}",
                         "seed": s,
                         "concept": np.repeat([f"w{w:02d}" for w in range(d.words)], d.per_word),
                         "correct": correct.reshape(-1),
@@ -58,7 +64,8 @@ def simulate(design: Design, intercept: float, effect: float, rng: np.random.Gen
 def _fitter(estimator: str):
     from vgslib.results import glmm, stats
 
-    return {"glmm": glmm.contrast, "laplace": stats.contrast, "gee": stats.gee_contrast}[estimator]
+    return {"glmm": glmm.contrast, "glmm-paired": glmm.paired_contrast, "laplace": stats.contrast,
+            "gee": stats.gee_contrast}[estimator]  # fmt: skip
 
 
 def run(
