@@ -63,7 +63,7 @@ def test_the_calibration_section_reads_the_benchmark_and_flags_misses(tmp_path, 
     monkeypatch.setattr(statistics, "CALIBRATION", str(path))
     table, numbers = statistics.calibration()
     assert numbers["cal_glmm_fpr_max"] == 4.0 and numbers["cal_laplace_fpr_max"] == 12.0
-    assert numbers["cal_glmm_cov_min"] == numbers["cal_glmm_cov_max"] == 95.0 and numbers["cal_studies"] == 200
+    assert numbers["cal_glmm_cov_min"] == numbers["cal_glmm_cov_max"] == 95.0 and numbers["cal_studies"] == "200"
     assert table.coverage_ok.tolist() == [True, False, True] * 2
     spec = charts.calibration_chart(table, (0.93, 0.97), 0.06).to_dict()
     assert len(spec["vconcat"]) == 2  # stacked: side by side they overflow the page

@@ -47,7 +47,10 @@ def calibration() -> tuple[pd.DataFrame, dict]:
     glmm = table[table.estimator == "glmm"]
     return table, {
         **numbers,
-        "cal_studies": int(table.studies.min()),
+        # Studies per scenario and estimator: one number, or the range where estimators ran different counts
+        "cal_studies": "–".join(
+            dict.fromkeys(str(n) for n in sorted({int(table.studies.min()), int(table.studies.max())}))
+        ),
         "cal_commit": ", ".join(sorted(set(table.commit.astype(str)))),
         "cal_scenarios": int(table.scenario.nunique()),
         "cal_glmm_cov_min": 100 * float(glmm.coverage.min()) if len(glmm) else NAN,
