@@ -67,6 +67,14 @@ def test_the_calibration_section_reads_the_benchmark_and_flags_misses(tmp_path, 
     assert table.coverage_ok.tolist() == [True, False, True] * 2
     spec = charts.calibration_chart(table, (0.93, 0.97), 0.06).to_dict()
     assert len(spec["vconcat"]) == 2  # stacked: side by side they overflow the page
+    assert "no calibration rows yet" in statistics.paired_calibration(table)
+    paired = pd.DataFrame([{**rows[0], "scenario": "paired null", "estimator": "glmm-paired", "studies": 100,
+                            "coverage": 0.96, "rate_p_below_0.05": 0.03},
+                           {**rows[0], "scenario": "paired effect", "estimator": "glmm-paired", "studies": 100,
+                            "effect": 0.3, "coverage": 0.94, "rate_p_below_0.05": 0.61}])  # fmt: skip
+    text = statistics.paired_calibration(pd.concat([table, paired], ignore_index=True))
+    assert "(100 studies per scenario)" in text and "94.0 %–96.0 %" in text and "p < 0.05 in 3.0 %" in text
+    assert "log odds ratio of +0.3 it found the effect in 61.0 %" in text
     monkeypatch.setattr(statistics, "CALIBRATION", str(tmp_path / "missing.csv"))
     empty, numbers = statistics.calibration()  # a missing file: the page says how to make it
     assert empty.empty and "bench_calibration" in numbers["cal_note"] and np.isnan(numbers["cal_glmm_fpr_max"])
