@@ -113,3 +113,32 @@ def test_no_language_runs_make_no_pairs():
     from vgslib.results import beyond
 
     assert beyond.pair_table(pd.DataFrame(), {}).empty
+
+
+def test_learned_me_pairs_each_run_of_a_setting_with_its_own_untrained_start():
+    """The ingredient families' outcome: per setting, trained NF against the same runs untrained. Planted: the
+    longest schedule learns ME (0.5 -> 0.7), the shortest does not (0.5 -> 0.5)."""
+    from vgslib.results import beyond
+
+    family, rng = experiments.FAMILY["length"], np.random.default_rng(4)
+    members, trained, untrained = [], [], []
+    gain = {"7 epochs": 0.5, "21 epochs (Table 1)": 0.6, "63 epochs": 0.7}
+    for setting in family.settings:
+        for seed in range(4):
+            run = f"{setting.value}-{seed}"
+            members.append({"run": run, "family": family.name, "setting": setting.label,
+                            "baseline": setting.baseline})  # fmt: skip
+            for table, p in ((trained, gain[setting.label]), (untrained, 0.5)):
+                table.append(pd.DataFrame({"run": run, "test": "nf", "lang": "nl", "concept": np.tile(["a", "b", "c",
+                                           "d"], 100), "correct": rng.random(400) < p}))  # fmt: skip
+    members = pd.DataFrame(members)
+    trained, untrained = pd.concat(trained, ignore_index=True), pd.concat(untrained, ignore_index=True)
+    table = beyond.learned_me(members, trained, untrained, family, estimator="laplace").set_index("setting")
+    assert list(table.index) == ["7 epochs", "21 epochs (Table 1)", "63 epochs"] and (table.runs == 4).all()
+    assert table.loc["63 epochs", "low"] > 0 and table.loc["63 epochs", "p_holm"] < 0.05
+    assert abs(table.loc["7 epochs", "log_odds_ratio"]) < 0.25  # no gain planted (its interval may miss 0: 1 in 20)
+    assert table.log_odds_ratio.is_monotonic_increasing  # the planted gains 0, +0.4, +0.85 in log odds
+    assert table.loc["63 epochs", "untrained_accuracy"] == pytest.approx(
+        untrained[untrained.run.str.startswith("63-")].correct.mean()
+    )
+    assert beyond.learned_me(members[members.baseline], trained, untrained, family).empty  # Table 1 runs alone

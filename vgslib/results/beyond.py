@@ -161,6 +161,47 @@ def exposure_slopes(members: pd.DataFrame, trials: pd.DataFrame, family: Family,
     return table
 
 
+def learned_me(
+    members: pd.DataFrame,
+    trials: pd.DataFrame,
+    untrained: pd.DataFrame,
+    family: Family,
+    test: str = "nf",
+    estimator: str = "glmm",
+) -> pd.DataFrame:
+    """Learned ME per setting and tested language: each run's trained model against its own untrained start on
+    the same trials (the paired contrast of `study.training_effect`; `estimator` "glmm" = `glmm.paired_contrast`,
+    "laplace" the fast approximation), in the family's trial scope, Holm over the family's cells. The outcome of
+    the miniature's ingredient families (`experiments.INGREDIENTS`). Empty without runs of the family's own."""
+    from vgslib.results import glmm
+
+    mine = members[members.family == family.name].drop_duplicates("run")
+    if own_runs(members, family).empty or untrained.empty:
+        return pd.DataFrame()
+    fit = {"glmm": glmm.paired_contrast, "laplace": stats.contrast}[estimator]
+    setting = mine.set_index("run").setting
+    after = in_scope(trials[trials.run.isin(setting.index) & (trials.test == test)], family)
+    before = in_scope(untrained[untrained.run.isin(setting.index) & (untrained.test == test)], family)
+    rows = []
+    for label in _order(family):
+        runs = set(setting.index[setting == label])
+        for lang in sorted(set(after[after.run.isin(runs)].lang)):
+            both = sorted(runs & set(after[after.lang == lang].run) & set(before[before.lang == lang].run))
+            if not both:
+                continue
+            parts = [t[t.run.isin(both) & (t.lang == lang)].assign(run_id=lambda d: d.run, condition_label=state)
+                     for t, state in ((after, "trained"), (before, "untrained"))]  # fmt: skip
+            pair = pd.concat(parts)
+            raw = pair.groupby("condition_label").correct.mean()
+            rows.append({"setting": label, "lang": lang, "test": test, "runs": len(both),
+                         "trained_accuracy": float(raw["trained"]), "untrained_accuracy": float(raw["untrained"]),
+                         **fit(pair, "trained", "untrained")})  # fmt: skip
+    table = pd.DataFrame(rows)
+    if len(table):
+        table["p_holm"] = stats.holm(table.p_approx)
+    return table
+
+
 def _cells(mine: pd.DataFrame, trials: pd.DataFrame, test: str):
     """(training condition, tested language) -> the trials of the family's runs, labelled by setting."""
     label = mine.drop_duplicates("run").set_index("run").setting
