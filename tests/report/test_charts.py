@@ -75,6 +75,9 @@ def test_the_calibration_section_reads_the_benchmark_and_flags_misses(tmp_path, 
     text = statistics.paired_calibration(pd.concat([table, paired], ignore_index=True))
     assert "(100 studies per scenario)" in text and "94.0 %–96.0 %" in text and "p < 0.05 in 3.0 %" in text
     assert "log odds ratio of +0.3 it found the effect in 61.0 %" in text
+    paired.loc[1, "studies"] = 40
+    text = statistics.paired_calibration(paired)
+    assert "(100 studies without an effect, 40 studies at +0.3)" in text
     monkeypatch.setattr(statistics, "CALIBRATION", str(tmp_path / "missing.csv"))
     empty, numbers = statistics.calibration()  # a missing file: the page says how to make it
     assert empty.empty and "bench_calibration" in numbers["cal_note"] and np.isnan(numbers["cal_glmm_fpr_max"])

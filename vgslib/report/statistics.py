@@ -76,11 +76,20 @@ def paired_calibration(table: pd.DataFrame) -> str:
         )
     null, effect = rows[rows.effect == 0], rows[rows.effect != 0]
     pct = lambda x: f"{100 * x:.1f} %"  # noqa: E731
+    counts = sorted(set(rows.studies.astype(int)))
+    studies = (
+        f"{counts[0]} studies per scenario"
+        if len(counts) == 1
+        else ", ".join(
+            f"{int(n)} studies {'without an effect' if e == 0 else f'at {e:+.1f}'}"
+            for n, e in zip(rows.studies, rows.effect)
+        )  # fmt: skip
+    )
     parts = [
         "The training effect's paired GLMM (`vgslib.results.glmm.paired_contrast`) was calibrated on studies of "
         "its own design: the same 5 runs untrained and trained, the untrained (run, word) spread four times the "
-        f"trained one, as on the laptop runs ({int(rows.studies.min())} studies per scenario). Its intervals "
-        f"covered the truth in {pct(rows.coverage.min())}–{pct(rows.coverage.max())} of them"
+        f"trained one, as on the laptop runs ({studies}). Its intervals covered the truth in "
+        f"{pct(rows.coverage.min())}–{pct(rows.coverage.max())} of them"
     ]
     if len(null):
         parts.append(f"without an effect it reported p < 0.05 in {pct(null['rate_p_below_0.05'].max())}")
