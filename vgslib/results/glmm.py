@@ -14,8 +14,9 @@ exchangeable. The random-effects structures follow the design (Barr et al. 2013)
   `z` given its own standard deviation per state. An untrained model's choices for a word swing with its
   random start far more than a trained model's do (on the laptop runs the per-(run, word) NF accuracies of the
   untrained models spread about four times as widely), and one common spread made a posterior the sampler
-  could not explore: 4 of 6 bilingual NF cells failed the convergence rule at every attempt, against 0 of 6
-  with a spread per state, in half the time (benchmarks/README.md, 2026-12-06).
+  could not explore: on the 30 Table 1 runs 6 of 21 fits failed the convergence rule at every attempt (4 of the
+  6 bilingual NF cells), against 3 of 21 (1 of 6) with a spread per state, in two thirds of the time
+  (benchmarks/README.md, 2026-12-06).
 
 Priors (weakly informative, on the logit scale): b0 ~ Normal(0, 1.5) (a typical accuracy between 5 % and 95 %
 a priori), b1 ~ Normal(0, 1) (odds ratios within 1/7 to 7), every standard deviation ~ HalfNormal(1); random
