@@ -3,10 +3,12 @@ pages): jupyter_client's, quieter and private (see `kernel_manager_class`)."""
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 
 
+@functools.cache
 def kernel_manager_class():
     """The class of kernel manager a notebook's kernel starts with: jupyter_client's, with two changes.
 

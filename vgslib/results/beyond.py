@@ -173,29 +173,22 @@ def learned_me(
     the same trials (the paired contrast of `study.training_effect`; `estimator` "glmm" = `glmm.paired_contrast`,
     "laplace" the fast approximation), in the family's trial scope, Holm over the family's cells. The outcome of
     the miniature's ingredient families (`experiments.INGREDIENTS`). Empty without runs of the family's own."""
-    from vgslib.results import glmm
+    from vgslib.results import study
 
     mine = members[members.family == family.name].drop_duplicates("run")
     if own_runs(members, family).empty or untrained.empty:
         return pd.DataFrame()
-    fit = {"glmm": glmm.paired_contrast, "laplace": stats.contrast}[estimator]
     setting = mine.set_index("run").setting
-    after = in_scope(trials[trials.run.isin(setting.index) & (trials.test == test)], family)
-    before = in_scope(untrained[untrained.run.isin(setting.index) & (untrained.test == test)], family)
+    after, before = (in_scope(t[t.run.isin(setting.index) & (t.test == test)], family).assign(run_id=lambda d: d.run)
+                     for t in (trials, untrained))  # fmt: skip
     rows = []
     for label in _order(family):
-        runs = set(setting.index[setting == label])
+        runs = setting.index[setting == label]
         for lang in sorted(set(after[after.run.isin(runs)].lang)):
-            both = sorted(runs & set(after[after.lang == lang].run) & set(before[before.lang == lang].run))
-            if not both:
-                continue
-            parts = [t[t.run.isin(both) & (t.lang == lang)].assign(run_id=lambda d: d.run, condition_label=state)
-                     for t, state in ((after, "trained"), (before, "untrained"))]  # fmt: skip
-            pair = pd.concat(parts)
-            raw = pair.groupby("condition_label").correct.mean()
-            rows.append({"setting": label, "lang": lang, "test": test, "runs": len(both),
-                         "trained_accuracy": float(raw["trained"]), "untrained_accuracy": float(raw["untrained"]),
-                         **fit(pair, "trained", "untrained")})  # fmt: skip
+            trained, start = (t[t.run.isin(runs) & (t.lang == lang)] for t in (after, before))
+            row = study.paired_effect(trained, start, estimator)
+            if row is not None:
+                rows.append({"setting": label, "lang": lang, "test": test, **row})
     table = pd.DataFrame(rows)
     if len(table):
         table["p_holm"] = stats.holm(table.p_approx)

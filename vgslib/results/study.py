@@ -92,6 +92,21 @@ def versus_chance(trials: pd.DataFrame, test: str = "nf", estimator: str = "glmm
     return table
 
 
+def paired_effect(trained: pd.DataFrame, untrained: pd.DataFrame, estimator: str = "glmm") -> dict | None:
+    """One cell's trained models against the same runs untrained, on the runs (`run_id`) that hold both: how many,
+    the two raw accuracies and the paired contrast (`glmm.paired_contrast`, or the Laplace approximation); None
+    when no run holds both."""
+    both = sorted(set(trained.run_id) & set(untrained.run_id))
+    if not both:
+        return None
+    pair = pd.concat([trained[trained.run_id.isin(both)].assign(condition_label="trained"),
+                      untrained[untrained.run_id.isin(both)].assign(condition_label="untrained")])  # fmt: skip
+    raw = pair.groupby("condition_label").correct.mean()
+    fit = {"glmm": glmm.paired_contrast, "laplace": stats.contrast}[estimator]
+    return {"runs": len(both), "trained_accuracy": float(raw["trained"]), "untrained_accuracy": float(raw["untrained"]),
+            **fit(pair, "trained", "untrained")}  # fmt: skip
+
+
 def training_effect(
     trials: pd.DataFrame, untrained: pd.DataFrame, tests=("nf", "fn"), estimator: str = "glmm"
 ) -> pd.DataFrame:
@@ -100,21 +115,14 @@ def training_effect(
     intercepts are shared by the two (`glmm.paired_contrast`: run, word and run x word effects, the last with a
     spread per state, and a slope per word), log odds ratio trained vs untrained with a 95 % interval,
     Holm-corrected over the cells of each test. Only runs that hold both are used (`runs` says how many)."""
-    fit = {"glmm": glmm.paired_contrast, "laplace": stats.contrast}[estimator]
     t1 = trials[trials.table1]
     rows = []
     for test in tests:
         for (label, lang), cell in t1[t1.test == test].groupby(["condition_label", "lang"]):
             before = untrained[(untrained.test == test) & (untrained.lang == lang)]
-            both = sorted(set(cell.run_id) & set(before.run_id))
-            if not both:
-                continue
-            pair = pd.concat([cell[cell.run_id.isin(both)].assign(condition_label="trained"),
-                              before[before.run_id.isin(both)].assign(condition_label="untrained")])  # fmt: skip
-            raw = pair.groupby("condition_label").correct.mean()
-            rows.append({"condition_label": label, "lang": lang, "test": test, "runs": len(both),
-                         "trained_accuracy": float(raw["trained"]), "untrained_accuracy": float(raw["untrained"]),
-                         **fit(pair, "trained", "untrained")})  # fmt: skip
+            row = paired_effect(cell, before, estimator)
+            if row is not None:
+                rows.append({"condition_label": label, "lang": lang, "test": test, **row})
     table = pd.DataFrame(rows)
     if len(table):
         table["p_holm"] = table.groupby("test").p_approx.transform(stats.holm)
