@@ -114,6 +114,8 @@ def test_a_smoke_run_of_every_family(family, setting, study, tmp_path):
     needed, world = set(setting.changes.get("train.languages", ())), data_cfg.world.languages
     if not needed <= set(setting.changes.get("data.world.languages", world)):  # e.g. French for EN+FR+NL
         base["data"]["world"]["languages"] = [*world, *sorted(needed - set(world))]
+    if tuple(setting.changes.get("data.world.languages", ())) == tuple(world):  # the ingredients' EN+NL world:
+        base["data"]["world"]["languages"] = [*world, "fr"]  # its Table 1 run's world holds French too
     table1 = recipe.make_config("smoke", base)
     overrides = {k.removesuffix("_overrides"): json.loads(v) for k, v in experiments.train_params(setting).items()}
     cfg = recipe.make_config("smoke", recipe.merge(base, overrides))

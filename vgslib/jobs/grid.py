@@ -104,7 +104,10 @@ def expected_cost(params: dict) -> float:
     width = WIDTH_COST[c.size] if params.get("size") else 1
     items = (1 + cfg.train.num_negatives) / 12  # a step embeds each group's anchor, positive and negatives
     vocabulary = len(cfg.train.familiar_names) / 13  # steps per epoch grow with the familiar concepts' tokens
-    return len(c.languages) * c.anchor_repeats * width * paper * items * vocabulary
+    # Epochs against the preset's own schedule, tokens against the default world's (the ingredient families).
+    epochs = cfg.train.epochs / PRESETS[c.preset].get("train", {}).get("epochs", cfg.train.epochs)
+    tokens = cfg.data.world.train_tokens / 300 if cfg.data.corpus == "miniature" else 1
+    return len(c.languages) * c.anchor_repeats * width * paper * items * vocabulary * epochs * tokens
 
 
 def run_environment(threads: int = 1, gpu: int | None = None) -> dict:
