@@ -40,7 +40,7 @@ from IPython.display import display
 from vgslib import runs
 from vgslib.encoders.prepare import load_prepared, prepared_world_dir
 from vgslib.params import AnalysisParams
-from vgslib.results import analysis, beyond, mechanism, study, tables
+from vgslib.results import analysis, beyond, ingredients, mechanism, study, tables
 from vgslib.sources import manifest
 from vgslib.training import experiment
 
@@ -94,6 +94,18 @@ display(contrasts)
 # %%
 results |= beyond.family_tables(tidy["runs"], trials, preset)
 results["beyond_contrasts"]
+
+# %% [markdown]
+# The miniature's ingredients (`experiments.INGREDIENTS`, the chapter on why ME is weaker here than in the paper),
+# for each family with runs of its own: learned ME per setting and tested language, each run's trained model
+# against its own untrained start (the paired GLMM, Holm within the family), and per run in points. Empty when
+# none has been trained (`make book EXPERIMENTS=1` trains them).
+
+# %%
+start = time.time()
+results |= ingredients.family_tables(tidy["runs"], trials, untrained, preset)
+seconds += time.time() - start
+results["ingredients_learned"]
 
 # %% [markdown]
 # Why ME arises (the geometry chapter; the first page and the space chapter read it too): for every run of the

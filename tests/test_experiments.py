@@ -49,16 +49,16 @@ def test_a_run_of_another_recipe_belongs_to_no_setting():
 
 def test_the_experiments_grid_is_the_default_grid_plus_every_non_baseline_setting():
     conds = grid.conditions("experiments", "laptop")
-    extra = sum(len(f.conditions) * (len(f.settings) - 1) * len(experiments.SEEDS) for f in experiments.FAMILIES)
+    extra = sum(len(f.conditions) * (len(f.settings) - 1) * len(experiments.SEEDS) for f in experiments.EVERY)
     assert len(conds) == len(grid.conditions("controls", "laptop")) + extra == 30 + 30 + extra
     assert len({grid.train_run_dir(c) for c in conds}) == len(conds)
     full = {grid.train_run_dir(c) for c in grid.conditions("full", "laptop")}
     assert {grid.train_run_dir(c) for c in conds} <= full
 
 
-def test_the_ingredients_are_trained_on_request_only():
-    """The ingredient families are named like every family, and train only when named: the experiments grid
-    and the beyond chapter are the beyond-the-paper families'."""
+def test_the_ingredients_are_families_of_the_experiments_grid_and_can_be_trained_alone():
+    """The ingredient families are named like every family: the experiments grid holds them, and naming one
+    trains its runs only (beside the default grid's)."""
     names = [f.name for f in experiments.INGREDIENTS]
     assert experiments.select(",".join(names)) == experiments.INGREDIENTS
     assert not set(names) & {f.name for f in experiments.FAMILIES}
@@ -67,7 +67,9 @@ def test_the_ingredients_are_trained_on_request_only():
     voices = {grid.train_run_dir(c) for c in asked} - {
         grid.train_run_dir(c) for c in grid.conditions("controls", "laptop")
     }
-    assert len(voices) == 2 * 3 * len(experiments.SEEDS) and not voices & default
+    assert len(voices) == 2 * 3 * len(experiments.SEEDS) and voices <= default
+    beyond = {grid.train_run_dir(c) for c in grid.conditions("experiments", "laptop", families=experiments.FAMILIES)}
+    assert not voices & beyond
 
 
 def test_adding_a_field_at_its_default_changes_no_identity():

@@ -43,7 +43,7 @@ TABLE1 = ("en", "fr", "nl", "en+fr", "en+nl", "fr+nl")
 GRIDS = ("first-results", "table1", "controls", "experiments", "full")  # each holds Table 1; full holds all
 
 
-def conditions(grid: str, preset: str, seeds=None, families=experiments.FAMILIES) -> list[dict]:
+def conditions(grid: str, preset: str, seeds=None, families=experiments.EVERY) -> list[dict]:
     """The study's conditions, declared once as data (protocol §5, §7 and the full-study issue); `seeds`: the
     seeds of each (default: all five, and seed 0 for the first results); `families`: the experiments beyond the
     paper that the experiments and full grids hold."""

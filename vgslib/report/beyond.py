@@ -42,15 +42,16 @@ class Beyond:
     trials: pd.DataFrame
     preset: str
     summary: pd.DataFrame | None = None  # every run (the language comparison also reads Table 1's)
+    families: tuple[Family, ...] = experiments.FAMILIES  # the chapter's families
 
     @classmethod
-    def load(cls, tidy: dict) -> Beyond:
+    def load(cls, tidy: dict, families: tuple[Family, ...] = experiments.FAMILIES):
         summary = tidy["runs"]
         first = tables.first_results(pages.require_runs(summary))
         if first.empty:
             raise pages.MissingInput(f"no Table 1 run of seed 0 to choose the preset from: {pages.HOW_TO_RUN}")
         preset = first.preset.iloc[0]
-        return cls(beyond.assign(summary, preset), tidy["trials"], preset, summary)
+        return cls(beyond.assign(summary, preset, families), tidy["trials"], preset, summary, families)
 
     def present(self, family: Family) -> bool:
         return not beyond.own_runs(self.members, family).empty
@@ -395,14 +396,12 @@ class Beyond:
     # --------------------------------------------------------------------------------------------- cost
 
     def _costs(self) -> list[dict]:
-        return [
-            beyond.compute(self.members, f) if not self.members.empty else {"runs": 0} for f in experiments.FAMILIES
-        ]
+        return [beyond.compute(self.members, f) if not self.members.empty else {"runs": 0} for f in self.families]
 
     def cost_table(self) -> pd.DataFrame:
         """Each family's measured training time; a family with no run in this build has none to show (not 0)."""
         rows = []
-        for family, c in zip(experiments.FAMILIES, self._costs()):
+        for family, c in zip(self.families, self._costs()):
             measured, absent = c["runs"] > 0, "not run here"
             rows.append({"experiment": family.title, "runs beyond Table 1": f"{c['runs']} of "
                          f"{beyond.expected_runs(family)}",
@@ -412,8 +411,8 @@ class Beyond:
 
     def numbers(self) -> dict:
         return {
-            "beyond_families": len(experiments.FAMILIES),
-            "beyond_run": sum(self.present(f) for f in experiments.FAMILIES),
+            "beyond_families": len(self.families),
+            "beyond_run": sum(self.present(f) for f in self.families),
             "beyond_minutes": int(round(sum(c.get("two_core_minutes", 0) for c in self._costs()))),
             "beyond_preset": self.preset,
         }

@@ -644,3 +644,62 @@ def toy_embedding_chart(points: pd.DataFrame) -> alt.FacetChart:
         .properties(width=220, height=220)
         .facet(column=alt.Column("when:N", sort=["before training", "after training"], title=None))
     )
+
+
+@described(
+    "One panel per tested language: each run's learned ME (its trained NF accuracy minus the same run's untrained "
+    "NF on the same trials, percentage points) as a dot, the mean over seeds with its 95 % interval as a tick and "
+    "bar, settings in their declared order; the dashed line is no learned ME."
+)
+def learned_chart(points: pd.DataFrame, summary: pd.DataFrame, order: list[str], axis: str, title: str):
+    """An ingredient family's learned ME (`ingredients.learned_points` and `learned_summary`) per setting."""
+    data = pd.concat([points.assign(kind="run"), summary.rename(columns={"mean": "centre"}).assign(kind="mean")],
+                     ignore_index=True).assign(panel=lambda d: "tested on " + d.lang.str.upper())  # fmt: skip
+    x = alt.X("setting:N", sort=order, title=None, axis=alt.Axis(labelAngle=-30, labelLimit=140))
+    base = alt.Chart().encode(x=x)
+    dots = (
+        base.mark_circle(size=35, opacity=0.55, color=PALETTE[0])
+        .encode(
+            y=alt.Y("learned:Q", title="learned ME, points (trained − untrained NF)"),
+            tooltip=["setting", "seed", alt.Tooltip("learned:Q", format="+.1f")],
+        )
+        .transform_filter(alt.datum.kind == "run")
+    )
+    means = base.transform_filter(alt.datum.kind == "mean")
+    bars = means.mark_rule(strokeWidth=2, color=PALETTE[1]).encode(y="low:Q", y2="high:Q")
+    ticks = means.mark_tick(thickness=3, size=20, color=PALETTE[1]).encode(
+        y="centre:Q", tooltip=["setting", alt.Tooltip("centre:Q", title="mean", format="+.1f"), "runs"]
+    )
+    zero = alt.Chart().mark_rule(strokeDash=[4, 3], color="#888").encode(y=alt.datum(0))
+    layered = alt.layer(zero, dots, bars, ticks, data=data).properties(width=alt.Step(42), height=200)
+    return layered.facet(facet=alt.Facet("panel:N", title=None), columns=2).properties(
+        title=alt.Title(title, subtitle=f"x: {axis}")
+    )
+
+
+@described(
+    "One dot per novel word and language (colour): how alike the word is to its language's nearest familiar word "
+    "in the frozen audio features (x, cosine of the mean-pooled centroids) against the NF accuracy training gave "
+    "it in the Table 1 monolingual models (y, trained minus untrained, percentage points); the dashed line is no "
+    "learned ME."
+)
+def novel_words_chart(words: pd.DataFrame):
+    """Per novel word of each language (`ingredients.word_table`): similarity to the familiar words against
+    learned ME."""
+    data = words.assign(language=words.lang.str.upper())
+    base = alt.Chart(data).encode(
+        x=alt.X(
+            "similarity:Q", title="similarity to the nearest familiar word (frozen audio)", scale=alt.Scale(zero=False)
+        ),
+        y=alt.Y("learned:Q", title="learned ME, points"),
+    )
+    dots = base.mark_circle(size=60, opacity=0.8).encode(
+        color=alt.Color("language:N", scale=alt.Scale(range=list(PALETTE[:3])), title="language"),
+        tooltip=["language", "concept", "nearest familiar", alt.Tooltip("similarity:Q", format=".3f"),
+                 alt.Tooltip("trained:Q", format=".1f"), alt.Tooltip("untrained:Q", format=".1f"),
+                 alt.Tooltip("learned:Q", format="+.1f")],
+    )  # fmt: skip
+    zero = alt.Chart().mark_rule(strokeDash=[4, 3], color="#888").encode(y=alt.datum(0))
+    return alt.layer(zero, dots).properties(
+        width=420, height=260, title=alt.Title("Learned ME per novel word against its likeness to familiar words")
+    )

@@ -16,12 +16,12 @@ import time
 import pandas as pd
 
 from vgslib.atomic import atomic_path, write_json
-from vgslib.results import mechanism, study
+from vgslib.results import ingredients, mechanism, study
 
 TABLES = ("table1", "per_run", "chance", "first_chance", "contrasts", "training_effect", "hub_chance")
-# What a results folder holds: the statistics, and the geometry chapter's tables (where the notebook had the
-# prepared data the runs were trained on).
-STORED = TABLES + tuple(mechanism.CHAPTER_TABLES)
+# What a results folder holds: the statistics, the geometry chapter's tables (where the notebook had the
+# prepared data the runs were trained on) and the ingredient families' learned ME (where their runs exist).
+STORED = TABLES + tuple(mechanism.CHAPTER_TABLES) + ingredients.TABLES
 R_COLUMNS = ["correct", "test", "lang", "condition_label", "run_id", "seed", "concept", "preset"]
 
 
