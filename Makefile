@@ -26,8 +26,8 @@ prepare: $(STAMP)
 	$(PY) -m vgslib prepare
 
 # The Table 1 grid (6 conditions x 5 seeds) and the controls the "why" chapter compares against it (the links
-# variants and 2x controls, 5 seeds each); QUICK=1: Table 1 only; EXPERIMENTS=1: Table 1 + the beyond-the-paper
-# families; FULL=1: every condition of the study. One single-thread run per core; complete runs are skipped.
+# variants and 2x controls, 5 seeds each); QUICK=1: Table 1 only; EXPERIMENTS=1: the default grid + the
+# beyond-the-paper families and the miniature's ingredients; FULL=1: every condition of the study. One single-thread run per core; complete runs are skipped.
 GRID := $(if $(FULL),full,$(if $(EXPERIMENTS),experiments,$(if $(QUICK),table1,controls)))
 runs: prepare
 	$(PY) -m vgslib grid $(GRID)

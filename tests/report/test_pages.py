@@ -78,7 +78,7 @@ def test_every_exercise_has_a_solution_that_runs_its_code_or_answers_in_prose(pa
 
 def test_the_results_chapters_teach():
     """Each results chapter opens with learning objectives and has at least three exercises."""
-    for name in ("first-results", "me", "bilingual", "geometry", "space", "beyond"):
+    for name in ("first-results", "me", "bilingual", "geometry", "space", "beyond", "ingredients"):
         text = open(os.path.join(paths.REPO_ROOT, "book", f"{name}.md")).read()
         assert "Learning objectives" in text.split("## ")[0], name
         assert len(re.findall(r"```\{exercise\}", text)) >= 3, name

@@ -17,6 +17,7 @@ from vgslib.report import charts, pages
 from vgslib.report.beyond import Beyond
 from vgslib.results import ingredients, stats
 
+LANGS = ("en", "fr", "nl")  # the languages the chapter's prose names
 PAPER_NF = 66  # the paper's monolingual NF accuracy, about (its Table 1; protocol.md)
 
 
@@ -49,6 +50,12 @@ class Ingredients(Beyond):
         out = {"ingr_families": len(self.families), "ingr_run": sum(self.present(f) for f in self.families),
                "ingr_preset": self.preset, "ingr_paper_nf": f"{PAPER_NF} %"}  # fmt: skip
         gap = self.gap()
+        for lang in LANGS:  # every name the prose reads, also where this build lacks a language's runs
+            out |= {
+                f"ingr_nf_{lang}": "(not run)",
+                f"ingr_nf0_{lang}": "(not run)",
+                f"ingr_learned_{lang}": "(not run)",
+            }
         for r in gap.itertuples():
             out |= {f"ingr_nf_{r.lang}": f"{100 * r.trained_accuracy:.1f} %",
                     f"ingr_nf0_{r.lang}": f"{100 * r.untrained_accuracy:.1f} %",
@@ -160,6 +167,10 @@ class Ingredients(Beyond):
 
         display(Markdown("**The trained models against the default.**"))
         super().results(family, accuracy, contrasts, geometry)
+        if len(accuracy) and (accuracy.test == "fn").any():
+            display(Markdown("Familiar–novel accuracy (a familiar word against a novel picture), to tell ME from a "
+                             "plain pull towards novel pictures:"))  # fmt: skip
+            display(self.accuracy_display(accuracy, "fn").style.hide(axis="index"))
 
     # ------------------------------------------------------------------------------------- the decision
 
@@ -211,7 +222,7 @@ class Ingredients(Beyond):
         """The per-language look in words: which language learns least, how its frozen space and words differ
         from the others', and whether a word's likeness to the familiar words predicts its learned ME."""
         if profile.empty:
-            return ""
+            return "This build holds no Table 1 monolingual run scored before and after training, which this needs."
         p = profile.set_index("lang")
         low = p.learned.idxmin()
         others = p.drop(index=low)

@@ -29,7 +29,7 @@ SESSIONS = (
      "The geometry of the learned space; which quantity predicts ME, and what the miniature cannot show."),
 )  # fmt: skip
 
-SKIP = {"beyond", "real-corpora", "environment"}  # not needed for the path (read them for projects)
+SKIP = {"beyond", "ingredients", "real-corpora", "environment"}  # not needed for the path (read them for projects)
 
 
 def reading_words(page: str) -> int:

@@ -20,7 +20,7 @@ from vgslib.experiments import Family
 from vgslib.results import geometry, mechanism, stats, tables
 from vgslib.sources import concepts
 
-TESTS = ("nf", "ff", "nn")
+TESTS = ("nf", "ff", "nn", "fn")
 
 
 def run_config(run_dir: str) -> dict:

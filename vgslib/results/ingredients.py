@@ -226,9 +226,13 @@ def similarity_and_learning(words: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame()
     rows = []
     for lang, w in words.groupby("lang"):
+        if len(w) < 3 or w.similarity.nunique() < 2:
+            continue
         for outcome in ("learned", "trained"):
             rho, p = sps.spearmanr(w.similarity, w[outcome])
             rows.append({"lang": lang, "outcome": outcome, "words": len(w), "rho": float(rho), "p": float(p)})
+    if len(words) < words.lang.nunique() + 3:  # too few words for a slope beside a level per language
+        return pd.DataFrame(rows)
     d = words.assign(z=(words.similarity - words.similarity.mean()) / words.similarity.std())
     fit = smf.ols("learned ~ C(lang) + z", d).fit()
     low, high = fit.conf_int().loc["z"]

@@ -1,0 +1,54 @@
+"""The ingredients chapter's words: the decision under the pre-declared rule, the verdict over the families and
+the learned-ME table, from fabricated tables."""
+
+import pandas as pd
+
+from vgslib import experiments
+from vgslib.report.ingredients import Ingredients, verdict
+
+
+def _members(candidate_loss: float, seeds=range(5)) -> pd.DataFrame:
+    rows = []
+    for lang in ("en", "nl"):
+        for seed in seeds:
+            rows += [{"run": f"{lang}-d{seed}", "family": "voices", "setting": "64 voices (Table 1)", "baseline": True,
+                      "train_langs": lang, "seed": seed, "val loss": 1.0},
+                     {"run": f"{lang}-c{seed}", "family": "voices", "setting": "256 voices", "baseline": False,
+                      "train_langs": lang, "seed": seed, "val loss": candidate_loss}]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _page(members: pd.DataFrame) -> Ingredients:
+    return Ingredients(members, pd.DataFrame(), "laptop", families=experiments.INGREDIENTS)
+
+
+def test_the_decision_follows_the_rule_on_validation_loss():
+    assert "**adopts** it" in _page(_members(0.9)).decision()
+    kept = _page(_members(1.1)).decision()
+    assert "keeps the default world" in kept and "EN: 0 of 5 seeds" in kept
+    assert "no decision is taken" in _page(_members(0.9, seeds=range(3))).decision()
+
+
+def test_the_verdict_names_reliable_changes_and_flat_families():
+    moved = pd.DataFrame({"setting": ["256 voices"], "lang": ["nl"], "difference": [4.0], "low": [1.0],
+                          "high": [7.0], "p": [0.001], "p_holm": [0.004]})  # fmt: skip
+    flat = moved.assign(setting="63 epochs", difference=1.0, low=-2.0, high=4.0, p=0.4, p_holm=0.8)
+    text = verdict({"voices": moved, "length": flat, "tokens": pd.DataFrame()})
+    assert "256 voices in NL +4.0 points [+1.0, +7.0]" in text
+    assert "No reliable change with how long a training (largest change 1.0 points)" in text
+    assert "Not trained in this build: how many tokens per word" in text
+
+
+def test_the_learned_table_joins_the_three_views_per_setting_and_language():
+    summary = pd.DataFrame({"setting": ["64 voices (Table 1)", "256 voices"], "lang": ["nl", "nl"],
+                            "mean": [0.5, 4.5], "low": [-1.0, 2.0], "high": [2.0, 7.0], "runs": [5, 5],
+                            "trained": [55.0, 59.0], "untrained": [54.5, 54.5]})  # fmt: skip
+    difference = pd.DataFrame({"setting": ["256 voices"], "lang": ["nl"], "difference": [4.0], "low": [1.0],
+                               "high": [7.0], "p_holm": [0.004]})  # fmt: skip
+    glmm = pd.DataFrame({"setting": ["256 voices"], "lang": ["nl"], "log_odds_ratio": [0.2], "low": [0.1],
+                         "high": [0.3], "p_holm": [0.01], "diagnostics_ok": [True]})  # fmt: skip
+    table = Ingredients.learned_display(summary, difference, glmm).set_index("setting")
+    assert table.loc["256 voices", "learned ME [95 %]"] == "+4.5 [+2.0, +7.0]"
+    assert table.loc["256 voices", "vs default [95 %], p (Holm)"] == "+4.0 [+1.0, +7.0], 0.004"
+    assert table.loc["256 voices", "GLMM log odds ratio, p (Holm)"] == "+0.20 [+0.10, +0.30], 0.01"
+    assert table.loc["64 voices (Table 1)", "GLMM log odds ratio, p (Holm)"] == "not fitted"
