@@ -12,9 +12,9 @@ def _members(candidate_loss: float, seeds=range(5)) -> pd.DataFrame:
     for lang in ("en", "nl"):
         for seed in seeds:
             rows += [{"run": f"{lang}-d{seed}", "family": "voices", "setting": "64 voices (Table 1)", "baseline": True,
-                      "train_langs": lang, "seed": seed, "val loss": 1.0},
+                      "train_langs": lang, "seed": seed, "best_val_loss": 1.0},
                      {"run": f"{lang}-c{seed}", "family": "voices", "setting": "256 voices", "baseline": False,
-                      "train_langs": lang, "seed": seed, "val loss": candidate_loss}]  # fmt: skip
+                      "train_langs": lang, "seed": seed, "best_val_loss": candidate_loss}]  # fmt: skip
     return pd.DataFrame(rows)
 
 

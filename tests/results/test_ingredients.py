@@ -68,9 +68,9 @@ def _losses(family, default: list[float], candidate: list[float], langs=("en", "
     for lang in langs:
         for seed, (d, c) in enumerate(zip(default, candidate)):
             rows += [{"run": f"{lang}-d{seed}", "family": family.name, "setting": "64 voices (Table 1)",
-                      "train_langs": lang, "seed": seed, "val loss": d},
+                      "train_langs": lang, "seed": seed, "best_val_loss": d},
                      {"run": f"{lang}-c{seed}", "family": family.name, "setting": "256 voices",
-                      "train_langs": lang, "seed": seed, "val loss": c}]  # fmt: skip
+                      "train_langs": lang, "seed": seed, "best_val_loss": c}]  # fmt: skip
     return pd.DataFrame(rows)
 
 

@@ -107,7 +107,7 @@ def adoption(members: pd.DataFrame, family: Family) -> dict | None:
     per_lang, decided = {}, True
     for lang in family.conditions:
         part = mine[mine.train_langs == lang] if len(mine) else mine
-        loss = {label: part[part.setting == label].set_index("seed")["val loss"] for label in (default, candidate)}
+        loss = {label: part[part.setting == label].set_index("seed")["best_val_loss"] for label in (default, candidate)}
         seeds = sorted(set(loss[default].index) & set(loss[candidate].index))
         decided &= len(seeds) == len(experiments.SEEDS)
         per_lang[lang] = {"seeds": len(seeds), "lower": int(sum(loss[candidate][s] < loss[default][s] for s in seeds))}
