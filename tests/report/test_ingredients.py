@@ -52,3 +52,14 @@ def test_the_learned_table_joins_the_three_views_per_setting_and_language():
     assert table.loc["256 voices", "vs default [95 %], p (Holm)"] == "+4.0 [+1.0, +7.0], 0.004"
     assert table.loc["256 voices", "GLMM log odds ratio, p (Holm)"] == "+0.20 [+0.10, +0.30], 0.01"
     assert table.loc["64 voices (Table 1)", "GLMM log odds ratio, p (Holm)"] == "not fitted"
+
+
+def test_the_languages_answer_names_the_language_that_learns_least_and_ranks_it():
+    profile = pd.DataFrame({"lang": ["en", "fr", "nl"], "learned": [7.6, 4.2, 1.0],
+                            "novel similarity": [0.868, 0.824, 0.857], "familiar_between": [0.393, 0.426, 0.531],
+                            "token_to_own": [0.904, 0.955, 0.951], "accents": [7, 3, 1]})  # fmt: skip
+    text = Ingredients.languages_answer(profile, pd.DataFrame(), pd.DataFrame())
+    assert text.startswith("NL learns least: +1.0 points of learned ME (the others EN +7.6, FR +4.2)")
+    assert "each other (how crowded they are) 0.531 (EN 0.393, FR 0.426; the highest)" in text
+    assert "in 1 accent (EN 7, FR 3)" in text
+    assert "holds no Table 1 monolingual run" in Ingredients.languages_answer(pd.DataFrame(), pd.DataFrame(), None)

@@ -229,17 +229,20 @@ class Ingredients(Beyond):
         text = (f"{low.upper()} learns least: {p.learned[low]:+.1f} points of learned ME (the others "
                 + ", ".join(f"{lang.upper()} {v:+.1f}" for lang, v in others.learned.items()) + "). ")  # fmt: skip
 
-        def compare(col: str, what: str, fmt: str = "{:.3f}") -> str:
-            return f"{what} {fmt.format(p[col][low])} against " + ", ".join(
-                f"{fmt.format(v)} ({lang.upper()})" for lang, v in others[col].items()
-            )
+        def compare(col: str) -> str:
+            others_text = ", ".join(f"{lang.upper()} {v:.3f}" for lang, v in others[col].items())
+            rank = "highest" if p[col][low] == p[col].max() else "lowest" if p[col][low] == p[col].min() else "middle"
+            return f"{p[col][low]:.3f} ({others_text}; the {rank})"
 
-        text += ("In the frozen audio features its novel words lie " + compare("novel similarity", "at cosine")
-                 + " from their nearest familiar word; its familiar words are "
-                 + compare("familiar_between", "at mean cosine") + " from each other, and a token lies "
-                 + compare("token_to_own", "at cosine") + " from its own word's centroid. "
-                 f"eSpeak NG gives it {int(p.accents[low])} accent(s) against "
-                 + ", ".join(f"{int(v)} ({lang.upper()})" for lang, v in others.accents.items()) + ".")  # fmt: skip
+        accents = int(p.accents[low])
+        text += (
+            f"In the frozen audio features, the cosine of its novel words with their nearest familiar word is "
+            f"{compare('novel similarity')}; the mean cosine of its familiar words with each other (how crowded "
+            f"they are) {compare('familiar_between')}; a token's cosine with its own word's centroid "
+            f"{compare('token_to_own')}. eSpeak NG speaks it in {accents} accent{'s' if accents != 1 else ''} ("
+            + ", ".join(f"{lang.upper()} {int(v)}" for lang, v in others.accents.items())
+            + ")."
+        )
         if len(relation):
             per = relation[(relation.outcome == "learned") & (relation.lang != "pooled")]
             pooled = relation[relation.lang == "pooled"]
