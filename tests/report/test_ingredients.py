@@ -37,6 +37,15 @@ def test_the_verdict_names_reliable_changes_and_flat_families():
     assert "256 voices in NL +4.0 points [+1.0, +7.0]" in text
     assert "No reliable change with how long a training (largest change 1.0 points)" in text
     assert "Not trained in this build: how many tokens per word" in text
+    assert "reach ±3.0 points (median half-width; up to ±3.0)" in text
+    assert "none of these ingredients explains" not in text  # one family moved it
+    profile = pd.DataFrame({"lang": ["en", "fr", "nl"], "learned": [7.6, 4.2, 1.0],
+                            "novel similarity": [0.868, 0.824, 0.857], "familiar_between": [0.393, 0.426, 0.531],
+                            "token_to_own": [0.904, 0.955, 0.951], "nearest_centroid": [0.78, 0.97, 0.94],
+                            "accents": [7, 3, 1]})  # fmt: skip
+    flat_only = verdict({"length": flat}, profile)
+    assert "Within the ranges tried, none of these ingredients explains" in flat_only
+    assert "in: how crowded its familiar words are (highest); its number of accents (lowest) —" in flat_only
 
 
 def test_the_learned_table_joins_the_three_views_per_setting_and_language():
@@ -47,11 +56,14 @@ def test_the_learned_table_joins_the_three_views_per_setting_and_language():
                                "high": [7.0], "p_holm": [0.004]})  # fmt: skip
     glmm = pd.DataFrame({"setting": ["256 voices"], "lang": ["nl"], "log_odds_ratio": [0.2], "low": [0.1],
                          "high": [0.3], "p_holm": [0.01], "diagnostics_ok": [True]})  # fmt: skip
-    table = Ingredients.learned_display(summary, difference, glmm).set_index("setting")
+    table = Ingredients.learned_display(summary, glmm).set_index("setting")
     assert table.loc["256 voices", "learned ME [95 %]"] == "+4.5 [+2.0, +7.0]"
-    assert table.loc["256 voices", "vs default [95 %], p (Holm)"] == "+4.0 [+1.0, +7.0], 0.004"
-    assert table.loc["256 voices", "GLMM log odds ratio, p (Holm)"] == "+0.20 [+0.10, +0.30], 0.01"
-    assert table.loc["64 voices (Table 1)", "GLMM log odds ratio, p (Holm)"] == "not fitted"
+    assert table.loc["256 voices", "GLMM log odds ratio [95 %]"] == "+0.20 [+0.10, +0.30]"
+    assert table.loc["256 voices", "p (Holm)"] == "0.01"
+    assert table.loc["64 voices (Table 1)", "GLMM log odds ratio [95 %]"] == "not fitted"
+    against = Ingredients.difference_display(difference.assign(seeds=5)).set_index("setting")
+    assert against.loc["256 voices", "learned ME − default's, points"] == "+4.0"
+    assert against.loc["256 voices", "95 % interval"] == "[+1.0, +7.0]" and against.loc["256 voices", "seeds"] == 5
 
 
 def test_the_languages_answer_names_the_language_that_learns_least_and_ranks_it():

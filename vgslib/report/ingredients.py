@@ -84,31 +84,38 @@ class Ingredients(Beyond):
         return table[table.family == family.name] if len(table) else table
 
     @staticmethod
-    def learned_display(summary: pd.DataFrame, difference: pd.DataFrame, glmm: pd.DataFrame) -> pd.DataFrame:
-        """Per setting and tested language: NF untrained and trained (means over seeds), learned ME with its
-        interval over seeds, its difference from the default setting (paired by seed, Holm) and the paired GLMM's
-        log odds ratio trained vs untrained (Holm over the family)."""
+    def learned_display(summary: pd.DataFrame, glmm: pd.DataFrame) -> pd.DataFrame:
+        """Per setting and tested language: NF untrained and trained (means over seeds), learned ME with its t
+        interval over seeds, and the paired GLMM's log odds ratio trained vs untrained (Holm over the family)."""
         if summary.empty:
             return summary
-        diff = difference.set_index(["setting", "lang"]) if len(difference) else pd.DataFrame()
         fit = glmm.set_index(["setting", "lang"]) if len(glmm) else pd.DataFrame()
         rows = []
         for r in summary.itertuples():
             key = (r.setting, r.lang)
-            d = diff.loc[key] if key in diff.index else None
             g = fit.loc[key] if key in fit.index else None
             ok = g is not None and bool(g.get("diagnostics_ok", True) is not False) and np.isfinite(g.p_holm)
             rows.append({
                 "tested on": r.lang.upper(), "setting": r.setting,
                 "NF untrained": f"{r.untrained:.1f} %", "NF trained": f"{r.trained:.1f} %",
                 "learned ME [95 %]": f"{r.mean:+.1f} [{r.low:+.1f}, {r.high:+.1f}]" if r.runs > 1 else f"{r.mean:+.1f}",
-                "vs default [95 %], p (Holm)": "—" if d is None else
-                f"{d.difference:+.1f} [{d.low:+.1f}, {d.high:+.1f}], {d.p_holm:.2g}",
-                "GLMM log odds ratio, p (Holm)": "not fitted" if g is None else
-                (f"{g.log_odds_ratio:+.2f} [{g.low:+.2f}, {g.high:+.2f}], {g.p_holm:.2g}" if ok else "fit failed"),
-                "runs": int(r.runs),
+                "GLMM log odds ratio [95 %]": "not fitted" if g is None else
+                (f"{g.log_odds_ratio:+.2f} [{g.low:+.2f}, {g.high:+.2f}]" if ok else "fit failed"),
+                "p (Holm)": f"{g.p_holm:.2g}" if ok else "—",
             })  # fmt: skip
         return pd.DataFrame(rows)
+
+    @staticmethod
+    def difference_display(difference: pd.DataFrame) -> pd.DataFrame:
+        """Each setting's learned ME against the default's, paired by seed (`ingredients.learned_difference`)."""
+        if difference.empty:
+            return difference
+        return pd.DataFrame({
+            "tested on": difference.lang.str.upper(), "setting": difference.setting,
+            "learned ME − default's, points": difference.difference.map(_pts),
+            "95 % interval": [f"[{lo:+.1f}, {hi:+.1f}]" for lo, hi in zip(difference.low, difference.high)],
+            "p (Holm)": difference.p_holm.map("{:.2g}".format), "seeds": difference.seeds,
+        })  # fmt: skip
 
     @staticmethod
     def learned_answer(family: Family, summary: pd.DataFrame, difference: pd.DataFrame, glmm: pd.DataFrame) -> str:
@@ -118,8 +125,8 @@ class Ingredients(Beyond):
         parts = []
         for lang, part in summary.groupby("lang", sort=False):
             lo, hi = part.loc[part["mean"].idxmin()], part.loc[part["mean"].idxmax()]
-            parts.append(f"in {lang.upper()} learned ME runs from {lo['mean']:+.1f} points ({lo.setting}) to "
-                         f"{hi['mean']:+.1f} ({hi.setting})")  # fmt: skip
+            parts.append(f"in {lang.upper()} learned ME runs from {lo['mean']:+.1f} points with {lo.setting} to "
+                         f"{hi['mean']:+.1f} with {hi.setting}")  # fmt: skip
         text = "Across the settings, " + "; ".join(parts) + "."
         if len(difference):
             reliable = difference[stats.reliable(difference.rename(columns={"difference": "estimate"}))]
@@ -158,7 +165,10 @@ class Ingredients(Beyond):
         display(Markdown("**Learned ME.** " + self.learned_answer(family, summary, difference, glmm)))
         order = [s.label for s in family.settings]
         display(charts.learned_chart(points, summary, order, family.axis, f"Learned ME: {family.title.lower()}"))
-        display(self.learned_display(summary, difference, glmm).style.hide(axis="index"))
+        display(Markdown("Per setting (five seeds; the interval is a t interval over seeds):"))
+        display(self.learned_display(summary, glmm).style.hide(axis="index"))
+        display(Markdown("Each setting against the default, paired by seed (Holm over the family):"))
+        display(self.difference_display(difference).style.hide(axis="index"))
         self.results_of(family, accuracy, contrasts, geometry)
 
     def results_of(self, family, accuracy, contrasts, geometry) -> None:
@@ -200,22 +210,29 @@ class Ingredients(Beyond):
     # ------------------------------------------------------------------------------------- the languages
 
     @staticmethod
-    def profile_display(profile: pd.DataFrame) -> pd.DataFrame:
+    def profile_display(profile: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The per-language profile as two tables: the models (NF before and after training, FF) and the words in
+        the frozen audio features (likeness, crowding, spread over voices, a nearest-centroid probe, length,
+        accents)."""
         if profile.empty:
-            return profile
-        return pd.DataFrame({
-            "language": profile.lang.str.upper(),
-            "NF untrained": profile["nf untrained"].map("{:.1f} %".format),
-            "NF trained": profile["nf trained"].map("{:.1f} %".format),
-            "learned ME": profile.learned.map(_pts), "FF trained": profile["ff trained"].map("{:.1f} %".format),
-            "novel → nearest familiar (cosine)": profile["novel similarity"].round(3),
-            "familiar ↔ familiar (cosine)": profile.familiar_between.round(3),
-            "token → own word (cosine)": profile.token_to_own.round(3),
+            return profile, profile
+        language = profile.lang.str.upper()
+        models = pd.DataFrame({
+            "language": language, "NF untrained": profile["nf untrained"].map("{:.1f} %".format),
+            "NF trained": profile["nf trained"].map("{:.1f} %".format), "learned ME": profile.learned.map(_pts),
+            "FF trained": profile["ff trained"].map("{:.1f} %".format),
+        })  # fmt: skip
+        words = pd.DataFrame({
+            "language": language,
+            "novel → nearest familiar": profile["novel similarity"].map("{:.3f}".format),
+            "familiar ↔ familiar": profile.familiar_between.map("{:.3f}".format),
+            "token → own word": profile.token_to_own.map("{:.3f}".format),
             "nearest-centroid probe": profile.nearest_centroid.map(lambda x: f"{100 * x:.1f} %"),
             "novel / familiar word, s": [f"{a:.2f} / {b:.2f}" for a, b in
                                          zip(profile["novel seconds"], profile["familiar seconds"])],
             "accents": profile.accents,
         })  # fmt: skip
+        return models, words
 
     @staticmethod
     def languages_answer(profile: pd.DataFrame, relation: pd.DataFrame, words: pd.DataFrame) -> str:
@@ -256,15 +273,18 @@ class Ingredients(Beyond):
         return text
 
 
-def verdict(differences: dict[str, pd.DataFrame]) -> str:
+def verdict(differences: dict[str, pd.DataFrame], profile: pd.DataFrame | None = None) -> str:
     """What the ingredients say together: per family, whether any setting moved learned ME reliably (paired by
-    seed, Holm within the family), from the tables the page computed (`ingredients.learned_difference`)."""
-    moved, flat, absent = [], [], []
+    seed, Holm within the family), from the tables the page computed (`ingredients.learned_difference`), how
+    wide the intervals were (the changes they cannot exclude), and, given the per-language `profile`, on which
+    frozen-feature measures the language that learns least stands at an extreme of the three."""
+    moved, flat, absent, halves = [], [], [], []
     for name, table in differences.items():
         title = experiments.FAMILY[name].title.lower().rstrip("?")
         if table is None or table.empty:
             absent.append(title)
             continue
+        halves += list((table.high - table.low) / 2)
         reliable = table[stats.reliable(table)]
         if reliable.empty:
             flat.append(f"{title} (largest change {table.difference.abs().max():.1f} points)")
@@ -277,6 +297,27 @@ def verdict(differences: dict[str, pd.DataFrame]) -> str:
         parts.append("Reliable changes of learned ME against the default world — " + " · ".join(moved) + ".")
     if flat:
         parts.append("No reliable change with " + ", ".join(flat) + ".")
+    if flat and not moved:
+        parts.append("Within the ranges tried, none of these ingredients explains why the miniature's learned ME "
+                     "is small.")  # fmt: skip
+    if halves:
+        parts.append(f"The paired intervals reach ±{np.median(halves):.1f} points (median half-width; up to "
+                     f"±{max(halves):.1f}), so changes of that size are not excluded: five seeds resolve no "
+                     "finer.")  # fmt: skip
     if absent:
         parts.append("Not trained in this build: " + ", ".join(absent) + ".")
+    if profile is not None and len(profile) > 2:
+        p = profile.set_index("lang")
+        low = p.learned.idxmin()
+        names = {"novel similarity": "its novel words' likeness to its familiar words",
+                 "familiar_between": "how crowded its familiar words are",
+                 "token_to_own": "how alike a word's tokens are across voices",
+                 "nearest_centroid": "how well a nearest-centroid probe tells its familiar words apart",
+                 "accents": "its number of accents"}  # fmt: skip
+        extreme = [f"{what} ({'highest' if p[col][low] == p[col].max() else 'lowest'})"
+                   for col, what in names.items() if p[col][low] in (p[col].max(), p[col].min())]  # fmt: skip
+        if extreme:
+            parts.append(f"Of the frozen-feature measures, {low.upper()}, the language that learns least, stands at an "
+                         f"extreme of the three languages in: {'; '.join(extreme)} — candidates for a cause, which "
+                         "an experiment that changes them would have to test.")  # fmt: skip
     return " ".join(parts)
