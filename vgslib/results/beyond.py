@@ -168,11 +168,14 @@ def learned_me(
     family: Family,
     test: str = "nf",
     estimator: str = "glmm",
+    fitted: dict | None = None,
 ) -> pd.DataFrame:
     """Learned ME per setting and tested language: each run's trained model against its own untrained start on
     the same trials (the paired contrast of `study.training_effect`; `estimator` "glmm" = `glmm.paired_contrast`,
     "laplace" the fast approximation), in the family's trial scope, Holm over the family's cells. The outcome of
-    the miniature's ingredient families (`experiments.INGREDIENTS`). Empty without runs of the family's own."""
+    the miniature's ingredient families (`experiments.INGREDIENTS`). Empty without runs of the family's own.
+    `fitted`: a dict shared between calls on the same trials, so that the same runs are fitted once (every
+    ingredient family's default setting is the same Table 1 runs)."""
     from vgslib.results import study
 
     mine = members[members.family == family.name].drop_duplicates("run")
@@ -181,12 +184,15 @@ def learned_me(
     setting = mine.set_index("run").setting
     after, before = (in_scope(t[t.run.isin(setting.index) & (t.test == test)], family).assign(run_id=lambda d: d.run)
                      for t in (trials, untrained))  # fmt: skip
-    rows = []
+    rows, cache = [], fitted if fitted is not None else {}
     for label in _order(family):
         runs = setting.index[setting == label]
         for lang in sorted(set(after[after.run.isin(runs)].lang)):
             trained, start = (t[t.run.isin(runs) & (t.lang == lang)] for t in (after, before))
-            row = study.paired_effect(trained, start, estimator)
+            key = (estimator, test, lang, tuple(sorted(runs)), repr(family.scope))
+            if key not in cache:
+                cache[key] = study.paired_effect(trained, start, estimator)
+            row = cache[key]
             if row is not None:
                 rows.append({"setting": label, "lang": lang, "test": test, **row})
     table = pd.DataFrame(rows)

@@ -122,11 +122,12 @@ def family_tables(summary: pd.DataFrame, trials: pd.DataFrame, untrained: pd.Dat
     (`beyond.learned_me`, the slow part: one fit per setting and language) and its per-run learned points;
     empty tables for families without runs of their own."""
     members = beyond.assign(summary, preset, experiments.INGREDIENTS)
-    glmm, points = [], []
+    glmm, points, fitted = [], [], {}  # every family's default setting is the same Table 1 runs: fitted once
     for family in experiments.INGREDIENTS:
         if beyond.own_runs(members, family).empty:
             continue
-        glmm.append(beyond.learned_me(members, trials, untrained, family, "nf", estimator).assign(family=family.name))
+        table = beyond.learned_me(members, trials, untrained, family, "nf", estimator, fitted)
+        glmm.append(table.assign(family=family.name))
         points.append(learned_points(members, trials, untrained, family).assign(family=family.name))
     cat = lambda parts: pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()  # noqa: E731
     return {"ingredients_learned": cat(glmm), "ingredients_points": cat(points)}
