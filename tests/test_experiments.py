@@ -50,8 +50,13 @@ def test_a_run_of_another_recipe_belongs_to_no_setting():
 def test_the_experiments_grid_is_the_default_grid_plus_every_non_baseline_setting():
     conds = grid.conditions("experiments", "laptop")
     extra = sum(len(f.conditions) * (len(f.settings) - 1) * len(experiments.SEEDS) for f in experiments.EVERY)
-    assert len(conds) == len(grid.conditions("controls", "laptop")) + extra == 30 + 30 + extra
+    # The features family's English log-mel and pixel runs are the encoders family's: trained once.
+    shared = 2 * len(experiments.SEEDS)
+    assert len(conds) == len(grid.conditions("controls", "laptop")) + extra - shared == 30 + 30 + extra - shared
     assert len({grid.train_run_dir(c) for c in conds}) == len(conds)
+    encoders, features = experiments.FAMILY["encoders"], experiments.FAMILY["features"]
+    same = {s.label for s in features.settings} & {s.label for s in encoders.settings}
+    assert same == {"log-mel audio", "pixel images"}
     full = {grid.train_run_dir(c) for c in grid.conditions("full", "laptop")}
     assert {grid.train_run_dir(c) for c in conds} <= full
 
@@ -118,8 +123,11 @@ def test_a_smoke_run_of_every_family(family, setting, study, tmp_path):
         base["data"]["world"]["languages"] = [*world, *sorted(needed - set(world))]
     if tuple(setting.changes.get("data.world.languages", ())) == tuple(world):  # the ingredients' EN+NL world:
         base["data"]["world"]["languages"] = [*world, "fr"]  # its Table 1 run's world holds French too
+    params = experiments.train_params(setting)
+    overrides = {k.removesuffix("_overrides"): json.loads(v) for k, v in params.items() if k.endswith("_overrides")}
+    if "size" in params:  # the width family: the notebook's own parameter, against a Table 1 run of width 128
+        base["model"], overrides["model"] = {"size": "sm"}, {"size": params["size"]}
     table1 = recipe.make_config("smoke", base)
-    overrides = {k.removesuffix("_overrides"): json.loads(v) for k, v in experiments.train_params(setting).items()}
     cfg = recipe.make_config("smoke", recipe.merge(base, overrides))
     run = runs.load_run(experiment.run(cfg, str(tmp_path / "run"), progress=False))
     tested = cfg.train.languages[0]
@@ -177,6 +185,16 @@ def test_a_vocabulary_of_its_own_is_declared_checked_and_trained_on(study):
                       (["bear", "bear", "cat"], "at least two distinct")):  # fmt: skip
         with pytest.raises(ValueError, match=what):
             recipe.make_config("smoke", {"train": {"familiar": bad}})
+
+
+def test_the_width_is_the_notebooks_size_parameter_and_a_width_run_is_no_table1_run():
+    width = experiments.FAMILY["width"]
+    wide = next(s for s in width.settings if s.value == 256)
+    assert experiments.train_params(wide) == {"size": "md"}
+    cfg = _config({"train_languages": "nl", "preset": "laptop", "seed": 2, **experiments.train_params(wide)})
+    assert cfg.model.size == "md" and not cfg.condition.table1 and cfg.condition.run_name == "nl-md-laptop-seed2"
+    with pytest.raises(ValueError, match=r"only train\.\*, data\.\*, model\.size"):
+        experiments.train_params(experiments.Setting("x", 1, {"model.scale": 10}))
 
 
 def test_three_training_languages_and_the_experiment_tag():

@@ -333,6 +333,97 @@ INGREDIENTS = (
         ),
     ),
 )
+# The second set of ingredients, declared on 2026-12-06 before any of their runs, as the first: the frozen
+# features, the model's width, who speaks the test words and which drawings the test pictures are. The rule
+# for the default world, fixed now: none of them is adopted whatever its result. Test voices and test drawings
+# change how the test is built, which validation data cannot judge (the test voices leave the validation data as
+# it is; the held-out drawings take it from the training set); the frozen features and the width are the
+# stand-ins of the reference's encoders and the laptop preset's departure for cost, which the model chapter
+# chose. They are probes of the gap: each says whether that ingredient could explain it.
+INGREDIENTS += (
+    Family(
+        name="features",
+        title="Which frozen features?",
+        question="The miniature's words reach the model through a small self-supervised audio encoder, read at its "
+        "last (recurrent) layer, its pictures through a small self-supervised image encoder. Does learned ME "
+        "depend on the features, in the two languages it differs most between?",
+        prediction="The paper's account puts ME in the space the VGS model learns; the frozen features decide what "
+        "it can learn from. If the miniature's ME is weak because its audio features keep the voice as much as "
+        "the word (Dutch, whose familiar words crowd most in them, the extreme), features that set words apart "
+        "differently should move learned ME: log-mel audio (no learning at all; the encoders family found higher "
+        "trained NF with it in English) should raise it in English, the encoder's convolutional layer (about "
+        "100 ms windows, no context) should lie between log-mel and the last layer, and pixel images, which "
+        "separate the pictures worse, should lower it with FF.",
+        child_study="Infants' speech perception narrows towards their language's contrasts over the first year; "
+        "ME tasks at ages before and after that narrowing ask whether the bias waits for word-level categories.",
+        axis="frozen features",
+        conditions=INGREDIENT_LANGUAGES,
+        settings=(
+            Setting("self-supervised, last layer (Table 1)", "mini"),
+            Setting("audio: the encoder's convolutional layer", "conv", {"data.audio_encoder.layer": 0}),
+            Setting("log-mel audio", "logmel", {"data.audio_encoder.kind": "logmel-audio"}),
+            Setting("pixel images", "pixels", {"data.image_encoder.kind": "pixel-image"}),
+        ),
+    ),
+    Family(
+        name="width",
+        title="How wide a model?",
+        question="The laptop preset trains width 128 (the reference's is 256) to halve a step's cost. Does "
+        "learned ME depend on the model's width?",
+        prediction="If the miniature's weak ME is a matter of capacity (the familiar words not filling the space "
+        "as a wider model's would), width 256 should raise learned ME and width 64 lower it; if the three agree, "
+        "the preset's narrower model does not explain the gap to the paper.",
+        child_study="No direct analogue in children; the width is a property of the model, like the number of "
+        "units in a connectionist account of word learning.",
+        axis="model width",
+        conditions=INGREDIENT_LANGUAGES,
+        settings=(
+            Setting("width 64", 64, {"model.size": "xsm"}),
+            Setting("width 128 (Table 1)", 128),
+            Setting("width 256 (the paper's)", 256, {"model.size": "md"}),
+        ),
+    ),
+    Family(
+        name="test-voices",
+        title="Who speaks the test words?",
+        question="The miniature's test words are spoken by 16 voices per language that no training word uses; "
+        "the paper's test words come from the same corpora as its training words, whose speakers may recur. "
+        "Does learned ME depend on hearing the test words in new voices?",
+        prediction="The models are the same in every setting (the training data do not change; only the test "
+        "tokens do). If the gap to the paper comes from words carrying over poorly to new voices, test words "
+        "spoken by the training voices should raise FF and learned ME; 64 held-out voices instead of 16 should "
+        "change how precisely ME is measured, not its level.",
+        child_study="Toddlers recognise familiar words less well from an unfamiliar talker; an ME task whose "
+        "novel words are spoken by the child's caregiver or by a stranger asks the same.",
+        axis="who speaks the test words",
+        conditions=INGREDIENT_LANGUAGES,
+        settings=(
+            Setting("16 held-out voices (Table 1)", "16 held-out"),
+            Setting("64 held-out voices", "64 held-out", _world("test-voices", test_speakers=64)),
+            Setting("the training voices", "trained", _world("test-voices", test_voices="trained")),
+        ),
+    ),
+    Family(
+        name="drawings",
+        title="New drawings of the test pictures?",
+        question="The miniature's familiar test pictures are clean renders of the pictograms its training pictures "
+        "augment; the paper's are cut-outs of photos it never trained on. Does learned ME depend on the model "
+        "having seen the familiar test pictures' drawings?",
+        prediction="With every test picture from one pictogram set (Twemoji) and every training and validation "
+        "picture from the other (OpenMoji), a familiar test picture is a drawing the model has not seen, and FF "
+        "should fall. If ME is the novel word turning away from familiar pictures held tightly by their words "
+        "(the paper's account), pictures held less tightly should turn it away less, and learned ME should fall "
+        "with FF; if learned ME does not change, the miniature's trained drawings are not why its ME is weak.",
+        child_study="Children's ME has been tested with real objects, photographs and line drawings; whether "
+        "the familiar object is the child's own toy or a new token of its kind is the contrast here.",
+        axis="the test pictures' drawings",
+        conditions=INGREDIENT_LANGUAGES,
+        settings=(
+            Setting("the trained drawings (Table 1)", "trained"),
+            Setting("new drawings (Twemoji; training on OpenMoji)", "new", _world("drawings", test_drawings="twemoji")),
+        ),
+    ),
+)
 # Every family: the beyond-the-paper families (`FAMILIES`, the beyond chapter) and the ingredients (the chapter
 # on why ME is weaker here), all trained by `make book EXPERIMENTS=1`; one by name with
 # `python -m vgslib grid experiments --families voices,tokens,length`.
@@ -373,19 +464,23 @@ def setting_of(family: Family, config: dict, baseline: dict) -> Setting | None:
 
 def train_params(setting: Setting) -> dict:
     """The training notebook's parameters that make `setting` from a Table 1 run: train.* and data.* changes
-    as the JSON overrides the notebook merges into its config."""
+    as the JSON overrides the notebook merges into its config, model.size as its `size`."""
     import json
 
     groups: dict[str, dict] = {}
+    params = {}
     for path, value in setting.changes.items():
+        if path == "model.size":  # the model's width: the notebook's own parameter
+            params["size"] = value
+            continue
         top, *rest = path.split(".")
         if top not in ("train", "data") or not rest:
-            raise ValueError(f"setting {setting.label!r}: cannot change {path!r} (only train.* and data.*)")
+            raise ValueError(f"setting {setting.label!r}: cannot change {path!r} (only train.*, data.*, model.size)")
         node = groups.setdefault(top, {})
         for key in rest[:-1]:
             node = node.setdefault(key, {})
         node[rest[-1]] = value
-    return {f"{top}_overrides": json.dumps(changes, sort_keys=True) for top, changes in groups.items()}
+    return params | {f"{top}_overrides": json.dumps(changes, sort_keys=True) for top, changes in groups.items()}
 
 
 def grid(preset: str, seeds=SEEDS, families: tuple[Family, ...] = FAMILIES) -> list[dict]:

@@ -59,3 +59,18 @@ def test_pad_waves_pads_with_zeros_and_keeps_each_length():
     batch, lengths = pretrain.pad_waves([np.ones(3, np.float32), np.full(5, 2, np.float64)])
     assert batch.dtype == torch.float32 and batch.shape == (2, 5) and lengths.tolist() == [3, 5]
     assert batch[0].tolist() == [1, 1, 1, 0, 0] and batch[1].tolist() == [2] * 5
+
+
+def test_the_mini_audio_encoder_reads_its_convolutional_layer_under_a_digest_of_its_own(tmp_path):
+    aud_cfg = pretrain.AudioPretrainConfig(num_pseudowords=12, steps=2, batch=6)
+    load = lambda layer: pretrain.load_or_pretrain(  # noqa: E731
+        EncoderConfig(kind="mini-audio", layer=layer), aud_cfg, cache_dir=str(tmp_path), progress=False
+    )
+    last, conv, one = load(-1), load(0), load(1)
+    wave = [np.sin(np.arange(8000, dtype=np.float32) / 7.0) * 0.1]
+    a, b = last.encode_batch(wave)[0], conv.encode_batch(wave)[0]
+    assert a.shape == b.shape == (13, pretrain.TOKEN_DIM) and not np.allclose(a, b)
+    assert np.array_equal(one.encode_batch(wave)[0], a) and one.digest() == last.digest()  # 1 is the last layer
+    assert conv.digest() != last.digest() and "layer" not in last.digest()  # stored features keep their files
+    with pytest.raises(ValueError, match="layers 0 .* and 1"):
+        EncoderConfig(kind="mini-audio", layer=2)

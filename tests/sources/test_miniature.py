@@ -116,3 +116,36 @@ def test_a_killed_builds_partial_folder_is_cleared_and_a_failed_build_leaves_non
     (stale / "audio").mkdir(parents=True)
     miniature.build(cfg, str(root), progress=False, num_workers=1)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["world", "world.lock"]
+
+
+def test_test_voices_trained_gives_the_test_tokens_the_training_speakers():
+    """The test-voices family's world: the same plan but for who speaks the test tokens; the field is absent from
+    the default world's record, so its digest (and every stored feature) stays."""
+    default, trained = testing.tiny_world_config(), testing.tiny_world_config(test_voices="trained")
+    assert "test_voices" not in default.to_dict() and trained.digest() != default.digest()
+    old, new = miniature._audio_plan(default), miniature._audio_plan(trained)
+    assert len(old) == len(new)
+    train_ids = {p["speaker"].id for p in old if p["split"] == "train"}
+    for a, b in zip(old, new):
+        assert {k: v for k, v in a.items() if k != "speaker"} == {k: v for k, v in b.items() if k != "speaker"}
+        if a["split"] == "test":
+            assert a["speaker"].id not in train_ids and b["speaker"].id in train_ids
+        else:
+            assert a["speaker"] == b["speaker"]
+    with pytest.raises(ValueError, match="test_voices must be one of"):
+        testing.tiny_world_config(test_voices="new")
+
+
+def test_test_drawings_take_every_test_picture_from_one_set_and_every_other_from_the_other():
+    default, held = testing.tiny_world_config(), testing.tiny_world_config(test_drawings="twemoji")
+    assert "test_drawings" not in default.to_dict() and held.digest() != default.digest()
+    plan = pd.DataFrame(miniature._image_plan(held))
+    assert set(plan[plan.split == "test"].source) == {"twemoji"}
+    assert set(plan[plan.split != "test"].source) == {"openmoji"}
+    assert len(plan) == len(miniature._image_plan(default))
+    for concept, group in plan.groupby("concept"):  # every pictogram of a concept is still drawn
+        c = concepts.get(concept)
+        n = len(group[group.split == "test"])
+        assert set(group[group.split == "test"].pictogram) == set(c.pictograms[: min(n, len(c.pictograms))])
+    with pytest.raises(ValueError, match="test_drawings must be empty or one of"):
+        testing.tiny_world_config(test_drawings="noto")

@@ -43,7 +43,7 @@ ENCODER_KINDS = (
 class EncoderConfig(Config):
     kind: str = "mini-audio"  # mini-audio | mini-image | wavlm | dino-resnet50 | precomputed-audio | -image
     path: str = ""  # model id or folder (wavlm), checkpoint file (dino-resnet50), folder of .h5 (precomputed)
-    layer: int = -1  # wavlm: hidden layer to read (-1 = last)
+    layer: int = -1  # wavlm: hidden layer to read (-1 = last); mini-audio: 0 its convolutions, 1 or -1 its BiGRU
     device: str = "auto"  # auto = cuda when present, else cpu
 
     def __post_init__(self):
@@ -54,6 +54,10 @@ class EncoderConfig(Config):
             raise ValueError("the wavlm encoder needs `path`: a model id (e.g. microsoft/wavlm-base-plus) or folder")
         if self.kind == "dino-resnet50" and not os.path.isfile(self.path):
             raise FileNotFoundError(f"DINO ResNet-50 checkpoint {self.path!r} does not exist")
+        if self.kind == "mini-audio" and self.layer not in (-1, 0, 1):
+            raise ValueError(
+                f"the mini-audio encoder has layers 0 (convolutions) and 1 (BiGRU, = -1), not {self.layer}"
+            )
         if self.kind.startswith("precomputed") and not os.path.isdir(self.path):
             raise FileNotFoundError(f"the folder of precomputed features {self.path!r} does not exist")
 

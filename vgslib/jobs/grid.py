@@ -62,14 +62,20 @@ def conditions(grid: str, preset: str, seeds=None, families=experiments.EVERY) -
     if grid == "controls":  # what `make book` trains
         return out
     if grid == "experiments":
-        return out + experiments.grid(preset, seeds, families)
+        return _unique(out + experiments.grid(preset, seeds, families))
     sizes = [{"train_languages": langs, "size": size} for langs in ("en", "fr", "en+fr") for size in ("sm", "md", "lg")]
     out += [{**c, "preset": preset, "seed": s} for c in sizes for s in seeds]
     out += [{"train_languages": langs, "size": "3d", "preset": preset, "seed": 0} for langs in ("en", "en+fr", "en+nl")]
     out.append({"train_languages": "en", "preset": "paper", "seed": 0})  # the paper recipe's FF check (model chapter)
     out += experiments.grid(preset, seeds, families)
+    return _unique(out)
+
+
+def _unique(conds: list[dict]) -> list[dict]:
+    """Each run once: a size equal to the preset's is the Table 1 run, and families may share a setting (the
+    encoders family's English log-mel runs are the features family's)."""
     unique, seen = [], set()
-    for c in out:  # a size equal to the preset's is the same run as the Table 1 one
+    for c in conds:
         key = train_run_dir(c)
         if key not in seen:
             seen.add(key)

@@ -23,6 +23,7 @@ from vgslib.sources import concepts, manifest, pictures, speech
 from vgslib.sources.parallel import batched, run_batches
 
 BATCH = 400  # items per fresh speech engine; fixed, so the files do not depend on the number of workers
+TEST_VOICES = ("held-out", "trained")
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,23 @@ class WorldConfig(Config):
     # and test splits, novel concepts a train and a val split (their test items stay the novel ones). Their items
     # come after every other item, which stay byte-identical to the world without them.
     also_trained: tuple[str, ...] = added_field(())
+    # Who speaks the test tokens: "held-out", the test speakers (voice variants no training token uses), or
+    # "trained", the training speakers (new tokens of their voices, as a corpus's test words may be).
+    test_voices: str = added_field("held-out")
+    # Which pictogram set the test pictures are drawn from: "" both (clean renders of the pictograms the training
+    # pictures augment), or one set's name: every test picture (familiar and novel) from that set, every training
+    # and validation picture from the other, so the familiar test pictures are drawings no training picture shows.
+    test_drawings: str = added_field("")
 
     def __post_init__(self):
         for lang in self.languages:
             concepts.check_language(lang)
+        if self.test_voices not in TEST_VOICES:
+            raise ValueError(f"WorldConfig.test_voices must be one of {TEST_VOICES}, got {self.test_voices!r}")
+        if self.test_drawings and self.test_drawings not in pictures.SOURCES:
+            raise ValueError(
+                f"WorldConfig.test_drawings must be empty or one of {pictures.SOURCES}, got {self.test_drawings!r}"
+            )
         for name in self.also_trained:
             if name not in concepts.ADDED_NAMES and name not in concepts.NOVEL_NAMES:
                 raise ValueError(
@@ -101,6 +115,9 @@ def _audio_plan(cfg: WorldConfig) -> list[dict]:
         }
         for lang in cfg.languages
     }
+    if cfg.test_voices == "trained":
+        for by_split in speakers.values():
+            by_split["test"] = by_split["train"]
     for extra, names in ((False, concepts.CONCEPTS), (True, cfg.also_trained)):
         for lang in cfg.languages:
             for c in map(concepts.get, names):
@@ -111,15 +128,26 @@ def _audio_plan(cfg: WorldConfig) -> list[dict]:
     return plan
 
 
+def _sources(cfg: WorldConfig, split: str) -> tuple[str, ...]:
+    """The pictogram sets a split's pictures are drawn from (`WorldConfig.test_drawings`)."""
+    if not cfg.test_drawings:
+        return pictures.SOURCES
+    if split == "test":
+        return (cfg.test_drawings,)
+    return tuple(s for s in pictures.SOURCES if s != cfg.test_drawings)
+
+
 def _image_plan(cfg: WorldConfig) -> list[dict]:
-    """Every picture to render: sources alternate, pictograms cycle, so each concept covers both sets."""
+    """Every picture to render: sources alternate, pictograms cycle, so each concept covers both sets (or, with
+    `test_drawings`, its test pictures one set and its other pictures the other)."""
     plan = []
     for extra, names in ((False, concepts.CONCEPTS), (True, cfg.also_trained)):
         for c in map(concepts.get, names):
             for split, n in _counts(cfg, c, "images", extra).items():
+                sources = _sources(cfg, split)
                 for i in range(n):
-                    source = pictures.SOURCES[i % len(pictures.SOURCES)]
-                    pictogram = c.pictograms[(i // len(pictures.SOURCES)) % len(c.pictograms)]
+                    source = sources[i % len(sources)]
+                    pictogram = c.pictograms[(i // len(sources)) % len(c.pictograms)]
                     plan.append(
                         {"concept": c.name, "split": split, "index": i, "source": source, "pictogram": pictogram}
                     )
