@@ -175,11 +175,16 @@ if __name__ == "__main__":
         for k in range(args.kills if "grid" in stages else 0):
             runs_dir = os.path.join(tmp, f"killed-{k}")
             moment = rng.uniform(1.0, 0.9 * duration)
-            victim = grid({**env, "VGSLIB_RUNS": runs_dir}, data_json, args.workers)
+            # VGSLIB_KILLED marks the grid's processes (workers, their warm kernels) for the orphan search.
+            victim = grid({**env, "VGSLIB_RUNS": runs_dir, "VGSLIB_KILLED": runs_dir}, data_json, args.workers)
             time.sleep(moment)
             victim.send_signal(signal.SIGKILL)
             victim.wait()
-            time.sleep(2)  # its runners and kernels receive SIGTERM from their dying parents
+            deadline = time.time() + 20  # its workers and kernels receive SIGTERM from their dying parents
+            while (left := orphans(runs_dir)) and time.time() < deadline:
+                time.sleep(1)
+            for pid in left:
+                os.kill(pid, signal.SIGKILL)
             done = (
                 sum(runs.is_complete(os.path.join(runs_dir, n)) for n in os.listdir(runs_dir))
                 if os.path.isdir(runs_dir)
@@ -187,10 +192,10 @@ if __name__ == "__main__":
             )
             code = grid({**env, "VGSLIB_RUNS": runs_dir}, data_json, args.workers).wait()
             same = code == 0 and fingerprint(runs_dir) == reference
-            failures += not same
+            failures += not same or bool(left)
             print(
-                f"kill {k + 1}: at {moment:5.1f} s ({done} of {len(reference)} runs complete) -> rerun "
-                + ("ends with the reference's numbers" if same else f"DIFFERS (exit {code})"),
+                f"kill {k + 1}: at {moment:5.1f} s ({done} of {len(reference)} runs complete), {len(left)} orphan(s) "
+                "-> rerun " + ("ends with the reference's numbers" if same else f"DIFFERS (exit {code})"),
                 flush=True,
             )
         if "grid" in stages:

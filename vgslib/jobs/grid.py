@@ -17,15 +17,16 @@ pinned to its GPU and given an equal share of the cores (`--threads-per-run`). F
 with `dask_jobqueue.SLURMCluster(...)` (workers started with `--resources GPU=1` on GPU nodes), scale it,
 and pass its scheduler address (`--gpu-resource` makes every run ask for one GPU).
 A run whose directory is complete for the same config is skipped; a failed run is reported with the end
-of its log and does not stop the others.
+of its log and does not stop the others. Each worker runs its notebooks one after another on one kernel kept
+warm between them (`jobs.warm`: ~10 s less per run), each notebook in an emptied namespace.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -34,9 +35,9 @@ from tqdm import tqdm  # text bars: a notebook kernel here has no widgets (tqdm.
 
 from vgslib import experiments, paths, runs
 from vgslib.atomic import exclusive
-from vgslib.jobs.notebooks import train_run_dir
+from vgslib.jobs import warm
+from vgslib.jobs.notebooks import run_to_terminal, train_run_dir
 from vgslib.params import TrainParams
-from vgslib.processes import die_with_parent
 from vgslib.recipe import PRESETS, SEED_LIMIT, default_preset, merge
 
 TABLE1 = ("en", "fr", "nl", "en+fr", "en+nl", "fr+nl")
@@ -185,8 +186,8 @@ def _worker_slot(plan: Placement | None) -> tuple[int, int | None]:
 
 
 def run_one(params: dict, runs_root: str | None = None, plan: Placement | None = None) -> dict:
-    """Execute one condition in a subprocess (single-threaded, or as `plan` places it); never raises: failures
-    are returned."""
+    """Execute one condition on this process's warm kernel (single-threaded, or as `plan` places it); never
+    raises: failures are returned."""
     if runs_root:
         os.environ["VGSLIB_RUNS"] = runs_root
     try:
@@ -206,23 +207,21 @@ def run_one(params: dict, runs_root: str | None = None, plan: Placement | None =
 
 def _run_locked(params: dict, cfg, run_dir: str, plan: Placement | None) -> dict:
     """`run_one` once this process holds the run's grid lock: a second grid waits for the first, then finds the
-    run complete instead of writing into the same log."""
+    run complete instead of writing into the same log. The notebook runs on this process's warm kernel
+    (`jobs.warm`), started single-threaded (or as `plan` places it); what it prints goes to the run's log."""
     if runs.is_complete(run_dir, cfg.identity(), cfg.digest()):  # complete for this config
         return {"params": params, "dir": run_dir, "code": 0, "status": "skipped (complete)", "log": ""}
-    cmd = [sys.executable, "-m", "vgslib", "notebook", "train", "--output", os.path.join(run_dir, "notebook.ipynb")]
-    for k, v in {**params, "output_dir": run_dir, "progress": "false"}.items():
-        cmd += ["-p", k, str(v)]
+    # As the command line gives them (`python -m vgslib notebook train -p NAME VALUE`): strings, checked there.
+    values = {k: str(v) for k, v in {**params, "output_dir": os.path.abspath(run_dir), "progress": "false"}.items()}
+    kernel = warm.kernel(run_environment(*_worker_slot(plan)))
     log = os.path.join(run_dir, "log.txt")
     start = time.time()
-    with open(log, "w") as f:
-        code = subprocess.call(
-            cmd,
-            preexec_fn=die_with_parent,  # killing the grid (or a worker) stops its runs too
-            stdout=f,
-            stderr=subprocess.STDOUT,
-            cwd=paths.REPO_ROOT,
-            env=run_environment(*_worker_slot(plan)),
-        )
+    with open(log, "w") as f, contextlib.redirect_stdout(f), contextlib.redirect_stderr(f):
+        try:
+            code = run_to_terminal("train", values, os.path.join(run_dir, "notebook.ipynb"), kernel.execute)
+        except Exception as err:  # the kernel died, or the notebook could not be started: told, never raised
+            print(f"error: the run's kernel failed: {type(err).__name__}: {err}")
+            code = 1
     with open(log) as f:
         tail = "" if code == 0 else "".join(f.readlines()[-25:])
     return {
@@ -271,6 +270,8 @@ def run_grid(
                     f"\nFAILED {r['params']} (exit {r['code']}); log {r['dir']}/log.txt:\n{r['log']}", file=sys.stderr
                 )
     finally:
+        with contextlib.suppress(Exception):  # the workers' warm kernels go before the workers
+            client.run(warm.shutdown)
         client.close()
         if cluster is not None:
             cluster.close()

@@ -69,10 +69,16 @@ def validate(path: str, given: dict) -> dict:
 
 
 def execute(
-    name: str, params: dict, output: str, cwd: str | None = None, timeout: int | None = None, echo: bool = False
+    name: str,
+    params: dict,
+    output: str,
+    cwd: str | None = None,
+    timeout: int | None = None,
+    echo: bool = False,
+    **engine: object,
 ) -> str:
     """Validate, convert with jupytext, execute with papermill into `output` (an .ipynb); with `echo`, what the
-    notebook prints is shown here as it runs."""
+    notebook prints is shown here as it runs; `engine`: papermill's engine and its arguments (`jobs.warm`)."""
     import jupytext
     import papermill
 
@@ -92,7 +98,7 @@ def execute(
             stdout_file=sys.stdout if echo else None,
             stderr_file=sys.stderr if echo else None,
             execution_timeout=timeout,
-            kernel_manager_class=kernel_manager_class(),
+            **(engine or {"kernel_manager_class": kernel_manager_class()}),
         )
     return output
 
@@ -169,10 +175,11 @@ def main(argv=None) -> int:
     return run_to_terminal(args.notebook, params, output)
 
 
-def run_to_terminal(name: str, params: dict, output: str) -> int:
-    """`execute`, with a failure told on the terminal by name in its last line (what a grid's summary shows):
-    the notebook's own error (e.g. `DiskFullError` naming the file it could not write), or a full disk that
-    stopped papermill from saving the notebook, which hides the notebook's error."""
+def run_to_terminal(name: str, params: dict, output: str, execute=execute) -> int:
+    """`execute` (or another function of its arguments: a warm kernel's, `jobs.warm`), with a failure told on the
+    terminal by name in its last line (what a grid's summary shows): the notebook's own error (e.g.
+    `DiskFullError` naming the file it could not write), or a full disk that stopped papermill from saving the
+    notebook, which hides the notebook's error."""
     import errno
     import shutil
 

@@ -22,7 +22,11 @@ from vgslib.config import Config, added_field
 from vgslib.sources import concepts, manifest, pictures, speech
 from vgslib.sources.parallel import batched, run_batches
 
-BATCH = 400  # items per fresh speech engine; fixed, so the files do not depend on the number of workers
+# Items per fresh speech engine; fixed, so the files do not depend on the number of workers. eSpeak NG's state
+# carries from word to word within a batch (`speech.ESpeak`), so a token's samples depend on the tokens before
+# it in its batch: a world whose plan differs before a token (other test voices, a language left out) renders it
+# anew, although its word, speaker and seed are the same (the ingredients chapter measures how many).
+BATCH = 400
 TEST_VOICES = ("held-out", "trained")
 
 
