@@ -25,7 +25,7 @@ ENGINE = "vgslib-warm"
 # working directory is the notebooks folder again, and what the previous run freed is collected.
 RESET = f"%reset -f\nimport gc as _gc, os as _os\n_os.chdir({notebooks.NOTEBOOK_DIR!r})\n_gc.collect()"
 
-_kernels: dict[tuple, object] = {}  # one warm kernel per environment in this process
+_kernels: dict[tuple, WarmKernel] = {}  # one warm kernel per environment in this process
 
 
 def _register_engine() -> None:
