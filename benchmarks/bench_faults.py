@@ -111,6 +111,18 @@ def orphans(marker: str) -> list[int]:
     return found
 
 
+def reap_orphans(marker: str) -> list[int]:
+    """After a kill: the processes marked `marker` still alive 20 s later (killed then), the orphans. A killed
+    process's children receive SIGTERM from their dying parents and shut down (jupyter-book stops its kernel
+    first; a grid's workers their warm kernels)."""
+    deadline = time.time() + 20
+    while (left := orphans(marker)) and time.time() < deadline:
+        time.sleep(1)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    return left
+
+
 def kill_and_rerun(cmd: list[str], env: dict, duration: float, rng: random.Random, log: str, marker: str):
     """Start `cmd`, SIGKILL it at a random moment, note the orphans, run it again to the end: (moment, orphans,
     exit code of the rerun)."""
@@ -120,13 +132,7 @@ def kill_and_rerun(cmd: list[str], env: dict, duration: float, rng: random.Rando
         time.sleep(moment)
         victim.send_signal(signal.SIGKILL)
         victim.wait()
-        # Its children receive SIGTERM from their dying parents and shut down (jupyter-book stops its kernel
-        # first): an orphan is a process still alive well after that.
-        deadline = time.time() + 20
-        while (left := orphans(marker)) and time.time() < deadline:
-            time.sleep(1)
-        for pid in left:
-            os.kill(pid, signal.SIGKILL)
+        left = reap_orphans(marker)
         code = subprocess.run(cmd, env=env, stdout=out, stderr=out).returncode
     return moment, left, code
 
@@ -180,11 +186,7 @@ if __name__ == "__main__":
             time.sleep(moment)
             victim.send_signal(signal.SIGKILL)
             victim.wait()
-            deadline = time.time() + 20  # its workers and kernels receive SIGTERM from their dying parents
-            while (left := orphans(runs_dir)) and time.time() < deadline:
-                time.sleep(1)
-            for pid in left:
-                os.kill(pid, signal.SIGKILL)
+            left = reap_orphans(runs_dir)
             done = (
                 sum(runs.is_complete(os.path.join(runs_dir, n)) for n in os.listdir(runs_dir))
                 if os.path.isdir(runs_dir)

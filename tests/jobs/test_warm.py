@@ -59,14 +59,12 @@ def test_each_notebook_starts_in_an_empty_namespace(tmp_path, tiny_runs):
     notebook = tmp_path / "probe.py"
     notebook.write_text(
         PROBE_HEADER + "# %%\nseen = sorted(k for k in globals() if k.startswith('left_'))\n"
-        "left_behind = step\nopen(f'seen-{step}.txt', 'w').write(repr(seen))\n"
+        f"left_behind = step\nopen(f'{tmp_path}/seen-{{step}}.txt', 'w').write(repr(seen))\n"
     )
     kernel = warm.kernel(grid.run_environment())
     for step in (1, 2):
         kernel.execute(str(notebook), {"step": step}, str(tmp_path / f"probe-{step}.ipynb"))
-    seen = [open(os.path.join(warm.notebooks.NOTEBOOK_DIR, f"seen-{s}.txt")).read() for s in (1, 2)]
-    for s in (1, 2):
-        os.remove(os.path.join(warm.notebooks.NOTEBOOK_DIR, f"seen-{s}.txt"))
+    seen = [(tmp_path / f"seen-{s}.txt").read_text() for s in (1, 2)]
     assert seen == ["[]", "[]"]  # the first notebook's `left_behind` did not reach the second
 
 
