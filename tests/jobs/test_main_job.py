@@ -101,6 +101,7 @@ def test_a_class_book_over_some_conditions_renders_every_page(main_job):
     book = [sys.executable, "-m", "vgslib", "book", "--path-output"]
     before = _run(book + [str(tmp_path / "unanalysed")], env).stdout  # no analysis yet: pages say what is missing
     assert "book/me lacks its inputs" in before
+    assert "Using cached notebook" in before  # the second build re-uses the pages the first one executed
     me = (tmp_path / "unanalysed" / "_build" / "html" / "book" / "me.html").read_text()
     assert "Not computed from the runs at hand" in me and "holds no complete analysis" in me
     _run([sys.executable, "-m", "vgslib", "notebook", "analyse", "-p", "estimators", "laplace+gee", "-p", "progress",

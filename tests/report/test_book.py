@@ -16,6 +16,7 @@ def _stand_in(tmp_path, script: str) -> str:
 def _build_with(monkeypatch, tmp_path, script: str) -> int:
     monkeypatch.setattr(book, "write_vega_bundle", lambda: None)
     monkeypatch.setattr(book, "write_page_notebooks", lambda: None)
+    monkeypatch.setattr(book, "execute_pages", lambda source, cache: {})
     monkeypatch.setattr(book, "_jupyter_book", lambda: _stand_in(tmp_path, script))
     monkeypatch.setattr(htmlcheck, "check", lambda built: [])  # the stand-in's pages are not a book
     return book.build(output=str(tmp_path), strict=False)
@@ -109,3 +110,24 @@ def test_a_build_over_runs_that_lack_inputs_renders_a_page_saying_so(monkeypatch
     assert "no complete runs" in (tmp_path / "_build" / "html" / "me.txt").read_text()
     monkeypatch.setattr(book, "write_vega_bundle", lambda: None)
     assert book.build(output=str(tmp_path / "strict"), strict=False, complete=True) == 1
+
+
+def test_the_two_builds_of_one_call_share_an_execution_cache_of_their_own(monkeypatch, tmp_path):
+    """Both builds of a book over missing inputs read a config that executes into one absolute cache folder (so
+    the second re-uses the pages the first executed); the call starts that cache empty and removes it."""
+    stale = tmp_path / "_build" / ".jupyter_cache"
+    stale.mkdir(parents=True)
+    (stale / "executed-by-another-build").write_text("old outputs")
+    script = (
+        'while [ "$1" != "--config" ]; do shift; done\n'
+        'LOG="$(dirname "$2")/../configs.txt"; cat "$2" >> "$LOG"; ls "$(dirname "$2")/../.jupyter_cache" >> "$LOG"\n'
+        'if grep -q "Not computed" "$PWD/book/me.md" 2>/dev/null; then mkdir -p "$OUT/_build/html"; exit 0; fi\n'
+        'mkdir -p "$OUT/_build/html/reports/book"\n'
+        'echo "MissingInput: no analysis" > "$OUT/_build/html/reports/book/me.err.log"; exit 1\n'
+    )
+    assert _build_with(monkeypatch, tmp_path, script) == 0
+    seen = (tmp_path / "_build" / "configs.txt").read_text()  # (the stand-in builds create no cache)
+    cache = f"cache: {stale}"
+    assert seen.count("execute_notebooks: cache") == 2 and seen.count(cache) == 2, seen
+    assert "executed-by-another-build" not in seen  # emptied before the first build
+    assert not stale.exists() and not (tmp_path / "_build" / ".config").exists()

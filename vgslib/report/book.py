@@ -14,6 +14,8 @@ import subprocess
 import sys
 import time
 
+import yaml
+
 from vgslib import paths
 from vgslib.atomic import write_text
 from vgslib.processes import die_with_parent
@@ -109,11 +111,27 @@ def build(builder: str = "html", strict: bool = True, output: str | None = None,
 
     A page whose inputs are missing (it stopped on `pages.MissingInput`: no runs of a condition, no analysis)
     is built again as a short page saying what is missing, so a book over any subset of runs renders; with
-    `complete` (the main job, which makes every input) such a page fails the build instead."""
+    `complete` (the main job, which makes every input) such a page fails the build instead.
+
+    Every page is executed afresh in each call (as `execute_notebooks: force` would), into an execution cache of
+    this call's own (`output/_build/.jupyter_cache`, emptied at the start and removed at the end): the second
+    build that renders the missing pages re-uses the other pages' executed notebooks instead of executing
+    them all again (half the time of a book over a subset of runs)."""
     write_vega_bundle()
     write_page_notebooks()
     output = output or paths.REPO_ROOT
-    code = _build_once(builder, strict, output, paths.REPO_ROOT)
+    cache = os.path.abspath(os.path.join(output, "_build", ".jupyter_cache"))
+    shutil.rmtree(cache, ignore_errors=True)
+    try:
+        return _build(builder, strict, output, complete, cache)
+    finally:
+        for folder in (cache, os.path.join(output, "_build", ".config")):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _build(builder: str, strict: bool, output: str, complete: bool, cache: str) -> int:
+    execute_pages(paths.REPO_ROOT, cache)
+    code = _build_once(builder, strict, output, paths.REPO_ROOT, cache)
     built = os.path.join(output, "_build", builder)
     missing = missing_inputs(built) if code and builder == "html" else {}
     if missing and not complete and all(missing.values()):
@@ -121,7 +139,7 @@ def build(builder: str = "html", strict: bool = True, output: str | None = None,
             print(f"book: {page} lacks its inputs, rendered as a page saying so: {message}")
         sources = os.path.join(output, "_build", ".sources")
         write_sources(sources, missing)
-        code = _build_once(builder, strict, output, sources)
+        code = _build_once(builder, strict, output, sources, cache)
     elif missing:
         broken = sorted(page for page, message in missing.items() if not message)
         print(f"book: pages that failed: {', '.join(sorted(missing))}"
@@ -138,10 +156,88 @@ def build(builder: str = "html", strict: bool = True, output: str | None = None,
     return code
 
 
-def _build_once(builder: str, strict: bool, output: str, source: str) -> int:
+def book_pages(source: str) -> list[str]:
+    """The executable pages (MyST notebooks) of the book in `source`, largest file first."""
+    from myst_nb.core.read import is_myst_markdown_notebook
+
+    pages = [
+        page
+        for page in glob.glob(os.path.join(source, "book", "*.md"))
+        if is_myst_markdown_notebook(open(page, encoding="utf-8").read())
+    ]
+    return sorted(pages, key=lambda page: (-os.path.getsize(page), page))
+
+
+def execute_pages(source: str, cache: str, workers: int | None = None) -> dict[str, bool]:
+    """Execute every executable page of `source` into the execution cache `cache`, `workers` pages at a time
+    (default: one per core), largest first; the build then takes each page's outputs from the cache instead of
+    executing the pages one after another. A page that fails is not cached: the build executes it again and
+    reports it as it would have. Returns page -> whether it ran to its end."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from jupyter_cache import get_cache
+
+    with open(os.path.join(source, "_config.yml"), encoding="utf-8") as f:
+        timeout = int(yaml.safe_load(f).get("execute", {}).get("timeout", 900))
+    pages = book_pages(source)
+    project = get_cache(cache)
+    for page in pages:
+        project.add_nb_to_project(page, read_data={"name": "myst_nb_md", "type": "plugin"})
+    if not workers:
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    workers = max(1, min(workers, len(pages)))
+    print(f"book: executing {len(pages)} pages, {workers} at a time", flush=True)
+    done = {}
+    with ProcessPoolExecutor(workers, initializer=_page_worker, initargs=(workers,)) as pool:
+        futures = [pool.submit(_execute_page, (cache, page, timeout)) for page in pages]
+        for future in as_completed(futures):
+            page, seconds, ok = future.result()
+            done[page] = ok
+            state = f"in {seconds:.1f} s" if ok else "failed (the build runs it again and reports why)"
+            print(f"book: {os.path.relpath(page, source)} {state} ({len(done)}/{len(pages)})", flush=True)
+    return done
+
+
+def _page_worker(workers: int) -> None:
+    die_with_parent()
+    if workers > 1:  # its kernels compute on one thread each: two multi-threaded pages at once take 2-4x longer
+        os.environ.update({name: "1" for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")})
+
+
+def _execute_page(task: tuple[str, str, int]) -> tuple[str, float, bool]:
+    """One page executed in its own folder and kernel, as Jupyter Book's execution does, and cached on success."""
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    cache, page, timeout = task
+    project = get_cache(cache)
+    notebook = project.get_project_notebook(page).nb
+    result = single_nb_execution(
+        notebook, cwd=os.path.dirname(page), timeout=timeout, allow_errors=False, meta_override=True
+    )
+    if result.err is None:
+        bundle = CacheBundleIn(notebook, page, data={"execution_seconds": result.time})
+        project.cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
+    return page, result.time, result.err is None
+
+
+def execution_config(source: str, cache: str, path: str) -> str:
+    """A copy of `source`'s `_config.yml` at `path` whose pages are executed into the execution cache `cache`
+    (an absolute path: the two builds of one call run in different folders) or taken from it."""
+    with open(os.path.join(source, "_config.yml"), encoding="utf-8") as f:
+        config = yaml.safe_load(f)
+    config["execute"] = {**config.get("execute", {}), "execute_notebooks": "cache", "cache": cache}
+    write_text(path, yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+    return path
+
+
+def _build_once(builder: str, strict: bool, output: str, source: str, cache: str) -> int:
     staging = os.path.join(output, "_build", ".staging")
     shutil.rmtree(staging, ignore_errors=True)
+    config = execution_config(source, cache, os.path.join(output, "_build", ".config", "_config.yml"))
     cmd = [_jupyter_book(), "build", source, "--builder", builder, "--all", "--path-output", staging]
+    cmd += ["--config", config]
     if strict:
         cmd += ["-W", "-n", "--keep-going"]
     env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}

@@ -154,10 +154,14 @@ def pca_2d(emb: np.ndarray) -> np.ndarray:
 
 
 def tsne_2d(emb: np.ndarray, seed: int = 0, perplexity: float = 30.0) -> np.ndarray:
+    """A t-SNE map on one thread: its gradient's sums depend on the threads it is given, so a map would move
+    with the cores of the machine and the pages built beside it."""
     from sklearn.manifold import TSNE
+    from threadpoolctl import threadpool_limits
 
     perplexity = min(perplexity, max(2.0, (len(emb) - 1) / 3))
-    return TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(emb)
+    with threadpool_limits(1):
+        return TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(emb)
 
 
 def procrustes_align(source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
