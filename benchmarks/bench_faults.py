@@ -119,7 +119,13 @@ def reap_orphans(marker: str) -> list[int]:
     while (left := orphans(marker)) and time.time() < deadline:
         time.sleep(1)
     for pid in left:
-        os.kill(pid, signal.SIGKILL)
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                command = f.read().replace(b"\0", b" ").decode(errors="replace")
+            print(f"  orphan {pid}: {command[:300]}", flush=True)
+            os.kill(pid, signal.SIGKILL)
+        except OSError:  # gone meanwhile
+            continue
     return left
 
 

@@ -6,10 +6,12 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import glob
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -199,7 +201,9 @@ def execute_pages(source: str, cache: str, workers: int | None = None) -> dict[s
 
 
 def _page_worker(workers: int) -> None:
-    die_with_parent()
+    # SIGKILL, not SIGTERM: nbclient answers SIGTERM by stopping its kernel and carrying on with the next page,
+    # so a worker would outlive a killed book; its kernel leaves by itself when its parent is gone.
+    die_with_parent(signal.SIGKILL)
     if workers > 1:  # its kernels compute on one thread each: two multi-threaded pages at once take 2-4x longer
         os.environ.update({name: "1" for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")})
 
@@ -243,7 +247,8 @@ def _build_once(builder: str, strict: bool, output: str, source: str, cache: str
     env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
     start = time.time()
     # Killing the book job stops the build instead of leaving it running on as an orphan.
-    code = subprocess.call(cmd, env=env, cwd=source, preexec_fn=die_with_parent)
+    # (SIGKILL for the reason `_page_worker` gives: the build may execute a page itself)
+    code = subprocess.call(cmd, env=env, cwd=source, preexec_fn=functools.partial(die_with_parent, signal.SIGKILL))
     built = os.path.join(output, "_build", builder)
     fresh = os.path.join(staging, "_build", builder)
     if os.path.isdir(fresh):  # the build ran to its end (failed or not): its pages replace the old ones
