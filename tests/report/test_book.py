@@ -2,6 +2,8 @@
 
 import os
 
+import pytest
+
 from vgslib.report import book, htmlcheck
 
 
@@ -131,3 +133,31 @@ def test_the_two_builds_of_one_call_share_an_execution_cache_of_their_own(monkey
     assert seen.count("execute_notebooks: cache") == 2 and seen.count(cache) == 2, seen
     assert "executed-by-another-build" not in seen  # emptied before the first build
     assert not stale.exists() and not (tmp_path / "_build" / ".config").exists()
+
+
+def _page(code: str) -> str:
+    header = "---\njupytext:\n  text_representation:\n    format_name: myst\nkernelspec:\n  name: python3\n"
+    return header + "  display_name: Python 3\n---\n\n# A page\n\n```{code-cell} ipython3\n" + code + "\n```\n"
+
+
+def test_pages_are_executed_side_by_side_into_the_cache_and_a_failing_one_is_left_to_the_build(tmp_path):
+    """`execute_pages` runs every MyST notebook of `book/` (and nothing else) in its own kernel, two at a time on
+    one thread each, and caches what ran to its end, so that the build finds it; a failing page is not cached."""
+    from jupyter_cache import get_cache
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    (tmp_path / "_config.yml").write_text("execute:\n  timeout: 120\n")
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "ok.md").write_text(_page('import os\nprint(41 + 1, os.environ.get("OMP_NUM_THREADS"))'))
+    (tmp_path / "book" / "broken.md").write_text(_page('raise RuntimeError("this page breaks")'))
+    (tmp_path / "book" / "plain.md").write_text("# Only prose\n")
+    cache = str(tmp_path / "cache")
+    done = book.execute_pages(str(tmp_path), cache, workers=2)
+    assert {os.path.basename(page): ok for page, ok in done.items()} == {"ok.md": True, "broken.md": False}
+    project = get_cache(cache)
+    ok = read_myst_markdown_notebook((tmp_path / "book" / "ok.md").read_text())
+    _, executed = project.merge_match_into_notebook(ok)  # what Jupyter Book's cache mode takes
+    assert executed.cells[-1].outputs[0]["text"] == "42 1\n"
+    broken = read_myst_markdown_notebook((tmp_path / "book" / "broken.md").read_text())
+    with pytest.raises(KeyError):
+        project.match_cache_notebook(broken)

@@ -1,4 +1,5 @@
-"""Render the book: ship vega offline, then `jupyter-book build` the repository root (strict).
+"""Render the book: ship vega offline, execute the pages side by side (one per core), then `jupyter-book build`
+the repository root (strict), which takes each page's outputs from that execution.
 
 `python -m vgslib book [--builder html]`. The book's pages read precomputed data and runs; they never train.
 """
@@ -191,11 +192,15 @@ def execute_pages(source: str, cache: str, workers: int | None = None) -> dict[s
     print(f"book: executing {len(pages)} pages, {workers} at a time", flush=True)
     done = {}
     with ProcessPoolExecutor(workers, initializer=_page_worker, initargs=(workers,)) as pool:
-        futures = [pool.submit(_execute_page, (cache, page, timeout)) for page in pages]
+        futures = {pool.submit(_execute_page, (cache, page, timeout)): page for page in pages}
         for future in as_completed(futures):
-            page, seconds, ok = future.result()
+            page = futures[future]
+            try:
+                _, seconds, ok = future.result()
+                state = f"in {seconds:.1f} s" if ok else "failed (the build runs it again and reports why)"
+            except Exception as error:  # a worker that broke (not its page): the build executes the page itself
+                ok, state = False, f"not executed here ({type(error).__name__}: {error}); the build executes it"
             done[page] = ok
-            state = f"in {seconds:.1f} s" if ok else "failed (the build runs it again and reports why)"
             print(f"book: {os.path.relpath(page, source)} {state} ({len(done)}/{len(pages)})", flush=True)
     return done
 
