@@ -30,7 +30,11 @@ def test_the_chart_functions_describe_their_charts():
                                                   "nearest familiar": ["dog"]}))  # fmt: skip
     assert "acoustic similarity" in vega.description(chart.to_dict())
     pair = (chart | chart).to_dict()
-    assert vega.description(pair).count("acoustic similarity") == 2  # a concatenation joins its parts'
+    assert vega.description(pair) == vega.description(chart.to_dict())  # one description said once
+    points = pd.DataFrame({"group": ["familiar"], "concept": ["dog"], "modality": ["image"], "x": [0.0], "y": [0.0]})
+    other = charts.scatter_2d(points, "map")
+    joined = vega.description((chart | other).to_dict())  # a concatenation joins its parts' distinct ones
+    assert joined.startswith(vega.description(chart.to_dict())) and joined.endswith(charts.scatter_2d.caption)
 
 
 def test_figures_without_captions_or_descriptions_are_reported():

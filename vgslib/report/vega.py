@@ -52,11 +52,12 @@ def described(caption: str):
 
 
 def description(spec: dict) -> str:
-    """A chart's description, or those of the charts it concatenates."""
+    """A chart's description, or the distinct descriptions of the charts it concatenates (two maps drawn by one
+    chart function share theirs, which a caption says once)."""
     if spec.get("description"):
         return spec["description"]
     parts = [description(s) for key in ("hconcat", "vconcat", "concat") for s in spec.get(key, [])]
-    return " ".join(p for p in parts if p)
+    return " ".join(dict.fromkeys(p for p in parts if p))
 
 
 def _offline_renderer(spec: dict, **kwargs) -> dict:
