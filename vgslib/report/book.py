@@ -180,8 +180,7 @@ def execute_pages(source: str, cache: str, workers: int | None = None) -> dict[s
 
     from jupyter_cache import get_cache
 
-    with open(os.path.join(source, "_config.yml"), encoding="utf-8") as f:
-        timeout = int(yaml.safe_load(f).get("execute", {}).get("timeout", 900))
+    timeout = int(_config(source).get("execute", {}).get("timeout", 900))
     pages = book_pages(source)
     project = get_cache(cache)
     for page in pages:
@@ -231,11 +230,15 @@ def _execute_page(task: tuple[str, str, int]) -> tuple[str, float, bool]:
     return page, result.time, result.err is None
 
 
+def _config(source: str) -> dict:
+    with open(os.path.join(source, "_config.yml"), encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
 def execution_config(source: str, cache: str, path: str) -> str:
     """A copy of `source`'s `_config.yml` at `path` whose pages are executed into the execution cache `cache`
     (an absolute path: the two builds of one call run in different folders) or taken from it."""
-    with open(os.path.join(source, "_config.yml"), encoding="utf-8") as f:
-        config = yaml.safe_load(f)
+    config = _config(source)
     config["execute"] = {**config.get("execute", {}), "execute_notebooks": "cache", "cache": cache}
     write_text(path, yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     return path
