@@ -185,9 +185,7 @@ def execute_pages(source: str, cache: str, workers: int | None = None) -> dict[s
     project = get_cache(cache)
     for page in pages:
         project.add_nb_to_project(page, read_data={"name": "myst_nb_md", "type": "plugin"})
-    if not workers:
-        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    workers = max(1, min(workers, len(pages)))
+    workers = max(1, min(workers or os.cpu_count() or 1, len(pages)))  # one per core, as the grid's workers
     print(f"book: executing {len(pages)} pages, {workers} at a time", flush=True)
     done = {}
     with ProcessPoolExecutor(workers, initializer=_page_worker, initargs=(workers,)) as pool:
@@ -195,7 +193,7 @@ def execute_pages(source: str, cache: str, workers: int | None = None) -> dict[s
         for future in as_completed(futures):
             page = futures[future]
             try:
-                _, seconds, ok = future.result()
+                seconds, ok = future.result()
                 state = f"in {seconds:.1f} s" if ok else "failed (the build runs it again and reports why)"
             except Exception as error:  # a worker that broke (not its page): the build executes the page itself
                 ok, state = False, f"not executed here ({type(error).__name__}: {error}); the build executes it"
@@ -212,7 +210,7 @@ def _page_worker(workers: int) -> None:
         os.environ.update({name: "1" for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")})
 
 
-def _execute_page(task: tuple[str, str, int]) -> tuple[str, float, bool]:
+def _execute_page(task: tuple[str, str, int]) -> tuple[float, bool]:
     """One page executed in its own folder and kernel, as Jupyter Book's execution does, and cached on success."""
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
@@ -227,7 +225,7 @@ def _execute_page(task: tuple[str, str, int]) -> tuple[str, float, bool]:
     if result.err is None:
         bundle = CacheBundleIn(notebook, page, data={"execution_seconds": result.time})
         project.cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
-    return page, result.time, result.err is None
+    return result.time, result.err is None
 
 
 def _config(source: str) -> dict:
