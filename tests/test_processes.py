@@ -90,6 +90,7 @@ def test_the_book_build_of_a_killed_book_job_stops(tmp_path):
     parent_code = (
         "from vgslib.report import book\n"
         "book.write_vega_bundle = book.write_page_notebooks = lambda: None\n"
+        "book.execute_pages = lambda *args: None\n"  # the pages' own workers are tested in tests/report/test_book.py
         f"book._jupyter_book = lambda: {str(stand_in)!r}\n"
         "book.build(output='out')\n"
     )
