@@ -40,10 +40,11 @@ book: $(STAMP)
 student-notebooks: $(STAMP)
 	$(PY) -m vgslib student-notebooks
 
-# The tests run on every core (pytest-xdist).
+# The tests run on every core (pytest-xdist), a test file's tests on one worker: the tests of a file share its
+# module fixtures (a prepared tiny world, the main job's runs and book), which another worker would build again.
 test: $(STAMP)
 	$(PY) -m ruff check vgslib tests notebooks benchmarks
-	$(PY) -m pytest -n auto
+	$(PY) -m pytest -n auto --dist loadfile
 
 # Refresh the lock of exact versions after editing requirements.txt (resolves against the package index, keeping
 # the versions already locked), then run `make test` and `make book` before committing it. One lock for every

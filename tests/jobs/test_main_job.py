@@ -3,14 +3,17 @@
 A broken chapter fails this test (the book builds strictly: warnings and cell errors are failures).
 """
 
+import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 
 import pytest
 
 from vgslib import testing
+from vgslib.report import book
 
 
 def _run(cmd, env, timeout=900):
@@ -58,7 +61,8 @@ def main_job(tmp_path_factory):
     assert (tmp_path / "results" / "smoke" / "summary.json").exists()
     assert (tmp_path / "results" / "smoke" / "analyse.ipynb").exists()
     assert (tmp_path / "results" / "smoke" / "mechanism.csv").exists()  # the geometry chapter reads it
-    _run([sys.executable, "-m", "vgslib", "book", "--complete", "--path-output", str(tmp_path / "book")], env)
+    book = [sys.executable, "-m", "vgslib", "book", "--complete", "--path-output", str(tmp_path / "book")]
+    (tmp_path / "book.log").write_text(_run(book, env).stdout)
     return tmp_path, env
 
 
@@ -86,30 +90,47 @@ def test_main_job_smoke(main_job):
     bilingual = (html / "book" / "bilingual.html").read_text()
     assert "en+nl vs en" in bilingual and "GLMM (Laplace approximation)" in bilingual
     assert "train_languages" in (html / "book" / "rerun.html").read_text()
+    # Jupyter Book rendered the pages `book.execute_pages` had executed side by side, without executing them again.
+    assert "Using cached notebook" in (tmp_path / "book.log").read_text()
 
 
 def test_a_class_book_over_some_conditions_renders_every_page(main_job):
     """The teaching page's route: a class's runs in a folder of their own (here only the bilingual run, no English
-    monolingual one), analysed, then rendered; without the analysis, the pages that need it say so."""
-    import glob
-    import shutil
-
+    monolingual one), analysed, then rendered. A class without any monolingual run still lacks the bilingual
+    comparison, and says so; the pages that need only runs render from the class's own run."""
     tmp_path, env = main_job
-    (bilingual,) = glob.glob(str(tmp_path / "runs" / "en+nl-*"))
-    shutil.copytree(bilingual, tmp_path / "class-runs" / os.path.basename(bilingual))
-    env = {**env, "VGSLIB_RUNS": str(tmp_path / "class-runs"), "VGSLIB_RESULTS": str(tmp_path / "class-results")}
-    book = [sys.executable, "-m", "vgslib", "book", "--path-output"]
-    before = _run(book + [str(tmp_path / "unanalysed")], env).stdout  # no analysis yet: pages say what is missing
-    assert "book/me lacks its inputs" in before
-    assert "Using cached notebook" in before  # the second build re-uses the pages the first one executed
-    me = (tmp_path / "unanalysed" / "_build" / "html" / "book" / "me.html").read_text()
-    assert "Not computed from the runs at hand" in me and "holds no complete analysis" in me
+    env = {**env, "VGSLIB_RUNS": str(_class_runs(tmp_path)), "VGSLIB_RESULTS": str(tmp_path / "class-results")}
     _run([sys.executable, "-m", "vgslib", "notebook", "analyse", "-p", "estimators", "laplace+gee", "-p", "progress",
           "false"], env)  # fmt: skip
-    after = _run(book + [str(tmp_path / "class-book")], env).stdout
-    # Analysed, a class without any monolingual run still lacks the bilingual comparison, and says so; the
-    # pages that need only runs render from the class's own run.
+    after = _run([sys.executable, "-m", "vgslib", "book", "--path-output", str(tmp_path / "class-book")], env).stdout
     html = tmp_path / "class-book" / "_build" / "html" / "book"
     assert "holds no complete analysis" not in after and "no bilingual–monolingual contrast" in after
     for page in ("first-results", "data", "space", "beyond"):
         assert "Not computed from the runs at hand" not in (html / f"{page}.html").read_text(), page
+
+
+def test_before_the_class_analysis_the_me_chapter_stops_on_the_missing_analysis(main_job, monkeypatch):
+    """The same class before its analysis: the ME chapter, executed as the book executes it, stops on `MissingInput`
+    naming what to run (the book renders such a page as a page saying so: tests/report/test_book.py)."""
+    from jupyter_cache.executors.utils import single_nb_execution
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    tmp_path, env = main_job
+    for name in ("VGSLIB_DATA", "VGSLIB_RUNS", "VGSLIB_RESULTS"):  # the page's kernel inherits them
+        monkeypatch.setenv(name, env[name])
+    monkeypatch.setenv("VGSLIB_RUNS", str(_class_runs(tmp_path)))
+    monkeypatch.setenv("VGSLIB_RESULTS", str(tmp_path / "unanalysed-results"))
+    page = os.path.join(os.path.dirname(book.GENERATED), "me.md")
+    notebook = read_myst_markdown_notebook(open(page, encoding="utf-8").read())
+    result = single_nb_execution(notebook, cwd=os.path.dirname(page), timeout=300, allow_errors=False)
+    assert result.err is not None and "MissingInput" in str(result.err), result.err
+    assert "holds no complete analysis" in str(result.err)
+
+
+def _class_runs(tmp_path):
+    """A class's runs folder holding the main job's bilingual run only (made once)."""
+    (bilingual,) = glob.glob(str(tmp_path / "runs" / "en+nl-*"))
+    folder = tmp_path / "class-runs"
+    if not folder.exists():
+        shutil.copytree(bilingual, folder / os.path.basename(bilingual))
+    return folder
