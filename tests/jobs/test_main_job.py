@@ -12,8 +12,7 @@ import sys
 
 import pytest
 
-from vgslib import testing
-from vgslib.report import book
+from vgslib import paths, testing
 
 
 def _run(cmd, env, timeout=900):
@@ -61,8 +60,8 @@ def main_job(tmp_path_factory):
     assert (tmp_path / "results" / "smoke" / "summary.json").exists()
     assert (tmp_path / "results" / "smoke" / "analyse.ipynb").exists()
     assert (tmp_path / "results" / "smoke" / "mechanism.csv").exists()  # the geometry chapter reads it
-    book = [sys.executable, "-m", "vgslib", "book", "--complete", "--path-output", str(tmp_path / "book")]
-    (tmp_path / "book.log").write_text(_run(book, env).stdout)
+    build = [sys.executable, "-m", "vgslib", "book", "--complete", "--path-output", str(tmp_path / "book")]
+    (tmp_path / "book.log").write_text(_run(build, env).stdout)
     return tmp_path, env
 
 
@@ -116,11 +115,10 @@ def test_before_the_class_analysis_the_me_chapter_stops_on_the_missing_analysis(
     from myst_nb.core.read import read_myst_markdown_notebook
 
     tmp_path, env = main_job
-    for name in ("VGSLIB_DATA", "VGSLIB_RUNS", "VGSLIB_RESULTS"):  # the page's kernel inherits them
-        monkeypatch.setenv(name, env[name])
+    monkeypatch.setenv("VGSLIB_DATA", env["VGSLIB_DATA"])  # the page's kernel inherits these
     monkeypatch.setenv("VGSLIB_RUNS", str(_class_runs(tmp_path)))
     monkeypatch.setenv("VGSLIB_RESULTS", str(tmp_path / "unanalysed-results"))
-    page = os.path.join(os.path.dirname(book.GENERATED), "me.md")
+    page = os.path.join(paths.REPO_ROOT, "book", "me.md")
     notebook = read_myst_markdown_notebook(open(page, encoding="utf-8").read())
     result = single_nb_execution(notebook, cwd=os.path.dirname(page), timeout=300, allow_errors=False)
     assert result.err is not None and "MissingInput" in str(result.err), result.err
