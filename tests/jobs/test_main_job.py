@@ -111,8 +111,9 @@ def test_a_class_book_over_some_conditions_renders_every_page(main_job):
 def test_before_the_class_analysis_the_me_chapter_stops_on_the_missing_analysis(main_job, monkeypatch):
     """The same class before its analysis: the ME chapter, executed as the book executes it, stops on `MissingInput`
     naming what to run (the book renders such a page as a page saying so: tests/report/test_book.py)."""
-    from jupyter_cache.executors.utils import single_nb_execution
     from myst_nb.core.read import read_myst_markdown_notebook
+
+    from vgslib.report import book
 
     tmp_path, env = main_job
     monkeypatch.setenv("VGSLIB_DATA", env["VGSLIB_DATA"])  # the page's kernel inherits these
@@ -120,7 +121,7 @@ def test_before_the_class_analysis_the_me_chapter_stops_on_the_missing_analysis(
     monkeypatch.setenv("VGSLIB_RESULTS", str(tmp_path / "unanalysed-results"))
     page = os.path.join(paths.REPO_ROOT, "book", "me.md")
     notebook = read_myst_markdown_notebook(open(page, encoding="utf-8").read())
-    result = single_nb_execution(notebook, cwd=os.path.dirname(page), timeout=300, allow_errors=False)
+    result = book.run_page(notebook, page, timeout=300)
     assert result.err is not None and "MissingInput" in str(result.err), result.err
     assert "holds no complete analysis" in str(result.err)
 

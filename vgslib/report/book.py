@@ -214,18 +214,24 @@ def _execute_page(task: tuple[str, str, int]) -> tuple[float, bool]:
     """One page executed in its own folder and kernel, as Jupyter Book's execution does, and cached on success."""
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
-    from jupyter_cache.executors.utils import single_nb_execution
 
     cache, page, timeout = task
     project = get_cache(cache)
     notebook = project.get_project_notebook(page).nb
-    result = single_nb_execution(
-        notebook, cwd=os.path.dirname(page), timeout=timeout, allow_errors=False, meta_override=True
-    )
+    result = run_page(notebook, page, timeout)
     if result.err is None:
         bundle = CacheBundleIn(notebook, page, data={"execution_seconds": result.time})
         project.cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
     return result.time, result.err is None
+
+
+def run_page(notebook, page: str, timeout: int):
+    """Execute `notebook` (the page `page`, read) in the page's folder and a kernel of its own, as Jupyter Book
+    does: the execution result (`.err` holds the error of a cell that failed)."""
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    return single_nb_execution(notebook, cwd=os.path.dirname(page), timeout=timeout, allow_errors=False,
+                               meta_override=True)  # fmt: skip
 
 
 def _config(source: str) -> dict:
