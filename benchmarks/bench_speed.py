@@ -10,8 +10,11 @@ run's seed), as `bench_train.py` counts a step: "executed" = the products the co
 reference architecture's (MFU).
 
     python benchmarks/bench_speed.py [--against HEAD~1] [--conditions en en+fr] [--epochs 0] [--preset laptop]
+    python benchmarks/bench_speed.py --targets [--preset laptop]
 
 `--epochs 0` = the preset's. The two trees' trials are compared too: a speed change keeps the numbers.
+`--targets` trains nothing: it prints the cost targets beside the stage times the last `make book` of each grid
+recorded (`results/<preset>/stage-times-<grid>.json`, written by `python -m vgslib pipeline`).
 """
 
 import argparse
@@ -32,6 +35,7 @@ from bench_train import matmul_peak, step_flops  # noqa: E402
 from vgslib import paths, recipe  # noqa: E402
 from vgslib.condition import parse_languages  # noqa: E402
 from vgslib.encoders.prepare import load_prepared  # noqa: E402
+from vgslib.jobs.pipeline import times_path  # noqa: E402
 from vgslib.model.accounting import reference_flops_per_item  # noqa: E402
 from vgslib.training.experiment import feature_pool  # noqa: E402
 from vgslib.training.groups import ConceptSampler, sample_groups  # noqa: E402
@@ -50,6 +54,41 @@ rows = [json.loads(line) for line in open(sys.argv[3] + "/metrics.jsonl")]
 print(json.dumps({"wall": time.time() - t0, "train": sum(r.get("train_seconds", 0) for r in rows),
                   "steps": sum(r.get("steps", 0) for r in rows), "module": vgslib.__file__}))
 """
+
+
+# The cost targets (minutes) on a 2-core machine without a GPU, from a clean clone, each command alone: the
+# pipeline's own record measures the three builds; the other two are timed by hand (benchmarks/README.md).
+TARGETS = {
+    "controls": ("make book", 30),
+    "table1": ("make book QUICK=1", 15),
+    "experiments": ("make book EXPERIMENTS=1", 90),
+}
+BY_HAND = (
+    ("make test", "5 min", "time make test"),
+    ("a classroom run", "20 s", "time .venv/bin/python -m vgslib notebook train -p preset classroom"),
+)
+
+
+def print_targets(preset: str) -> None:
+    """Each target beside the stage times its build recorded (a build continued after a stop records only its
+    own invocation, so only a build from a clean clone, in one go, measures the target)."""
+    for grid, (command, minutes) in TARGETS.items():
+        path = times_path(grid, preset)
+        if not os.path.exists(path):
+            print(f"{command:24s} target {minutes:3d} min  no record ({os.path.relpath(path, paths.REPO_ROOT)})")
+            continue
+        with open(path) as f:
+            rec = json.load(f)
+        total = rec["total_seconds"] / 60
+        complete = len(rec["stages"]) == 4 and all(s["status"] == "ok" for s in rec["stages"])
+        verdict = ("met" if total <= minutes else "not met") if complete else "incomplete build"
+        commit = rec["commit"][:7] + (", dirty" if rec["dirty"] else "")
+        print(f"{command:24s} target {minutes:3d} min  measured {total:6.1f} min: {verdict}  "
+              f"(commit {commit}; {rec['cpus']} cores; {rec['started']})")  # fmt: skip
+        for stage in rec["stages"]:
+            print(f"    {stage['stage']:36s} {stage['seconds'] / 60:6.1f} min  {stage['status']}")
+    for command, target, how in BY_HAND:
+        print(f"{command:24s} target {target:>7s}  timed by hand: {how}")
 
 
 def extract(rev: str, dest: str) -> str:
@@ -123,7 +162,11 @@ def main() -> int:
     parser.add_argument("--conditions", nargs="+", default=["en", "en+fr"])
     parser.add_argument("--preset", default="laptop")
     parser.add_argument("--epochs", type=int, default=0, help="0 = the preset's")
+    parser.add_argument("--targets", action="store_true", help="print the targets beside the recorded builds")
     args = parser.parse_args()
+    if args.targets:
+        print_targets(args.preset)
+        return 0
     torch.set_num_threads(1)
     peaks = {"fp32": matmul_peak(torch.float32), "bf16": matmul_peak(torch.bfloat16)}
     print(f"one thread; matmul peak fp32 {peaks['fp32'] / 1e9:.0f} GFLOP/s, bf16 {peaks['bf16'] / 1e9:.0f} GFLOP/s")

@@ -210,3 +210,24 @@ def test_the_pipeline_refuses_an_unknown_preset_before_preparing(capsys, monkeyp
         with pytest.raises(SystemExit):
             pipeline.main(argv)
         assert message in capsys.readouterr().err
+
+
+def test_the_pipeline_records_each_stage_as_it_ends_and_stops_at_a_failure(tmp_path, monkeypatch):
+    from vgslib.jobs import pipeline
+
+    monkeypatch.setenv("VGSLIB_RESULTS", str(tmp_path))
+    path = pipeline.times_path("table1", "smoke")
+    seen = []
+
+    def call(cmd, **kwargs):  # the statistics stage fails; the record holds the stages before it at that moment
+        seen.append(json.load(open(path))["stages"] if os.path.exists(path) else [])
+        return 3 if "analyse" in cmd else 0
+
+    monkeypatch.setattr(pipeline.subprocess, "call", call)
+    assert pipeline.main(["--grid", "table1", "--preset", "smoke"]) == 3
+    assert [len(stages) for stages in seen] == [0, 1, 2]  # the book stage never started
+    rec = json.load(open(path))
+    assert rec["grid"] == "table1" and rec["preset"] == "smoke" and rec["cpus"] == os.cpu_count()
+    assert [s["status"] for s in rec["stages"]] == ["ok", "ok", "failed (exit 3)"]
+    assert rec["stages"][1]["stage"] == "train and test (table1 grid)" and len(rec["commit"]) == 40
+    assert rec["total_seconds"] == pytest.approx(sum(s["seconds"] for s in rec["stages"]), abs=0.2)
