@@ -424,6 +424,34 @@ INGREDIENTS += (
         ),
     ),
 )
+# The third set, declared on 2026-12-07 before any of its runs, after the second set's results (which it cites): the
+# issue's "mix of the audio encoder's layers", which the features family covered only as one layer or the other.
+# Never adopted, whatever its result, as the second set: the layers read are the stand-in for the reference's
+# encoder (the reference reads WavLM's last layer), a probe of the gap, not a change of realism.
+INGREDIENTS += (
+    Family(
+        name="layers",
+        title="A mix of the audio encoder's layers?",
+        question="The miniature's words reach the model as the mini audio encoder's last (recurrent) layer, as the "
+        "paper reads WavLM's last layer; the features family read its convolutional layer instead. Speech "
+        "encoders are often read as a mix of their layers: does learned ME change when the model hears the two "
+        "layers averaged, the convolutions' local detail beside the recurrent layer's context?",
+        prediction="In the features family the convolutional layer gave Dutch more learned ME than the last layer "
+        "(not reliably after Holm's correction) and English slightly less. If what keeps Dutch ME low is context "
+        "in the last layer blurring what sets its crowded familiar words apart, the mix, which keeps the "
+        "convolutions' detail, should raise Dutch learned ME towards the convolutional layer's and leave English "
+        "where it is; if the mix equals the last layer in both languages, the layer read does not explain the gap.",
+        child_study="Infants attend to fine acoustic detail and to longer stretches of speech at once; whether "
+        "word learning leans on one or the other is asked by studies that remove one of them (e.g. low-pass or "
+        "time-reversed words) while the child maps words to objects.",
+        axis="the audio encoder's layers read",
+        conditions=INGREDIENT_LANGUAGES,
+        settings=(
+            Setting("the last layer (Table 1)", "last"),
+            Setting("the mean of its two layers", "mean", {"data.audio_encoder.layer_mix": "mean"}),
+        ),
+    ),
+)
 # Every family: the beyond-the-paper families (`FAMILIES`, the beyond chapter) and the ingredients (the chapter
 # on why ME is weaker here), all trained by `make book EXPERIMENTS=1`; one by name with
 # `python -m vgslib grid experiments --families voices,tokens,length`.

@@ -20,6 +20,11 @@ def test_wavlm_from_local_folder_encodes_each_word_alone(tmp_path):
     first = build_encoder(EncoderConfig(kind="wavlm", path=folder, layer=1, device="cpu"))
     assert not np.allclose(first.encode_batch([long])[0], alone)
     assert first.digest() != enc.digest()
+    mix = build_encoder(EncoderConfig(kind="wavlm", path=folder, layer_mix="mean", device="cpu"))
+    layers = [build_encoder(EncoderConfig(kind="wavlm", path=folder, layer=k, device="cpu")).encode_batch([long])[0]
+              for k in range(enc.model.config.num_hidden_layers + 1)]  # fmt: skip
+    assert np.allclose(mix.encode_batch([long])[0], np.mean(layers, axis=0), atol=1e-5)
+    assert mix.digest() not in (enc.digest(), first.digest())
 
 
 def test_wavlm_rejects_bad_layer_and_missing_path(tmp_path):

@@ -74,3 +74,21 @@ def test_the_mini_audio_encoder_reads_its_convolutional_layer_under_a_digest_of_
     assert conv.digest() != last.digest() and "layer" not in last.digest()  # stored features keep their files
     with pytest.raises(ValueError, match="layers 0 .* and 1"):
         EncoderConfig(kind="mini-audio", layer=2)
+
+
+def test_the_mini_audio_encoders_layer_mix_is_the_mean_of_its_two_layers_under_a_digest_of_its_own(tmp_path):
+    aud_cfg = pretrain.AudioPretrainConfig(num_pseudowords=12, steps=2, batch=6)
+    load = lambda **cfg: pretrain.load_or_pretrain(  # noqa: E731
+        EncoderConfig(kind="mini-audio", **cfg), aud_cfg, cache_dir=str(tmp_path), progress=False
+    )
+    last, conv, mix = load(), load(layer=0), load(layer_mix="mean")
+    wave = [np.sin(np.arange(8000, dtype=np.float32) / 5.0) * 0.1]
+    tokens = mix.encode_batch(wave)[0]
+    assert np.allclose(tokens, (last.encode_batch(wave)[0] + conv.encode_batch(wave)[0]) / 2, atol=1e-6)
+    assert len({mix.digest(), last.digest(), conv.digest()}) == 3
+    assert EncoderConfig(kind="mini-audio").to_dict() == {"kind": "mini-audio", "path": "", "layer": -1,
+                                                         "device": "auto"}  # fmt: skip  # unset: digests unchanged
+    with pytest.raises(ValueError, match="layer_mix 'sum'"):
+        EncoderConfig(kind="mini-audio", layer_mix="sum")
+    with pytest.raises(ValueError, match="not 'mini-image'"):
+        EncoderConfig(kind="mini-image", layer_mix="mean")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from vgslib.config import Config
+from vgslib.config import Config, added_field
 from vgslib.sources import media as audio_io
 from vgslib.sources.manifest import Manifest
 
@@ -45,6 +45,9 @@ class EncoderConfig(Config):
     path: str = ""  # model id or folder (wavlm), checkpoint file (dino-resnet50), folder of .h5 (precomputed)
     layer: int = -1  # wavlm: hidden layer to read (-1 = last); mini-audio: 0 its convolutions, 1 or -1 its BiGRU
     device: str = "auto"  # auto = cuda when present, else cpu
+    # "" = the one layer `layer`; "mean" = every layer's tokens averaged with equal weights (mini-audio: its
+    # convolutions and its BiGRU; wavlm: the convolutional front end's projection and every transformer layer)
+    layer_mix: str = added_field("")
 
     def __post_init__(self):
         if self.kind not in ENCODER_KINDS:
@@ -58,6 +61,10 @@ class EncoderConfig(Config):
             raise ValueError(
                 f"the mini-audio encoder has layers 0 (convolutions) and 1 (BiGRU, = -1), not {self.layer}"
             )
+        if self.layer_mix not in ("", "mean"):
+            raise ValueError(f"layer_mix {self.layer_mix!r} is not one of '' (one layer) and 'mean' (every layer)")
+        if self.layer_mix and self.kind not in ("mini-audio", "wavlm"):
+            raise ValueError(f"layer_mix applies to the mini-audio and wavlm encoders, not {self.kind!r}")
         if self.kind.startswith("precomputed") and not os.path.isdir(self.path):
             raise FileNotFoundError(f"the folder of precomputed features {self.path!r} does not exist")
 

@@ -73,18 +73,19 @@ class MiniAudioNet(nn.Module):
         return torch.log(self.mel(wave) + 1e-6)  # (B, M, F)
 
     def forward(
-        self, wave: torch.Tensor, num_samples: torch.Tensor, layer: int = -1
+        self, wave: torch.Tensor, num_samples: torch.Tensor, layer: int = -1, mean: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Tokens of layer `layer`: 0 the convolutions' output, 1 (= -1, the last) the BiGRU's."""
+        """Tokens of layer `layer`: 0 the convolutions' output, 1 (= -1, the last) the BiGRU's; `mean`: the two
+        layers' tokens averaged (both are `dim` wide, one token per 40 ms)."""
         feats = (self.log_mel(wave) - self.mel_mean) / self.mel_std  # (B, M, F)
         x = self.conv(feats).transpose(1, 2)  # (B, T, D), T = ceil(F / 4)
         lengths = torch.clamp((num_samples // 160 + 1 + 3) // 4, min=1, max=x.shape[1])
-        if layer == 0:
+        if layer == 0 and not mean:
             return x, lengths
         packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
         out, _ = self.gru(packed)
         out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
-        return out, lengths  # (B, T, D), (B,)
+        return ((x + out) / 2 if mean else out), lengths  # (B, T, D), (B,)
 
 
 def pad_waves(waves: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -264,10 +265,13 @@ class MiniImageEncoder(Encoder):
 class MiniAudioEncoder(Encoder):
     modality, dim, name = "audio", TOKEN_DIM, "mini-audio"
 
-    def __init__(self, model: MiniAudioNet, digest: str, device: torch.device, layer: int = -1):
-        self.model, self.device, self.layer = model.to(device).eval(), device, layer
+    def __init__(self, model: MiniAudioNet, digest: str, device: torch.device, layer: int = -1, mix: str = ""):
+        self.model, self.device, self.layer, self.mix = model.to(device).eval(), device, layer, mix
         # The last layer keeps the digest its features were stored under before layers could be chosen.
-        self._digest = digest if layer in (-1, MINI_AUDIO_LAYERS - 1) else f"{digest}-layer{layer}"
+        if mix:
+            self._digest = f"{digest}-layers{mix}"
+        else:
+            self._digest = digest if layer in (-1, MINI_AUDIO_LAYERS - 1) else f"{digest}-layer{layer}"
 
     def digest(self) -> str:
         return self._digest
@@ -279,7 +283,7 @@ class MiniAudioEncoder(Encoder):
         out = []
         for wave in items:
             wave, n = pad_waves([wave])
-            tokens, lengths = self.model(wave.to(self.device), n.to(self.device), self.layer)  # (1, T, D)
+            tokens, lengths = self.model(wave.to(self.device), n.to(self.device), self.layer, self.mix == "mean")
             out.append(tokens[0, : lengths[0]].cpu().numpy())
         return out
 
@@ -317,4 +321,4 @@ def load_or_pretrain(
     device = resolve_device(enc_cfg.device)
     if kind == "mini-image":
         return MiniImageEncoder(model, digest, cfg.size, device)
-    return MiniAudioEncoder(model, f"{digest}-v{ENCODING_VERSION}", device, enc_cfg.layer)
+    return MiniAudioEncoder(model, f"{digest}-v{ENCODING_VERSION}", device, enc_cfg.layer, enc_cfg.layer_mix)

@@ -39,14 +39,9 @@ class WavLMEncoder(Encoder):
             raise ValueError(f"layer {cfg.layer} is out of range for a model with {num_layers} layers")
 
     def digest(self) -> str:
-        return stable_hash(
-            [
-                self.cfg.kind,
-                os.path.abspath(self.cfg.path) if os.path.exists(self.cfg.path) else self.cfg.path,
-                self.cfg.layer,
-                _weights_stamp(self.cfg.path),
-            ]
-        )
+        where = os.path.abspath(self.cfg.path) if os.path.exists(self.cfg.path) else self.cfg.path
+        mix = [self.cfg.layer_mix] if self.cfg.layer_mix else []  # absent when unset: earlier digests stay
+        return stable_hash([self.cfg.kind, where, self.cfg.layer, _weights_stamp(self.cfg.path), *mix])
 
     @property
     def padding_aware(self) -> bool:
@@ -73,11 +68,12 @@ class WavLMEncoder(Encoder):
             inputs = self.extractor(waves, sampling_rate=audio_io.SAMPLE_RATE, return_tensors="pt", padding=True,
                                     return_attention_mask=self.padding_aware)  # fmt: skip
             mask = inputs.get("attention_mask") if self.padding_aware else None
-            hidden = self.model(
+            states = self.model(
                 inputs["input_values"].to(self.device),
                 attention_mask=None if mask is None else mask.to(self.device),
                 output_hidden_states=True,
-            ).hidden_states[self.cfg.layer]
+            ).hidden_states
+            hidden = torch.stack(states).mean(0) if self.cfg.layer_mix == "mean" else states[self.cfg.layer]
             frames = self.model._get_feat_extract_output_lengths(torch.tensor([len(w) for w in waves]))
             for j, i in enumerate(idx):
                 out[i] = hidden[j, : int(frames[j])].float().cpu().numpy()  # (T, D)
