@@ -204,9 +204,9 @@ class Ingredients(Beyond):
                 parts.append(head + " The rule **keeps the default world**.")
         parts.append("Never adopted, whatever their result (declared before the runs): 600 tokens per word, which "
                      "doubles every run's cost, and every setting below the default or of training length, which "
-                     "are no gain in realism; and every setting of the second set (frozen features, width, who "
-                     "speaks the test words, new drawings), which are probes of the gap, not changes of the world "
-                     "that validation data could judge.")  # fmt: skip
+                     "are no gain in realism; and every setting of the second and third sets (frozen features, "
+                     "width, who speaks the test words, new drawings, a mix of the audio encoder's layers), which are "
+                     "probes of the gap, not changes of the world that validation data could judge.")  # fmt: skip
         return "\n\n".join(parts)
 
     # ------------------------------------------------------------------------------------- the languages
