@@ -75,3 +75,18 @@ def test_the_languages_answer_names_the_language_that_learns_least_and_ranks_it(
     assert "each other (how crowded they are) 0.531 (EN 0.393, FR 0.426; the highest)" in text
     assert "in 1 accent (EN 7, FR 3)" in text
     assert "holds no Table 1 monolingual run" in Ingredients.languages_answer(pd.DataFrame(), pd.DataFrame(), None)
+
+
+def test_the_renditions_the_prose_reads_are_measured_on_the_worlds_of_the_runs(tiny_world, monkeypatch):
+    from vgslib.results import ingredients
+
+    losses = {"16 held-out": 0.0181, "trained": 0.0174}
+    rows = [{"run": f"en-{v}", "family": "test-voices", "value": v, "train_langs": "en", "seed": 0,
+             "best_val_loss": loss, "dir": "x"} for v, loss in losses.items()]  # fmt: skip
+    page = _page(pd.DataFrame(rows))
+    monkeypatch.setattr(ingredients, "setting_world", lambda m, family, value: tiny_world.root)
+    numbers = page.renditions()  # the same world on both sides: nothing rendered anew
+    assert numbers == {"ingr_rerendered_en": "0 %", "ingr_rerendered_nl": "0 %", "ingr_val_trained": "0.0174",
+                       "ingr_val_default": "0.0181"}  # fmt: skip
+    monkeypatch.setattr(ingredients, "setting_world", lambda m, family, value: None)
+    assert page.renditions()["ingr_rerendered_nl"] == "(this build lacks that world)"

@@ -156,3 +156,16 @@ def test_the_words_and_languages_read_what_was_planted():
     pooled = relation[relation.lang == "pooled"].iloc[0]
     assert np.isfinite(pooled.slope) and set(relation.lang) == {"en", "nl", "pooled"}
     assert ingredients.word_table(prepared, trained.iloc[0:0], untrained).empty
+
+
+def test_rerendered_counts_the_recordings_a_world_renders_anew(tiny_world, tmp_path):
+    from vgslib import testing
+    from vgslib.sources import miniature
+
+    assert ingredients.rerendered(tiny_world.root, tiny_world.root, "nl") == {"compared": 52, "differ": 0, "share": 0.0}
+    # English left out: every Dutch word's synthesis batch starts elsewhere, so Dutch words are spoken anew
+    dutch = miniature.build(testing.tiny_world_config(languages=("nl",)), str(tmp_path / "nl"), progress=False)
+    r = ingredients.rerendered(tiny_world.root, dutch.root, "nl")
+    assert r["compared"] == 52 and 0 < r["differ"] <= 52 and r["share"] == r["differ"] / 52
+    assert ingredients.rerendered(tiny_world.root, dutch.root, "en")["compared"] == 0
+    assert ingredients.rerendered(tiny_world.root, str(tmp_path / "not built"), "nl") is None

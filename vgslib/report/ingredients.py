@@ -60,6 +60,24 @@ class Ingredients(Beyond):
             out |= {f"ingr_nf_{r.lang}": f"{100 * r.trained_accuracy:.1f} %",
                     f"ingr_nf0_{r.lang}": f"{100 * r.untrained_accuracy:.1f} %",
                     f"ingr_learned_{r.lang}": f"{r.learned:+.1f}"}  # fmt: skip
+        return out | self.renditions()
+
+    def renditions(self) -> dict:
+        """The prose's measures of eSpeak NG's state carried from word to word (`ingredients.rerendered`): the
+        English training recordings rendered anew when the training voices speak the test words, the Dutch ones in
+        the new-drawings world (French left out, nothing else of the speech changed), and the validation loss of
+        the two English seed-0 runs of the first comparison."""
+        lacking = "(this build lacks that world)"
+        default = ingredients.setting_world(self.members, "test-voices", "16 held-out")
+        out = {}
+        for lang, family, value in (("en", "test-voices", "trained"), ("nl", "drawings", "new")):
+            other = ingredients.setting_world(self.members, family, value)
+            r = ingredients.rerendered(default, other, lang) if default and other else None
+            out[f"ingr_rerendered_{lang}"] = f"{100 * r['share']:.0f} %" if r else lacking
+        m = self.members
+        for key, value in (("trained", "trained"), ("default", "16 held-out")):
+            run = m[(m.family == "test-voices") & (m.value == value) & (m.train_langs == "en") & (m.seed == 0)]
+            out[f"ingr_val_{key}"] = f"{run.best_val_loss.iloc[0]:.4f}" if len(run) else "(not run)"
         return out
 
     def gap_display(self) -> pd.DataFrame:

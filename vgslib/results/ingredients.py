@@ -12,6 +12,8 @@ the same trials. Three views of it:
   interval over seeds and Holm over the family's settings and languages;
 - `adoption`: the rule fixed before the runs (`experiments.ADOPTION`) applied to validation loss only.
 
+`rerendered` counts how many of a language's recordings a setting's world renders anew (`miniature.BATCH`).
+
 `language_profile` and `word_table` are the per-language and per-word look at why Dutch learns no ME: how alike
 its novel and familiar words are in the frozen audio features, how long its words are, how many accents eSpeak NG
 gives it, beside each language's trained and untrained NF.
@@ -19,13 +21,17 @@ gives it, beside each language's trained and untrained NF.
 
 from __future__ import annotations
 
+import filecmp
+import os
+
 import numpy as np
 import pandas as pd
 
 from vgslib import experiments
+from vgslib.encoders.prepare import DataConfig, default_world_dir
 from vgslib.experiments import Family
 from vgslib.results import beyond, geometry, stats
-from vgslib.sources import concepts
+from vgslib.sources import concepts, manifest
 
 LANGS = concepts.LANGUAGES  # the study's languages, whose Table 1 monolingual runs the profile reads
 TABLES = ("ingredients_learned", "ingredients_points")  # what `family_tables` gives the analysis notebook to store
@@ -131,6 +137,31 @@ def family_tables(summary: pd.DataFrame, trials: pd.DataFrame, untrained: pd.Dat
         points.append(learned_points(members, trials, untrained, family).assign(family=family.name))
     cat = lambda parts: pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()  # noqa: E731
     return {"ingredients_learned": cat(glmm), "ingredients_points": cat(points)}
+
+
+def setting_world(members: pd.DataFrame, family: str, value) -> str | None:
+    """The miniature world folder the runs of `family`'s setting `value` trained on (from one run's recorded data
+    config); None when this build holds none of its runs."""
+    rows = members[(members.family == family) & (members.value == value)] if len(members) else members
+    if rows.empty:
+        return None
+    return default_world_dir(DataConfig.from_dict(beyond.run_config(rows.dir.iloc[0])["data"]))
+
+
+def rerendered(default_world: str, world: str, lang: str, split: str = "train") -> dict | None:
+    """Of `lang`'s `split` recordings that two miniature worlds both hold (the same item: word, speaker, token),
+    how many differ in their samples: eSpeak NG renders a word anew when the words before it in its synthesis
+    batch differ (`miniature.BATCH`). None when either world is not built here."""
+    try:
+        a, b = manifest.load(default_world), manifest.load(world)
+    except FileNotFoundError:
+        return None
+    pick = lambda m: m.audio[(m.audio.lang == lang) & (m.audio.split == split)].set_index("id").path  # noqa: E731
+    paths_a, paths_b = pick(a), pick(b)
+    common = paths_a.index.intersection(paths_b.index)
+    differ = sum(not filecmp.cmp(os.path.join(default_world, paths_a[i]), os.path.join(world, paths_b[i]),
+                                 shallow=False) for i in common)  # fmt: skip
+    return {"compared": len(common), "differ": int(differ), "share": differ / len(common) if len(common) else np.nan}
 
 
 # ----------------------------------------------------------------------------- the languages, word by word
