@@ -56,3 +56,15 @@ def test_the_books_pages_run_on_the_same_kernels(capfd):
         utils.executenb = original
     assert result.err is None and nb.cells[0].outputs[0]["text"] == "42\n"
     assert "without encryption" not in capfd.readouterr().err
+
+
+def test_the_books_page_workers_run_pages_on_the_same_kernels(tmp_path, capfd):
+    """The book executes its pages side by side (`book.run_page`) before Jupyter Book reads them: those kernels
+    too print no warning on the build's terminal."""
+    from vgslib.report import book
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import os; print(os.getcwd())")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    result = book.run_page(nb, str(tmp_path / "page.md"), timeout=120)
+    assert result.err is None and nb.cells[0].outputs[0]["text"] == f"{tmp_path}\n"  # in the page's folder
+    assert "without encryption" not in capfd.readouterr().err

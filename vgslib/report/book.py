@@ -227,11 +227,14 @@ def _execute_page(task: tuple[str, str, int]) -> tuple[float, bool]:
 
 def run_page(notebook, page: str, timeout: int):
     """Execute `notebook` (the page `page`, read) in the page's folder and a kernel of its own, as Jupyter Book
-    does: the execution result (`.err` holds the error of a cell that failed)."""
+    does, on the project's kernels (`vgslib.kernels`: IPC, no "running over TCP without encryption" line per
+    page): the execution result (`.err` holds the error of a cell that failed)."""
     from jupyter_cache.executors.utils import single_nb_execution
 
+    from vgslib.kernels import kernel_manager_class
+
     return single_nb_execution(notebook, cwd=os.path.dirname(page), timeout=timeout, allow_errors=False,
-                               meta_override=True)  # fmt: skip
+                               meta_override=True, kernel_manager_class=kernel_manager_class())  # fmt: skip
 
 
 def _config(source: str) -> dict:
