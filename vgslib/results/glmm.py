@@ -18,16 +18,19 @@ exchangeable. The random-effects structures follow the design (Barr et al. 2013)
   6 bilingual NF cells), against 3 of 21 (1 of 6) with a spread per state, in two thirds of the time
   (benchmarks/README.md, 2026-12-06).
 
-Priors (weakly informative, on the logit scale): b0 ~ Normal(0, 1.5) (a typical accuracy between 5 % and 95 %
-a priori), b1 ~ Normal(0, 1) (odds ratios within 1/7 to 7), every standard deviation ~ HalfNormal(1); random
-effects are non-centred. Four chains of `TUNE` + `DRAWS`, seeded; a fit is accepted (`passes`) when every
-reported parameter has R-hat <= 1.01, bulk and tail ESS >= 400 and at most 1 in 1,000 transitions diverged
-(a few isolated divergences leave the posterior intact; a funnel shows as many more); otherwise it is
-sampled again with a higher target acceptance (smaller steps, the cure for divergences) and 2x, then 4x the
-draws. A fit that still fails is reported with its diagnostics and **tested nothing**: its p is missing, so
-Holm's correction and every count of reliable results leave it out (`diagnostics_ok` says so). The posterior
-median and the 95 % equal-tailed interval are reported; `p_approx` = 2 x the smaller posterior tail probability
-of the effect beyond 0 (the Bayesian analogue of a two-sided p-value, which Holm's correction takes).
+Priors (weakly informative, on the logit scale): b0 ~ Normal(0, 1.5) (a typical accuracy between 5 % and 95 % a
+priori), b1 ~ Normal(0, 1) (odds ratios within 1/7 to 7), every standard deviation ~ HalfNormal(1); random effects
+are non-centred but the word intercepts of the chance and contrast models (`_compiled` says why). In the paired
+model the word intercepts are non-centred too: centred, its divergent transitions sat where the words' spread
+shrinks to ~0 (a funnel), and the English and Dutch NF cells of Table 1 failed the convergence rule at every
+attempt; non-centred, both pass at the first (benchmarks/README.md, 2026-12-07). Four chains of `TUNE` + `DRAWS`,
+seeded; a fit is accepted (`passes`) when every reported parameter has R-hat <= 1.01, bulk and tail ESS >= 400 and
+at most 1 in 1,000 transitions diverged (a few isolated divergences leave the posterior intact; a funnel shows as
+many more); otherwise it is sampled again with a higher target acceptance (smaller steps, the cure for divergences)
+and 2x, then 4x the draws. A fit that still fails is reported with its diagnostics and **tested nothing**: its p is
+missing, so Holm's correction and every count of reliable results leave it out (`diagnostics_ok` says so). The
+posterior median and the 95 % equal-tailed interval are reported; `p_approx` = 2 x the smaller posterior tail
+probability of the effect beyond 0 (the Bayesian analogue of a two-sided p-value, which Holm's correction takes).
 """
 
 from __future__ import annotations
@@ -78,9 +81,14 @@ def _compiled(kind: str, num_units: int, num_words: int, num_obs: int, replicate
             sd_unit = pm.HalfNormal("sd_unit", PRIOR_SD["sd"])
             sd_cell = pm.HalfNormal("sd_cell", PRIOR_SD["sd"], shape=cells)
             sd_cell = sd_cell[pm.math.switch(x > 0, 1, 0)] if kind == "paired" else sd_cell[0]
-        # Word intercepts centred (every word has hundreds of trials, and words differ a lot: its data pin it
-        # down); run, cell and slope effects non-centred (few runs, 50 trials a cell, slopes often near 0).
-        word_logit = pm.Normal("word_logit", b0, sd_word, shape=num_words)
+        # Word intercepts centred where a word's data pin it down (hundreds of trials, words differing a lot);
+        # non-centred in the paired model, whose (run, word) spread per state leaves the words' own spread near 0
+        # (the divergent transitions of its NF fits sat at sd_word ~0.01, against a median of 0.19: a funnel).
+        # Run, cell and slope effects non-centred (few runs, 50 trials a cell, slopes often near 0).
+        if kind == "paired":
+            word_logit = b0 + sd_word * pm.Normal("w", 0, 1, shape=num_words)
+        else:
+            word_logit = pm.Normal("word_logit", b0, sd_word, shape=num_words)
         eta = word_logit[word]
         if replicated:
             eta = eta + sd_unit * pm.Normal("u", 0, 1, shape=num_units)[unit]
