@@ -424,8 +424,8 @@ INGREDIENTS += (
         ),
     ),
 )
-# The third set, declared on 2026-12-07 before any of its runs, after the second set's results (which it cites): the
-# issue's "mix of the audio encoder's layers", which the features family covered only as one layer or the other.
+# The third set, declared on 2026-12-07 before any of its runs, after the second set's results (which it cites): a
+# mix of the audio encoder's layers, which the features family covered only as one layer or the other.
 # Never adopted, whatever its result, as the second set: the layers read are the stand-in for the reference's
 # encoder (the reference reads WavLM's last layer), a probe of the gap, not a change of realism.
 INGREDIENTS += (
