@@ -1,9 +1,11 @@
 import os
+import threading
 
 import numpy as np
 import pytest
+from filelock import FileLock
 
-from vgslib import testing
+from vgslib import atomic, testing
 from vgslib.encoders import features
 from vgslib.encoders.base import Encoder
 from vgslib.sources import media
@@ -104,7 +106,7 @@ def test_non_finite_encoder_output_names_the_item(tiny_world, tmp_path):
     with pytest.raises(features.BadFeaturesError, match=rows.id.iloc[5]):
         store.get(NaNEncoder(5), tiny_world, rows, "test", batch_size=4, progress=False)
     # No feature file is written; only the batch finished before the bad item is kept, for a resumed run.
-    (parts,) = os.listdir(tmp_path)
+    (parts,) = (f for f in os.listdir(tmp_path) if not f.endswith(".lock"))
     assert parts.endswith(".npz.parts") and os.listdir(tmp_path / parts) == ["000000000.npz"]
 
 
@@ -159,3 +161,44 @@ def test_an_interrupted_extraction_resumes_where_it_stopped(tiny_world, tmp_path
     assert second.calls == -(-(len(rows) - 16) // 8)  # only what was left
     assert np.array_equal(resumed.tokens, whole.tokens) and np.array_equal(resumed.offsets, whole.offsets)
     assert not os.path.exists(store.path(second, rows, "x") + ".parts")
+
+
+def test_a_resumed_extraction_skips_a_part_another_process_is_writing(tiny_world, tmp_path, caplog):
+    rows = tiny_world.select("audio", "train", lang="en")
+    whole = features.FeatureStore(str(tmp_path / "a")).get(CountingEncoder(), tiny_world, rows, "x", batch_size=8,
+                                                            progress=False)  # fmt: skip
+    store = features.FeatureStore(str(tmp_path / "b"))
+    with pytest.raises(Interrupted):
+        store.get(StopsAfter(2), tiny_world, rows, "x", batch_size=8, progress=False)
+    parts = store.path(CountingEncoder(), rows, "x") + ".parts"
+    # The next batch, as another process's `atomic_path` holds it while np.savez has written nothing yet.
+    open(atomic.temporary_name(os.path.join(parts, "000000016.npz")).replace(str(os.getpid()), "999999"), "wb")
+    with testing.logs(caplog, "resuming the extraction .* after 16 items"):
+        resumed = store.get(CountingEncoder(), tiny_world, rows, "x", batch_size=8, progress=False)
+    assert np.array_equal(resumed.tokens, whole.tokens) and np.array_equal(resumed.offsets, whole.offsets)
+
+
+class Refuses(CountingEncoder):
+    def encode_batch(self, items):
+        raise AssertionError("extracted again features another process had just written")
+
+
+def test_a_second_process_waits_for_the_first_and_reads_its_features(tiny_world, tmp_path, capfd):
+    rows = tiny_world.select("audio", "val", lang="en")
+    written = features.FeatureStore(str(tmp_path / "a")).get(CountingEncoder(), tiny_world, rows, "val", progress=False)
+    store = features.FeatureStore(str(tmp_path / "b"))
+    path = store.path(CountingEncoder(), rows, "val")
+    other = FileLock(path + ".lock")  # the first process, extracting
+    other.acquire()
+    got = {}
+    waiting = threading.Thread(
+        target=lambda: got.update(f=store.get(Refuses(), tiny_world, rows, "val", progress=False))
+    )
+    waiting.start()
+    waiting.join(timeout=1.0)
+    assert waiting.is_alive()  # blocked on the lock, not extracting
+    features.save(written, path)  # the first process finishes
+    other.release()
+    waiting.join(timeout=30)
+    assert not waiting.is_alive() and np.array_equal(got["f"].tokens, written.tokens)
+    assert "waiting: another process is extracting the val features" in capfd.readouterr().err

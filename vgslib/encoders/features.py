@@ -3,8 +3,10 @@
 A file's key hashes the encoder's config and the manifest rows it covers, so a changed encoder or manifest
 never reuses stale features. Files are written to a temporary name and renamed, so an interrupted
 extraction is never read as complete; every finished batch is kept beside it (`<file>.parts/`), so an
-interrupted extraction resumes where it stopped instead of starting again. Each split is one `.npz`: all
-token vectors stacked (float16) with per-item offsets, loaded into memory in one call.
+interrupted extraction resumes where it stopped instead of starting again. Two processes that need the same
+missing file (two runs of a world that `prepare` did not extract) take turns: the second waits on a file lock,
+then reads what the first wrote. Each split is one `.npz`: all token vectors stacked (float16) with per-item
+offsets, loaded into memory in one call.
 
 Bad data is named: an encoder output with NaN or infinite values stops the extraction naming the item, and a
 cached file that cannot be read or holds non-finite values (`BadFeaturesError`, naming the file and the item)
@@ -13,8 +15,10 @@ is extracted again by `FeatureStore.get`, which says so.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import re
 import shutil
 import zipfile
 from dataclasses import dataclass
@@ -23,7 +27,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm  # text bars: a notebook kernel here has no widgets (tqdm.auto would warn)
 
-from vgslib.atomic import atomic_path
+from vgslib.atomic import atomic_path, exclusive
 from vgslib.config import stable_hash
 from vgslib.sources.manifest import Manifest
 
@@ -108,11 +112,15 @@ class FeatureStore:
         """Features of `rows` (audio or image manifest rows) under `encoder`, extracted once and cached."""
         path = self.path(encoder, rows, name, source)
         if os.path.exists(path):
-            try:
+            with contextlib.suppress(BadFeaturesError):  # a bad file is replaced below, under the lock
                 return load(path)
-            except BadFeaturesError as err:
-                log.warning("%s; extracting these features again", err)
-                os.remove(path)
+        with exclusive(path, f"extracting the {name} features ({os.path.basename(path)})"):
+            cached = _cached(path)  # written by the process this one waited for
+            if cached is not None:
+                return cached
+            return self._extract(encoder, manifest, rows, name, path, batch_size, progress)
+
+    def _extract(self, encoder, manifest, rows, name, path, batch_size, progress) -> Features:
         import torch  # here: reading cached features (every book page) needs no torch
 
         parts = path + ".parts"  # one file per finished batch: an interrupted extraction resumes from them
@@ -148,6 +156,23 @@ class FeatureStore:
         return load(path)
 
 
+def _cached(path: str) -> Features | None:
+    """The features of `path` if it holds good ones (called under its lock); a file that cannot be read or holds
+    non-finite values is removed, saying so (it is extracted again)."""
+    if not os.path.exists(path):
+        return None
+    try:
+        return load(path)
+    except BadFeaturesError as err:
+        log.warning("%s; extracting these features again", err)
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
+        return None
+
+
+PART = re.compile(r"\d{9}\.npz")  # a finished batch; another process's half-written one has a longer name
+
+
 def _save_part(folder: str, first: int, ids: np.ndarray, tokens: list[np.ndarray]) -> None:
     os.makedirs(folder, exist_ok=True)
     with atomic_path(os.path.join(folder, f"{first:09d}.npz")) as tmp:
@@ -161,11 +186,11 @@ def _resume(folder: str, rows: pd.DataFrame) -> tuple[list[np.ndarray], list[int
     if not os.path.isdir(folder):
         return tokens, lengths
     ids = rows["id"].to_numpy(dtype=str)
-    for part in sorted(f for f in os.listdir(folder) if f.endswith(".npz")):
+    for part in sorted(f for f in os.listdir(folder) if PART.fullmatch(f)):
         try:
             with np.load(os.path.join(folder, part), allow_pickle=False) as data:
                 part_ids, flat, sizes = data["ids"], data["tokens"], data["lengths"]
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile):
             break
         first = len(lengths)
         if int(part.split(".")[0]) != first or not np.array_equal(part_ids, ids[first : first + len(part_ids)]):
@@ -178,7 +203,7 @@ def _resume(folder: str, rows: pd.DataFrame) -> tuple[list[np.ndarray], list[int
 
 
 def save(features: Features, path: str) -> None:
-    with atomic_path(path) as tmp:  # two processes may extract the same split at once
+    with atomic_path(path) as tmp:  # an interrupted write is never read as complete
         np.savez(tmp, ids=features.ids, tokens=features.tokens.astype(np.float16), offsets=features.offsets)
 
 
