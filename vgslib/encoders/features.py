@@ -114,7 +114,7 @@ class FeatureStore:
         if os.path.exists(path):
             with contextlib.suppress(BadFeaturesError):  # a bad file is replaced below, under the lock
                 return load(path)
-        with exclusive(path, f"extracting the {name} features ({os.path.basename(path)})"):
+        with exclusive(path, f"extracting the {name} features"):  # its message names the lock, i.e. the file
             cached = _cached(path)  # written by the process this one waited for
             if cached is not None:
                 return cached
