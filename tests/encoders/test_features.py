@@ -147,13 +147,20 @@ class StopsAfter(CountingEncoder):
         return super().encode_batch(items)
 
 
-def test_an_interrupted_extraction_resumes_where_it_stopped(tiny_world, tmp_path, caplog):
+def interrupted_after_two_batches(tiny_world, tmp_path):
+    """The English training rows, their features extracted whole, and a store whose extraction of them stopped
+    after two batches of 8."""
     rows = tiny_world.select("audio", "train", lang="en")
     whole = features.FeatureStore(str(tmp_path / "a")).get(CountingEncoder(), tiny_world, rows, "x", batch_size=8,
                                                             progress=False)  # fmt: skip
     store = features.FeatureStore(str(tmp_path / "b"))
     with pytest.raises(Interrupted):
         store.get(StopsAfter(2), tiny_world, rows, "x", batch_size=8, progress=False)
+    return rows, whole, store
+
+
+def test_an_interrupted_extraction_resumes_where_it_stopped(tiny_world, tmp_path, caplog):
+    rows, whole, store = interrupted_after_two_batches(tiny_world, tmp_path)
     assert not os.path.exists(store.path(CountingEncoder(), rows, "x"))  # nothing half-written is read as done
     second = CountingEncoder()
     with testing.logs(caplog, "resuming the extraction .* after 16 items"):
@@ -164,12 +171,7 @@ def test_an_interrupted_extraction_resumes_where_it_stopped(tiny_world, tmp_path
 
 
 def test_a_resumed_extraction_skips_a_part_another_process_is_writing(tiny_world, tmp_path, caplog):
-    rows = tiny_world.select("audio", "train", lang="en")
-    whole = features.FeatureStore(str(tmp_path / "a")).get(CountingEncoder(), tiny_world, rows, "x", batch_size=8,
-                                                            progress=False)  # fmt: skip
-    store = features.FeatureStore(str(tmp_path / "b"))
-    with pytest.raises(Interrupted):
-        store.get(StopsAfter(2), tiny_world, rows, "x", batch_size=8, progress=False)
+    rows, whole, store = interrupted_after_two_batches(tiny_world, tmp_path)
     parts = store.path(CountingEncoder(), rows, "x") + ".parts"
     # The next batch, as another process's `atomic_path` holds it while np.savez has written nothing yet.
     open(atomic.temporary_name(os.path.join(parts, "000000016.npz")).replace(str(os.getpid()), "999999"), "wb")
