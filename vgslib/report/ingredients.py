@@ -63,22 +63,44 @@ class Ingredients(Beyond):
         return out | self.renditions()
 
     def renditions(self) -> dict:
-        """The prose's measures of eSpeak NG's state carried from word to word (`ingredients.rerendered`): the
-        English training recordings rendered anew when the training voices speak the test words, the Dutch ones in
-        the new-drawings world (French left out, nothing else of the speech changed), and the validation loss of
-        the two English seed-0 runs of the first comparison."""
-        lacking = "(this build lacks that world)"
+        """The prose's measure of eSpeak NG's state carried from word to word (`ingredients.rerendered`), as one
+        sentence: the English training recordings rendered anew when the training voices speak the test words
+        (with the validation loss of the two English seed-0 runs), the Dutch ones in the new-drawings world (French
+        left out, nothing else of the speech changed); a build without those worlds says which it lacks."""
         default = ingredients.setting_world(self.members, "test-voices", "16 held-out")
-        out = {}
-        for lang, family, value in (("en", "test-voices", "trained"), ("nl", "drawings", "new")):
+        share, lacking = {}, []
+        for lang, family, value, name in (
+            ("en", "test-voices", "trained", "the test-voices family's (the training voices as test speakers)"),
+            ("nl", "drawings", "new", "the drawings family's (new drawings)"),
+        ):
             other = ingredients.setting_world(self.members, family, value)
             r = ingredients.rerendered(default, other, lang) if default and other else None
-            out[f"ingr_rerendered_{lang}"] = f"{100 * r['share']:.0f} %" if r else lacking
-        m = self.members
-        for key, value in (("trained", "trained"), ("default", "16 held-out")):
-            run = m[(m.family == "test-voices") & (m.value == value) & (m.train_langs == "en") & (m.seed == 0)]
-            out[f"ingr_val_{key}"] = f"{run.best_val_loss.iloc[0]:.4f}" if len(run) else "(not run)"
-        return out
+            if r:
+                share[lang] = f"{100 * r['share']:.0f} %"
+            else:
+                lacking.append(name)
+        said = []
+        if "en" in share:
+            m = self.members
+            loss = {}
+            for value in ("trained", "16 held-out"):
+                run = m[(m.family == "test-voices") & (m.value == value) & (m.train_langs == "en") & (m.seed == 0)]
+                if len(run):
+                    loss[value] = f"{run.best_val_loss.iloc[0]:.4f}"
+            val = (f" (English seed 0's best validation loss {loss['trained']} there against {loss['16 held-out']}"
+                   " in the default world)") if len(loss) == 2 else ""  # fmt: skip
+            said.append(f"with the training voices as test speakers, {share['en']} of the English training recordings "
+                        f"differ from the default world's{val}")  # fmt: skip
+        if "nl" in share:
+            said.append(f"in the new-drawings world, which leaves French out and changes nothing else of the speech, "
+                        f"{share['nl']} of the Dutch training recordings do")  # fmt: skip
+        text = f"Measured in this build: {'; '.join(said)}." if said else ""
+        if lacking:
+            one = len(lacking) == 1
+            text += (f" This build lacks {' and '.join(lacking)} world{'' if one else 's'}, on which the share of "
+                     f"training recordings rendered anew is measured (make book EXPERIMENTS=1 makes "
+                     f"{'it' if one else 'them'}).")  # fmt: skip
+        return {"ingr_renditions": text.strip()}
 
     def gap_display(self) -> pd.DataFrame:
         gap = self.gap()
