@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 
 from vgslib.report import bilingual
@@ -63,3 +64,14 @@ def test_the_2x_answer_tells_whether_matched_exposure_removes_the_bilingual_diff
     assert bilingual.exposure_counts(_resample([0.0], [1.0, -1.0]))["twox_neg_sig"] == 1
     links = bilingual.family_answer(_contrasts([-1.0, 0.0, 0.0]), "links")
     assert "reliably higher in 0 and reliably lower in 1 of 3 contrasts" in links
+
+
+def test_a_contrast_at_its_ceiling_reads_not_tested_and_its_p_values_no_nan():
+    row = {"lang": "en", "condition": "en+fr", "reference": "en", "estimator": "GEE", "diagnostics_ok": True}
+    table = pd.DataFrame([row | {"condition_accuracy": 0.995, "reference_accuracy": 0.998, "log_odds_ratio": np.nan,
+                                 "low": np.nan, "high": np.nan, "p_approx": np.nan, "p_holm": np.nan},
+                          row | {"condition_accuracy": 0.60, "reference_accuracy": 0.58, "log_odds_ratio": 0.1,
+                                 "low": -0.1, "high": 0.3, "p_approx": 0.31, "p_holm": 0.62}])  # fmt: skip
+    html = bilingual.contrast_table(table).to_html()
+    assert "nan" not in html and html.count("not tested") == 2
+    assert "ceiling: no effect size" in html and "+0.10 [-0.10, +0.30]" in html and "0.62" in html

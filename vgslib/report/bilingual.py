@@ -31,7 +31,8 @@ def contrast_table(table: pd.DataFrame):
         ],
     )
     columns = ["tested", "contrast", "accuracies", "estimator", "effect", "p_approx", "p_holm"]
-    return out[columns].style.hide(axis="index").format({"p_approx": "{:.2g}", "p_holm": "{:.2g}"})
+    p = {"p_approx": "{:.2g}", "p_holm": "{:.2g}"}  # a cell at its ceiling has no p: "not tested", not "nan"
+    return out[columns].style.hide(axis="index").format(p, na_rep="not tested")
 
 
 def family_section(contrasts: pd.DataFrame, family: str) -> list:
