@@ -44,9 +44,9 @@ def test_figures_without_captions_or_descriptions_are_reported():
 
 
 def test_unrendered_roles_placeholders_and_missing_numbers_are_reported():
-    text = "<p>See {doc}`me`. Runs go to runs/-seed. NF is nan % here.</p><pre>{doc}`fine in code`</pre>"
+    text = "<p>See {doc}`me`. Runs go to runs/-seed. NF is nan % here. {glue:md}`x`</p><pre>{doc}`fine in code`</pre>"
     problems = htmlcheck.check_page(_page(text), "p.html")
-    assert len(problems) == 3 and all(p.startswith("p.html: ") for p in problems)
+    assert len(problems) == 4 and all(p.startswith("p.html: ") for p in problems)
 
 
 def test_an_exercise_without_a_solution_is_reported():

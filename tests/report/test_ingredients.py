@@ -85,21 +85,21 @@ def test_the_renditions_the_prose_reads_are_measured_on_the_worlds_of_the_runs(t
              "best_val_loss": loss, "dir": "x"} for v, loss in losses.items()]  # fmt: skip
     page = _page(pd.DataFrame(rows))
     monkeypatch.setattr(ingredients, "setting_world", lambda m, family, value: tiny_world.root)
-    (said,) = page.renditions().values()  # the same world on both sides: nothing rendered anew
+    said = page.renditions()  # the same world on both sides: nothing rendered anew
     assert said == (
-        "Measured in this build: with the training voices as test speakers, 0 % of the English training recordings "
-        "differ from the default world's (English seed 0's best validation loss 0.0174 there against 0.0181 in the "
-        "default world); in the new-drawings world, which leaves French out and changes nothing else of the speech, "
-        "0 % of the Dutch training recordings do."
+        "Measured in this build: with the training voices as test speakers, **0 %** of the English training "
+        "recordings differ from the default world's (English seed 0's best validation loss **0.0174** there against "
+        "**0.0181** in the default world); in the new-drawings world, which leaves French out and changes nothing "
+        "else of the speech, **0 %** of the Dutch training recordings do."
     )
     monkeypatch.setattr(
         ingredients, "setting_world", lambda m, family, value: None if family == "drawings" else tiny_world.root
     )
-    said = page.renditions()["ingr_renditions"]
-    assert said.startswith("Measured in this build: with the training voices as test speakers, 0 % of the English")
+    said = page.renditions()
+    assert said.startswith("Measured in this build: with the training voices as test speakers, **0 %** of the English")
     assert said.endswith("This build lacks the drawings family's (new drawings) world, on which the share of training "
-                         "recordings rendered anew is measured (make book EXPERIMENTS=1 makes it).")  # fmt: skip
+                         "recordings rendered anew is measured (`make book EXPERIMENTS=1` makes it).")  # fmt: skip
     monkeypatch.setattr(ingredients, "setting_world", lambda m, family, value: None)  # a default build
-    said = page.renditions()["ingr_renditions"]
+    said = page.renditions()
     assert said.startswith("This build lacks the test-voices family's (the training voices as test speakers) and the ")
-    assert "Measured" not in said and said.endswith("(make book EXPERIMENTS=1 makes them).")
+    assert "Measured" not in said and said.endswith("(`make book EXPERIMENTS=1` makes them).")

@@ -60,13 +60,14 @@ class Ingredients(Beyond):
             out |= {f"ingr_nf_{r.lang}": f"{100 * r.trained_accuracy:.1f} %",
                     f"ingr_nf0_{r.lang}": f"{100 * r.untrained_accuracy:.1f} %",
                     f"ingr_learned_{r.lang}": f"{r.learned:+.1f}"}  # fmt: skip
-        return out | self.renditions()
+        return out
 
-    def renditions(self) -> dict:
+    def renditions(self) -> str:
         """The prose's measure of eSpeak NG's state carried from word to word (`ingredients.rerendered`), as one
         sentence: the English training recordings rendered anew when the training voices speak the test words
         (with the validation loss of the two English seed-0 runs), the Dutch ones in the new-drawings world (French
-        left out, nothing else of the speech changed); a build without those worlds says which it lacks."""
+        left out, nothing else of the speech changed); a build without those worlds says which it lacks. Markdown:
+        the page glues it as such (`{glue:md}`), so the sentence is not set in bold as a glued number is."""
         default = ingredients.setting_world(self.members, "test-voices", "16 held-out")
         share, lacking = {}, []
         for lang, family, value, name in (
@@ -76,7 +77,7 @@ class Ingredients(Beyond):
             other = ingredients.setting_world(self.members, family, value)
             r = ingredients.rerendered(default, other, lang) if default and other else None
             if r:
-                share[lang] = f"{100 * r['share']:.0f} %"
+                share[lang] = f"**{100 * r['share']:.0f} %**"  # bold, as a glued number is
             else:
                 lacking.append(name)
         said = []
@@ -86,7 +87,7 @@ class Ingredients(Beyond):
             for value in ("trained", "16 held-out"):
                 run = m[(m.family == "test-voices") & (m.value == value) & (m.train_langs == "en") & (m.seed == 0)]
                 if len(run):
-                    loss[value] = f"{run.best_val_loss.iloc[0]:.4f}"
+                    loss[value] = f"**{run.best_val_loss.iloc[0]:.4f}**"
             val = (f" (English seed 0's best validation loss {loss['trained']} there against {loss['16 held-out']}"
                    " in the default world)") if len(loss) == 2 else ""  # fmt: skip
             said.append(f"with the training voices as test speakers, {share['en']} of the English training recordings "
@@ -98,9 +99,9 @@ class Ingredients(Beyond):
         if lacking:
             one = len(lacking) == 1
             text += (f" This build lacks {' and '.join(lacking)} world{'' if one else 's'}, on which the share of "
-                     f"training recordings rendered anew is measured (make book EXPERIMENTS=1 makes "
+                     f"training recordings rendered anew is measured (`make book EXPERIMENTS=1` makes "
                      f"{'it' if one else 'them'}).")  # fmt: skip
-        return {"ingr_renditions": text.strip()}
+        return text.strip()
 
     def gap_display(self) -> pd.DataFrame:
         gap = self.gap()
