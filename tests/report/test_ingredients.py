@@ -99,6 +99,14 @@ def test_the_renditions_the_prose_reads_are_measured_on_the_worlds_of_the_runs(t
     assert said.startswith("Measured in this build: with the training voices as test speakers, **0 %** of the English")
     assert said.endswith("This build lacks the drawings family's (new drawings) world, on which the share of training "
                          "recordings rendered anew is measured (`make book EXPERIMENTS=1` makes it).")  # fmt: skip
+    monkeypatch.setattr(
+        ingredients, "setting_world", lambda m, family, value: None if value == "trained" else tiny_world.root
+    )
+    assert page.renditions().startswith(
+        "Measured in this build: in the new-drawings world, which leaves French out and changes nothing else of the "
+        "speech, **0 %** of the Dutch training recordings differ from the default world's. This build lacks the "
+        "test-voices family's (the training voices as test speakers) world"
+    )
     monkeypatch.setattr(ingredients, "setting_world", lambda m, family, value: None)  # a default build
     said = page.renditions()
     assert said.startswith("This build lacks the test-voices family's (the training voices as test speakers) and the ")

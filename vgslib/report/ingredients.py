@@ -93,8 +93,9 @@ class Ingredients(Beyond):
             said.append(f"with the training voices as test speakers, {share['en']} of the English training recordings "
                         f"differ from the default world's{val}")  # fmt: skip
         if "nl" in share:
+            verb = "do" if said else "differ from the default world's"
             said.append(f"in the new-drawings world, which leaves French out and changes nothing else of the speech, "
-                        f"{share['nl']} of the Dutch training recordings do")  # fmt: skip
+                        f"{share['nl']} of the Dutch training recordings {verb}")  # fmt: skip
         text = f"Measured in this build: {'; '.join(said)}." if said else ""
         if lacking:
             one = len(lacking) == 1
