@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup
 # Text that means something was not rendered: a MyST role or glue left verbatim, an empty <placeholder>
 # swallowed by the HTML (`runs/-seed`), a number that is not one.
 UNRENDERED = [
-    (re.compile(r"\{(glue|glue:text|glue:md|doc|term|cite|ref|numref)\}`"), "a MyST role left unrendered"),
+    (re.compile(r"\{(glue(:\w+)?|doc|term|cite|ref|numref)\}`"), "a MyST role left unrendered"),
     (re.compile(r"/-seed|--seed\d|runs/-"), "an empty placeholder in a path (an unescaped <...>?)"),
     (re.compile(r"(?<![\w.])nan ?%|\bNaN\b"), "a missing number (nan) in the text"),
 ]
